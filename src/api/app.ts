@@ -1,0 +1,81 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Config, SourceName } from '../config';
+import type { Logger } from '../logger';
+import type { RegisteredSource } from '../sources';
+import { HttpError } from './errors';
+import type { ApiMetrics } from './metrics';
+import { webhookRouter } from './webhooks';
+import type { WorkflowStarter } from './workflow-starter';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  starter: WorkflowStarter;
+  metrics: ApiMetrics;
+  sources: Map<SourceName, RegisteredSource>;
+}
+
+// body-parser's own errors, mapped to the answers the ingress documents.
+function fromBodyParser(err: unknown): HttpError | undefined {
+  const e = err as { type?: string; status?: number; message?: string };
+  switch (e?.type) {
+    case 'entity.too.large':
+      return new HttpError(413, 'payload_too_large', 'body exceeds the size limit');
+    case 'encoding.unsupported':
+      return new HttpError(415, 'unsupported_encoding', e.message ?? 'unsupported encoding');
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return new HttpError(400, 'bad_request', e.message ?? 'bad request');
+    default:
+      return typeof e?.status === 'number' && e.status >= 400 && e.status < 500
+        ? new HttpError(e.status, 'bad_request', e.message ?? 'bad request')
+        : undefined;
+  }
+}
+
+/** Builds the HTTP app; the caller listens (tests on port 0). */
+export function createApp(deps: AppDeps): Express {
+  const { logger, starter, metrics } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  let readyCache: { at: number; ok: boolean } | undefined;
+  app.get('/readyz', async (_req, res) => {
+    if (!readyCache || Date.now() - readyCache.at > 1000) readyCache = { at: Date.now(), ok: await starter.ready() };
+    res
+      .status(readyCache.ok ? 200 : 503)
+      .json({ status: readyCache.ok ? 'ready' : 'unready', temporal: readyCache.ok });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+
+  app.use('/webhooks', webhookRouter(deps));
+
+  app.use((_req, _res, next) => next(new HttpError(404, 'not_found', 'no such route')));
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const http = err instanceof HttpError ? err : fromBodyParser(err);
+    if (http) {
+      if (http.status === 413 || http.status === 415) {
+        const source = /^\/webhooks\/([^/]+)/.exec(req.path)?.[1] ?? 'unknown';
+        metrics.webhooks.inc({ source, event_type: 'unknown', outcome: 'rejected', reason: http.code });
+      }
+      res
+        .set(http.headers)
+        .status(http.status)
+        .json({ error: http.code, message: http.message, ...http.extra });
+      return;
+    }
+    logger.error({ err, path: req.path }, 'unhandled error in request');
+    res.status(500).json({ error: 'internal', message: 'internal error' });
+  });
+  return app;
+}

@@ -1,0 +1,115 @@
+import { status as grpcStatus } from '@grpc/grpc-js';
+import type { Client, WorkflowStartOptions } from '@temporalio/client';
+import { WorkflowClient } from '@temporalio/client';
+import type { TypedSearchAttributes } from '@temporalio/common';
+
+export interface StartRequest {
+  workflowType: string;
+  workflowId: string;
+  taskQueue: string;
+  args: unknown[];
+  typedSearchAttributes?: TypedSearchAttributes | WorkflowStartOptions['typedSearchAttributes'];
+  memo?: Record<string, unknown>;
+}
+
+export interface StartResult {
+  status: 'accepted' | 'duplicate';
+  workflowId: string;
+  runId: string;
+}
+
+/** Temporal could not be reached (or did not answer in time). The delivery must be retried by its sender. */
+export class TemporalUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`Temporal is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'TemporalUnavailableError';
+  }
+}
+
+// WorkflowClient.start hides the server's `started` flag, which is how USE_EXISTING tells a new execution from a
+// duplicate delivery of a running one. This subclass sends the same request the SDK builds and keeps the flag.
+class StartingClient extends WorkflowClient {
+  async startReportingDuplicate(req: StartRequest): Promise<{ runId: string; started: boolean }> {
+    const request = await this.createStartWorkflowRequest({
+      workflowType: req.workflowType,
+      headers: {},
+      options: {
+        workflowId: req.workflowId,
+        taskQueue: req.taskQueue,
+        args: req.args,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: req.typedSearchAttributes,
+        memo: req.memo,
+      } as Parameters<WorkflowClient['createStartWorkflowRequest']>[0]['options'],
+    });
+    const response = await this.workflowService.startWorkflowExecution(request);
+    return { runId: response.runId, started: response.started ?? true };
+  }
+}
+
+function isGrpcCode(err: unknown, code: number): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
+
+function isUnavailable(err: unknown): boolean {
+  return (
+    isGrpcCode(err, grpcStatus.UNAVAILABLE) ||
+    isGrpcCode(err, grpcStatus.DEADLINE_EXCEEDED) ||
+    isGrpcCode(err, grpcStatus.CANCELLED) ||
+    (err instanceof Error && /deadline|unavailable|ECONNREFUSED|connect/i.test(err.message))
+  );
+}
+
+/**
+ * Starts workflows with Temporal as the deduplicator: the workflow id is the event's, a running duplicate is
+ * reused and a finished one rejected. Every call is bounded by `timeoutMs`, so the ingress never hangs.
+ */
+export function createWorkflowStarter(client: Client, timeoutMs: number) {
+  const starter = new StartingClient({
+    connection: client.connection,
+    namespace: client.options.namespace,
+    dataConverter: client.options.dataConverter,
+  });
+
+  async function existingRunId(workflowId: string): Promise<string> {
+    const description = await client.workflow.getHandle(workflowId).describe();
+    return description.runId;
+  }
+
+  return {
+    async start(req: StartRequest): Promise<StartResult> {
+      const deadline = Date.now() + timeoutMs;
+      try {
+        const { runId, started } = await client.connection.withDeadline(deadline, () =>
+          starter.startReportingDuplicate(req),
+        );
+        return { status: started ? 'accepted' : 'duplicate', workflowId: req.workflowId, runId };
+      } catch (err) {
+        if (isGrpcCode(err, grpcStatus.ALREADY_EXISTS)) {
+          // Closed execution with this id: REJECT_DUPLICATE means we have seen this event before.
+          try {
+            const runId = await client.connection.withDeadline(deadline, () => existingRunId(req.workflowId));
+            return { status: 'duplicate', workflowId: req.workflowId, runId };
+          } catch (describeErr) {
+            throw new TemporalUnavailableError(describeErr);
+          }
+        }
+        if (isUnavailable(err)) throw new TemporalUnavailableError(err);
+        throw err;
+      }
+    },
+
+    /** True when Temporal answers a cheap call within `timeoutMs`. */
+    async ready(): Promise<boolean> {
+      try {
+        await client.connection.withDeadline(Date.now() + timeoutMs, () => client.workflowService.getSystemInfo({}));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+export type WorkflowStarter = ReturnType<typeof createWorkflowStarter>;

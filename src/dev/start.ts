@@ -1,0 +1,125 @@
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
+import { provisionTemporal } from '../../scripts/provision-temporal.js';
+import { createApp } from '../api/app';
+import { createApiMetrics } from '../api/metrics';
+import { createWorkflowStarter } from '../api/workflow-starter';
+import { loadConfig } from '../config';
+import { createLogger } from '../logger';
+import { createSandbox } from '../sandbox/server';
+import { createSources } from '../sources';
+import { createLazyClient, resolveTemporalTarget } from '../temporal/connection';
+import { createWorkers, installRuntime, runWorkers } from '../worker/workers';
+import { type DevServer, startDevServer } from './temporal-dev-server';
+
+// `npm start`: the whole stack in one process tree. Without TEMPORAL_ADDRESS it runs the Temporal dev server
+// (SQLite under .data/, Web UI on :8233), then the sandbox, the workers and the HTTP ingress.
+
+async function listen(
+  app: { listen: (port: number, host: string, cb: () => void) => Server },
+  port: number,
+  host: string,
+) {
+  return new Promise<Server>((resolve, reject) => {
+    const s = app.listen(port, host, () => resolve(s));
+    s.on('error', reject);
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, name: 'dev' });
+  installRuntime(logger, config.worker.metricsPort);
+  const closers: Array<() => Promise<void>> = [];
+  const shutdown = async () => {
+    for (const close of closers.reverse()) await close().catch((err) => logger.error({ err }, 'shutdown step failed'));
+  };
+
+  let devServer: DevServer | undefined;
+  let address = config.temporal.address;
+  try {
+    if (!address) {
+      const { cli } = await provisionTemporal({ quiet: true, cliOnly: true });
+      if (cli.type !== 'existing-path') {
+        throw new Error('no Temporal CLI binary is available; run `node scripts/provision-temporal` to see why');
+      }
+      const dataDir = path.dirname(path.resolve(config.temporal.dev.dbFile));
+      devServer = await startDevServer({
+        cliPath: cli.path,
+        port: config.temporal.dev.port,
+        uiPort: config.temporal.dev.uiPort,
+        dbFile: path.resolve(config.temporal.dev.dbFile),
+        namespace: config.temporal.namespace,
+        logFile: path.join(dataDir, 'temporal-server.log'),
+      });
+      address = devServer.address;
+      const server = devServer;
+      closers.push(() => server.stop());
+    }
+
+    const sandbox = createSandbox({
+      accounting: config.downstream.accounting.apiKey,
+      email: config.downstream.email.apiKey,
+      crm: config.downstream.crm.apiKey,
+      shop: config.downstream.shop.apiKey,
+    });
+    const { server: sandboxServer, url: sandboxUrl } = await sandbox.listen(config.sandbox.port, '127.0.0.1');
+    closers.push(() => new Promise((r) => sandboxServer.close(() => r())));
+
+    const target = resolveTemporalTarget(config, process.env, address);
+    const connection = await NativeConnection.connect({
+      address: target.address,
+      tls: target.tls,
+      apiKey: target.apiKey,
+      metadata: target.metadata,
+    });
+    closers.push(() => connection.close());
+    const workers = await createWorkers({ connection, namespace: target.namespace, config, logger });
+
+    const client = createLazyClient(target);
+    closers.push(() => client.connection.close());
+    const app = createApp({
+      config,
+      logger,
+      starter: createWorkflowStarter(client, config.temporal.startTimeoutMs),
+      metrics: createApiMetrics({ defaultMetrics: true }),
+      sources: createSources(config),
+    });
+    const api = await listen(app, config.http.port, config.http.host);
+    closers.push(() => new Promise((r) => api.close(() => r())));
+
+    const banner = [
+      '',
+      'Switchyard is running',
+      `  webhooks   http://localhost:${config.http.port}/webhooks/<source>   (health: /healthz, /readyz, /metrics)`,
+      `  temporal   ${target.address} namespace ${target.namespace}${devServer ? ' (embedded dev server, data in .data/)' : ''}`,
+      `  web UI     ${devServer?.uiUrl ?? config.temporal.uiUrl}`,
+      `  sandbox    ${sandboxUrl}   (accounting, email, alerts; faults via /__admin)`,
+      config.worker.metricsPort ? `  worker metrics http://localhost:${config.worker.metricsPort}/metrics` : '',
+      config.defaultedSecrets.length
+        ? `  DEVELOPMENT SECRETS in use for ${config.defaultedSecrets.join(', ')}: never run like this in production`
+        : '',
+      '  try it:    npm run send-sample',
+      '',
+    ].filter((l) => l !== '');
+    process.stdout.write(`${banner.join('\n')}\n\n`);
+
+    process.once('SIGINT', () => logger.info('SIGINT: shutting down'));
+    process.once('SIGTERM', () => logger.info('SIGTERM: shutting down'));
+    // The Temporal Runtime shuts the workers down on SIGINT/SIGTERM; then everything else closes in reverse order.
+    await runWorkers(workers);
+  } finally {
+    await shutdown();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(
+      `switchyard failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);

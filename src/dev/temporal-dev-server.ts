@@ -1,0 +1,142 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { SearchAttributeType } from '@temporalio/common';
+import { ALL_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
+
+const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
+  [SearchAttributeType.TEXT]: 'Text',
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.INT]: 'Int',
+  [SearchAttributeType.DOUBLE]: 'Double',
+  [SearchAttributeType.BOOL]: 'Bool',
+  [SearchAttributeType.DATETIME]: 'Datetime',
+  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
+};
+
+export interface DevServerOptions {
+  cliPath: string;
+  /** gRPC port; 0 picks a free one. */
+  port: number;
+  /** Web UI port; undefined runs headless. */
+  uiPort?: number;
+  /** SQLite file for executions that survive a restart; undefined keeps them in memory. */
+  dbFile?: string;
+  namespace?: string;
+  retentionDays?: number;
+  /** Where the server's own log goes; undefined discards it. */
+  logFile?: string;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  namespace: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** A port nobody listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function tail(file: string | undefined, lines = 15): string {
+  if (!file || !fs.existsSync(file)) return '';
+  return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * Starts `temporal server start-dev` with our search attributes registered and the namespace's retention set,
+ * and resolves once it answers gRPC.
+ */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const namespace = options.namespace ?? 'default';
+  const port = options.port || (await freePort());
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
+  args.push('--namespace', namespace);
+  if (options.uiPort !== undefined) args.push('--ui-port', String(options.uiPort));
+  else args.push('--headless');
+  if (options.dbFile) {
+    fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+    // WAL lets the UI's reads proceed during writes; NORMAL sync is durable across process crashes under WAL.
+    args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+  }
+  for (const key of ALL_SEARCH_ATTRIBUTES) {
+    const type = CLI_TYPE_NAMES[key.type];
+    args.push('--search-attribute', `${key.name}=${type}`);
+  }
+  let logFd: number | 'ignore' = 'ignore';
+  if (options.logFile) {
+    fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
+    logFd = fs.openSync(options.logFile, 'a');
+  }
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', logFd, logFd] });
+  if (typeof logFd === 'number') fs.closeSync(logFd);
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exitPromise = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve();
+    }),
+  );
+  child.once('error', () => undefined);
+
+  const address = `127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  let connection: Connection | undefined;
+  while (!connection) {
+    if (exited) {
+      throw new Error(
+        `temporal dev server exited (${exited.code ?? exited.signal}) before it was ready on ${address}` +
+          (options.logFile ? `; its log ${options.logFile} ends:\n${tail(options.logFile)}` : ''),
+      );
+    }
+    try {
+      connection = await Connection.connect({ address, connectTimeout: 1000 });
+      await connection.workflowService.describeNamespace({ namespace });
+    } catch {
+      await connection?.close().catch(() => undefined);
+      connection = undefined;
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`temporal dev server did not become ready on ${address} within 60 s`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    const retentionDays = options.retentionDays ?? 7;
+    await connection.workflowService.updateNamespace({
+      namespace,
+      config: { workflowExecutionRetentionTtl: msToTs(retentionDays * 24 * 3600 * 1000) },
+    });
+  } finally {
+    await connection.close();
+  }
+
+  return {
+    address,
+    namespace,
+    uiUrl: options.uiPort !== undefined ? `http://localhost:${options.uiPort}` : undefined,
+    process: child,
+    async stop() {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exitPromise;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import type { Router } from 'express';
+import { z } from 'zod';
+import { idempotent, nextId, paginate, type SystemState, systemRouter } from './core';
+
+export interface SandboxInvoice {
+  id: string;
+  order_id: string;
+  total: number;
+  currency: string;
+  customer_email: string;
+  status: 'open' | 'paid';
+  payments: Array<{ payment_id: string; amount: number; currency: string }>;
+  created_at: string;
+}
+
+const createInvoice = z.object({
+  order_id: z.string().min(1),
+  total: z.number().nonnegative(),
+  currency: z.string().length(3),
+  customer_email: z.email(),
+});
+const recordPayment = z.object({ payment_id: z.string().min(1), amount: z.number().positive(), currency: z.string() });
+
+/** Accounting stand-in: one invoice per order (a second under another key is a 409), payments against invoices. */
+export function accountingRouter(state: SystemState, invoices: SandboxInvoice[]): Router {
+  const router = systemRouter(state);
+
+  router.post(
+    '/invoices',
+    idempotent(state, (req) => {
+      const parsed = createInvoice.safeParse(req.body);
+      if (!parsed.success) return { status: 400, body: { error: 'invalid', message: parsed.error.issues[0]?.message } };
+      const existing = invoices.find((i) => i.order_id === parsed.data.order_id);
+      if (existing) {
+        return {
+          status: 409,
+          body: { error: 'conflict', message: `order ${existing.order_id} is invoiced as ${existing.id}` },
+        };
+      }
+      const invoice: SandboxInvoice = {
+        id: nextId('inv'),
+        ...parsed.data,
+        status: 'open',
+        payments: [],
+        created_at: new Date().toISOString(),
+      };
+      invoices.push(invoice);
+      return { status: 201, body: invoice };
+    }),
+  );
+
+  router.get('/invoices', (req, res) => {
+    const orderId = typeof req.query.order_id === 'string' ? req.query.order_id : undefined;
+    const matching = orderId ? invoices.filter((i) => i.order_id === orderId) : invoices;
+    res.json(paginate(matching, req.query.cursor, req.query.limit));
+  });
+
+  router.get('/invoices/:id', (req, res) => {
+    const invoice = invoices.find((i) => i.id === req.params.id);
+    if (!invoice) res.status(404).json({ error: 'not_found', message: `no invoice ${req.params.id}` });
+    else res.json(invoice);
+  });
+
+  router.post(
+    '/invoices/:id/payments',
+    idempotent(state, (req) => {
+      const invoice = invoices.find((i) => i.id === req.params.id);
+      if (!invoice) return { status: 404, body: { error: 'not_found', message: `no invoice ${req.params.id}` } };
+      const parsed = recordPayment.safeParse(req.body);
+      if (!parsed.success) return { status: 400, body: { error: 'invalid', message: parsed.error.issues[0]?.message } };
+      if (!invoice.payments.some((p) => p.payment_id === parsed.data.payment_id)) invoice.payments.push(parsed.data);
+      const paid = invoice.payments.reduce((sum, p) => sum + p.amount, 0);
+      if (paid >= invoice.total) invoice.status = 'paid';
+      return { status: 200, body: invoice };
+    }),
+  );
+
+  return router;
+}

@@ -1,0 +1,42 @@
+import type { Router } from 'express';
+import { z } from 'zod';
+import { idempotent, nextId, paginate, type SystemState, systemRouter } from './core';
+
+export interface SandboxMessage {
+  id: string;
+  to: string;
+  subject: string;
+  template?: string;
+  data?: unknown;
+  sent_at: string;
+}
+
+const sendMessage = z.object({
+  to: z.email(),
+  subject: z.string().min(1),
+  template: z.string().optional(),
+  data: z.unknown().optional(),
+});
+
+/** Email platform stand-in: transactional messages, idempotent by key. */
+export function emailRouter(state: SystemState, messages: SandboxMessage[]): Router {
+  const router = systemRouter(state);
+
+  router.post(
+    '/messages',
+    idempotent(state, (req) => {
+      const parsed = sendMessage.safeParse(req.body);
+      if (!parsed.success) return { status: 400, body: { error: 'invalid', message: parsed.error.issues[0]?.message } };
+      const message: SandboxMessage = { id: nextId('msg'), ...parsed.data, sent_at: new Date().toISOString() };
+      messages.push(message);
+      return { status: 201, body: message };
+    }),
+  );
+
+  router.get('/messages', (req, res) => {
+    const to = typeof req.query.to === 'string' ? req.query.to : undefined;
+    res.json(paginate(to ? messages.filter((m) => m.to === to) : messages, req.query.cursor, req.query.limit));
+  });
+
+  return router;
+}

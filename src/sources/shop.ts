@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { SignatureError } from './errors';
+import { assertFresh, hmacSha256, macEquals, singleHeader } from './signing';
+import { parseWith } from './parse';
+import type { Delivery, SourceAdapter, Translation } from './types';
+
+// Our own shop signs per the Standard Webhooks spec: webhook-id, webhook-timestamp and
+// webhook-signature: "v1,<base64 HMAC-SHA256 of '<id>.<timestamp>.<raw body>'>" (several, space-separated).
+
+const payloadSchema = z.object({
+  event: z.string().min(1),
+  event_id: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits and _.:- only, at most 128'),
+  occurred_at: z.iso.datetime({ offset: true }),
+  api_version: z.string().optional(),
+  order: z.unknown().optional(),
+});
+
+const orderSchema = z.object({
+  id: z.string().min(1).max(128),
+  total: z.number().finite().nonnegative(),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. PLN'),
+  customer_email: z.email(),
+});
+
+function secretKey(secret: string): Buffer {
+  return Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
+}
+
+export function createShopSource(options: { toleranceSeconds: number }): SourceAdapter {
+  return {
+    name: 'shop',
+    knownApiVersions: ['2024-11-01'],
+
+    verify(delivery: Delivery, secrets: readonly string[]): void {
+      const id = singleHeader(delivery.headers, 'webhook-id');
+      const timestamp = singleHeader(delivery.headers, 'webhook-timestamp');
+      const signatureHeader = singleHeader(delivery.headers, 'webhook-signature');
+      if (!id || !timestamp || !signatureHeader) throw new SignatureError('missing');
+      assertFresh(timestamp, delivery.receivedAt, options.toleranceSeconds);
+      const candidates = signatureHeader
+        .split(' ')
+        .map((s) => s.split(','))
+        .filter((parts): parts is [string, string] => parts.length === 2 && parts[0] === 'v1' && parts[1] !== '')
+        .map(([, sig]) => Buffer.from(sig, 'base64'));
+      if (candidates.length === 0) throw new SignatureError('malformed');
+      for (const secret of secrets) {
+        const expected = hmacSha256(secretKey(secret), `${id}.${timestamp}.`, delivery.rawBody);
+        if (candidates.some((c) => macEquals(expected, c))) return;
+      }
+      throw new SignatureError('mismatch');
+    },
+
+    translate(body: unknown): Translation {
+      const payload = parseWith(payloadSchema, body);
+      const base = { eventId: payload.event_id, eventType: payload.event, apiVersion: payload.api_version };
+      if (payload.event !== 'order.paid') return base;
+      const order = parseWith(orderSchema, payload.order, 'order');
+      return {
+        ...base,
+        event: {
+          type: 'OrderPaid',
+          source: 'shop',
+          eventId: payload.event_id,
+          occurredAt: payload.occurred_at,
+          order: { id: order.id, total: order.total, currency: order.currency, customerEmail: order.customer_email },
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { CanonicalEvent } from '../domain/events';
+import type { SourceName } from '../config';
+
+/** One webhook delivery as it arrived: the raw bytes the sender signed, and its headers (lower-cased by Node). */
+export interface Delivery {
+  rawBody: Buffer;
+  headers: IncomingHttpHeaders;
+  receivedAt: Date;
+}
+
+/** What a verified, parsed delivery means to us. `event` is absent for event types no flow handles. */
+export interface Translation {
+  eventId: string;
+  eventType: string;
+  apiVersion?: string;
+  event?: CanonicalEvent;
+}
+
+/**
+ * A provider adapter. The ingress calls `verify` on the raw bytes first, and only then parses JSON and
+ * calls `translate`. Adding a source means writing one of these and registering it in `sources/index.ts`.
+ */
+export interface SourceAdapter {
+  readonly name: SourceName;
+  /** Provider API versions this adapter was written against; others are accepted but flagged as drift. */
+  readonly knownApiVersions: readonly string[];
+  /** Throws SignatureError unless one of `secrets` signed this delivery (and it is fresh, where the scheme says). */
+  verify(delivery: Delivery, secrets: readonly string[]): void;
+  /** Throws PayloadError naming the offending field. */
+  translate(body: unknown, delivery: Delivery): Translation;
+}

@@ -1,0 +1,31 @@
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../config';
+import { createLogger } from '../logger';
+import { resolveTemporalTarget } from '../temporal/connection';
+import { createWorkers, installRuntime, runWorkers } from './workers';
+
+// The worker role alone, for deployment: connects to TEMPORAL_ADDRESS and serves every task queue.
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, name: 'worker' });
+  installRuntime(logger, config.worker.metricsPort);
+  const target = resolveTemporalTarget(config, process.env);
+  const connection = await NativeConnection.connect({
+    address: target.address,
+    tls: target.tls,
+    apiKey: target.apiKey,
+    metadata: target.metadata,
+  });
+  try {
+    const workers = await createWorkers({ connection, namespace: target.namespace, config, logger });
+    logger.info({ address: target.address, namespace: target.namespace }, 'worker running');
+    await runWorkers(workers);
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

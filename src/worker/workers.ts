@@ -1,0 +1,104 @@
+import {
+  DefaultLogger,
+  type LogLevel,
+  type NativeConnection,
+  Runtime,
+  Worker,
+  bundleWorkflowCode,
+} from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Config } from '../config';
+import { createActivities } from '../activities';
+import { createDownstreamClient } from '../activities/http';
+import type { Logger } from '../logger';
+import { queueFor, type QueueSystem } from '../workflows/task-queues';
+
+/** Routes the SDK's own logs into our pino logger and, when a port is given, serves its Prometheus metrics. */
+export function installRuntime(logger: Logger, metricsPort?: number): void {
+  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+    TRACE: 'trace',
+    DEBUG: 'debug',
+    INFO: 'info',
+    WARN: 'warn',
+    ERROR: 'error',
+  };
+  Runtime.install({
+    logger: new DefaultLogger('INFO', (entry) => {
+      logger[levels[entry.level]]({ ...entry.meta, sdk: true }, entry.message);
+    }),
+    telemetryOptions:
+      metricsPort !== undefined ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } } : undefined,
+  });
+}
+
+/** Builds the workflow bundle once; the orchestration worker reuses it. */
+export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('WARN') });
+}
+
+const SYSTEM_RATE: Record<QueueSystem, keyof Config['rateLimits']> = {
+  accounting: 'accounting',
+  'email-platform': 'email-platform',
+  crm: 'crm',
+  shop: 'shop',
+  alerts: 'alerts',
+};
+
+export interface WorkerSetOptions {
+  connection: NativeConnection;
+  namespace: string;
+  config: Config;
+  logger: Logger;
+  workflowBundle?: WorkflowBundleWithSourceMap;
+}
+
+/**
+ * One worker for workflows on the orchestration queue, and one per third-party system on its own queue, each
+ * limited server-side with maxTaskQueueActivitiesPerSecond so the rate holds across every worker replica.
+ */
+export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]> {
+  const { connection, namespace, config, logger } = options;
+  const prefix = config.temporal.taskQueuePrefix;
+  const common = { timeoutMs: config.downstream.timeoutMs, maxRetryDelayMs: 10 * 60 * 1000 };
+  const d = config.downstream;
+  const activities = createActivities({
+    accounting: createDownstreamClient(
+      { name: 'accounting', baseUrl: d.accounting.url, apiKey: d.accounting.apiKey },
+      common,
+    ),
+    email: createDownstreamClient({ name: 'email-platform', baseUrl: d.email.url, apiKey: d.email.apiKey }, common),
+    alerts: d.alertWebhookUrl
+      ? createDownstreamClient({ name: 'alerts', baseUrl: d.alertWebhookUrl }, common)
+      : undefined,
+    temporalUiUrl: config.temporal.uiUrl,
+    namespace,
+  });
+
+  const workflowBundle = options.workflowBundle ?? (await bundleWorkflows());
+  const workers = [
+    await Worker.create({
+      connection,
+      namespace,
+      taskQueue: queueFor(prefix, 'orchestration'),
+      workflowBundle,
+    }),
+  ];
+  for (const system of Object.keys(SYSTEM_RATE) as QueueSystem[]) {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace,
+        taskQueue: queueFor(prefix, system),
+        activities,
+        maxTaskQueueActivitiesPerSecond: config.rateLimits[SYSTEM_RATE[system]],
+      }),
+    );
+  }
+  logger.info({ namespace, taskQueues: workers.map((w) => w.options.taskQueue) }, 'workers created');
+  return workers;
+}
+
+/** Runs all workers until one fails or they are shut down (SIGINT/SIGTERM, via the Runtime). */
+export async function runWorkers(workers: Worker[]): Promise<void> {
+  await Promise.all(workers.map((w) => w.run()));
+}

@@ -1,0 +1,58 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import type { OrderPaid } from '../domain/events';
+import { runFlow, systemQueue } from './flow';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const NON_RETRYABLE = ['DownstreamRejected'];
+
+export interface OrderPaidResult {
+  orderId: string;
+  invoiceId: string;
+  emailId: string;
+}
+
+/** An order was paid: invoice it in accounting, then email the invoice to the customer. */
+export async function orderPaid(event: OrderPaid): Promise<OrderPaidResult> {
+  // Profiles are built per run because the queue depends on the run's task queue prefix.
+  const invoicing = proxyActivities<Activities>({
+    taskQueue: systemQueue('accounting'),
+    startToCloseTimeout: '30s',
+    scheduleToCloseTimeout: '3 days',
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '10m',
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
+  });
+  const email = proxyActivities<Activities>({
+    taskQueue: systemQueue('email-platform'),
+    startToCloseTimeout: '30s',
+    scheduleToCloseTimeout: '3 days',
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '10m',
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
+  });
+
+  return runFlow({ source: event.source, event: event.type, businessKey: event.order.id }, async () => {
+    const invoice = await invoicing.createInvoice({
+      orderId: event.order.id,
+      total: event.order.total,
+      currency: event.order.currency,
+      customerEmail: event.order.customerEmail,
+    });
+    const message = await email.sendInvoiceEmail({
+      orderId: event.order.id,
+      invoiceId: invoice.id,
+      to: event.order.customerEmail,
+      total: event.order.total,
+      currency: event.order.currency,
+    });
+    return { orderId: event.order.id, invoiceId: invoice.id, emailId: message.id };
+  });
+}

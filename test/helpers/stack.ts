@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createApp } from '../../src/api/app';
+import { createApiMetrics } from '../../src/api/metrics';
+import { createWorkflowStarter } from '../../src/api/workflow-starter';
+import { type Config, loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { createSandbox, type Sandbox } from '../../src/sandbox/server';
+import { createSources } from '../../src/sources';
+import { createWorkers } from '../../src/worker/workers';
+
+export const TEST_ADDRESS = () => {
+  const address = process.env.SWITCHYARD_TEST_TEMPORAL_ADDRESS;
+  if (!address) throw new Error('no shared dev server: run the tests through jest (globalSetup starts it)');
+  return address;
+};
+
+/** A unique lowercase id, for task-queue prefixes, event ids and order ids that must not collide across tests. */
+export function uniqueId(prefix = 't'): string {
+  return `${prefix}${randomBytes(5).toString('hex')}`;
+}
+
+/** Listens on port 0 and returns the base URL. */
+export async function listenOnFreePort(app: { listen: (port: number, host: string, cb: () => void) => Server }) {
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    s.on('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `http://127.0.0.1:${port}` };
+}
+
+export function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections?.();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** Config as a test deployment would have it: sandbox URLs, a unique task-queue prefix, explicit env overrides. */
+export function testConfig(sandboxUrl: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    TASK_QUEUE_PREFIX: `${uniqueId()}-`,
+    ACCOUNTING_API_URL: `${sandboxUrl}/accounting`,
+    EMAIL_API_URL: `${sandboxUrl}/email`,
+    CRM_API_URL: `${sandboxUrl}/crm`,
+    SHOP_API_URL: `${sandboxUrl}/shop`,
+    ALERT_WEBHOOK_URL: `${sandboxUrl}/alerts`,
+    TEMPORAL_UI_URL: process.env.SWITCHYARD_TEST_TEMPORAL_UI_URL ?? 'http://localhost:8233',
+    ...env,
+  });
+}
+
+export interface Stack {
+  config: Config;
+  sandbox: Sandbox;
+  sandboxUrl: string;
+  apiUrl: string;
+  client: Client;
+  metrics: ReturnType<typeof createApiMetrics>;
+  /** Starts the workers (if `workers: false` was passed) */
+  startWorkers(): Promise<void>;
+  stopWorkers(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  env?: Record<string, string>;
+  /** Start workers in-process (default true). */
+  workers?: boolean;
+  /** Temporal address for the API (e.g. through a fault-injecting proxy); workers always use the real one. */
+  apiTemporalAddress?: string;
+}
+
+/**
+ * The whole service on the shared dev server: sandbox, workers and ingress, each on a free port, isolated from
+ * other tests by a unique task-queue prefix.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const probe = loadConfig({ NODE_ENV: 'test' });
+  const sandbox = createSandbox({
+    accounting: probe.downstream.accounting.apiKey,
+    email: probe.downstream.email.apiKey,
+    crm: probe.downstream.crm.apiKey,
+    shop: probe.downstream.shop.apiKey,
+  });
+  const { server: sandboxServer, url: sandboxUrl } = await sandbox.listen(0);
+  const config = testConfig(sandboxUrl, options.env);
+  const logger = createLogger({ level: config.logLevel });
+
+  const connection = await NativeConnection.connect({ address: TEST_ADDRESS() });
+  let workers: Worker[] = [];
+  let running: Promise<unknown> | undefined;
+  const startWorkers = async () => {
+    workers = await createWorkers({
+      connection,
+      namespace: 'default',
+      config,
+      logger,
+      workflowBundle: { codePath: process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE! } as never,
+    });
+    running = Promise.all(workers.map((w) => w.run()));
+  };
+  const stopWorkers = async () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    await running;
+    running = undefined;
+  };
+  if (options.workers !== false) await startWorkers();
+
+  const clientConnection = await Connection.connect({ address: TEST_ADDRESS() });
+  const client = new Client({ connection: clientConnection, namespace: 'default' });
+  const apiClient = options.apiTemporalAddress
+    ? new Client({
+        connection: Connection.lazy({
+          address: options.apiTemporalAddress,
+          channelArgs: { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 1000 },
+        }),
+        namespace: 'default',
+      })
+    : client;
+  const metrics = createApiMetrics();
+  const app = createApp({
+    config,
+    logger,
+    starter: createWorkflowStarter(apiClient, config.temporal.startTimeoutMs),
+    metrics,
+    sources: createSources(config),
+  });
+  const { server: apiServer, url: apiUrl } = await listenOnFreePort(app);
+
+  return {
+    config,
+    sandbox,
+    sandboxUrl,
+    apiUrl,
+    client,
+    metrics,
+    startWorkers,
+    stopWorkers,
+    async stop() {
+      await closeServer(apiServer);
+      await stopWorkers();
+      await connection.close();
+      if (apiClient !== client) await apiClient.connection.close();
+      await clientConnection.close();
+      await closeServer(sandboxServer);
+    },
+  };
+}
