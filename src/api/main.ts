@@ -9,7 +9,7 @@ import { createWorkflowStarter } from './workflow-starter';
 
 // The API role alone, for deployment.
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, 'api');
   const logger = createLogger({ level: config.logLevel, name: 'api' });
   const target = resolveTemporalTarget(config, process.env);
   const client = createLazyClient(target);

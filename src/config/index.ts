@@ -19,14 +19,34 @@ export class ConfigError extends Error {
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const url = z.url();
-const optionalUrl = z
-  .string()
-  .optional()
-  .transform((v) => (v === '' ? undefined : v))
-  .pipe(z.url().optional());
 
-// Variables that must be set explicitly in production. Anywhere else they fall back to development values,
-// derived here rather than written down so that no credential-shaped literal lives in the source.
+/** Which process reads the config: each role requires only what it uses. */
+export type Role = 'api' | 'worker' | 'all';
+
+// Variables that must be set explicitly in production, by the role that needs them. Elsewhere they fall back to
+// development values, derived here rather than written down so that no credential-shaped literal lives in the source.
+const REQUIRED_IN_PRODUCTION = {
+  api: ['WEBHOOK_SECRET_SHOP', 'WEBHOOK_SECRET_SHOPIFY', 'WEBHOOK_SECRET_STRIPE'],
+  worker: [
+    'ACCOUNTING_API_URL',
+    'ACCOUNTING_API_KEY',
+    'EMAIL_API_URL',
+    'EMAIL_API_KEY',
+    'CRM_API_URL',
+    'CRM_API_KEY',
+    'SHOP_API_URL',
+    'SHOP_API_KEY',
+    'ALERT_WEBHOOK_URL',
+  ],
+} as const;
+
+/** The variables a role cannot start without in production (used by the deployment checks too). */
+export function requiredInProduction(role: Role): string[] {
+  return role === 'all'
+    ? [...REQUIRED_IN_PRODUCTION.api, ...REQUIRED_IN_PRODUCTION.worker]
+    : [...REQUIRED_IN_PRODUCTION[role]];
+}
+
 const SECRET_VARS = [
   'WEBHOOK_SECRET_SHOP',
   'WEBHOOK_SECRET_SHOPIFY',
@@ -36,6 +56,17 @@ const SECRET_VARS = [
   'CRM_API_KEY',
   'SHOP_API_KEY',
 ] as const;
+
+const SANDBOX_PATHS: Record<string, string> = {
+  ACCOUNTING_API_URL: 'accounting',
+  EMAIL_API_URL: 'email',
+  CRM_API_URL: 'crm',
+  SHOP_API_URL: 'shop',
+  ALERT_WEBHOOK_URL: 'alerts',
+};
+
+// A role that does not use a variable gets this in production, so a mistaken use fails loudly instead of silently.
+const UNUSED_BY_ROLE = 'unused-by-this-role';
 
 function developmentSecret(name: string): string {
   const digest = createHash('sha256').update(`switchyard-development-only:${name}`).digest();
@@ -82,7 +113,7 @@ const schema = z.object({
   CRM_API_KEY: z.string().min(8),
   SHOP_API_URL: url,
   SHOP_API_KEY: z.string().min(8),
-  ALERT_WEBHOOK_URL: optionalUrl,
+  ALERT_WEBHOOK_URL: url,
   DOWNSTREAM_TIMEOUT_MS: positiveInt.default(10_000),
 
   ACCOUNTING_RATE_LIMIT_PER_SECOND: positiveInt.default(20),
@@ -102,34 +133,29 @@ export type Config = ReturnType<typeof loadConfig>;
 /**
  * Turns the environment into a typed, validated config. Throws ConfigError naming every bad or missing variable.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'all') {
   const nodeEnv = env.NODE_ENV ?? 'development';
   const production = nodeEnv === 'production';
   const input: Record<string, string | undefined> = { ...env };
   const defaulted: string[] = [];
   const missing: string[] = [];
 
-  for (const name of SECRET_VARS) {
+  const required = new Set(requiredInProduction(role));
+  const sandboxPort = Number(input.SANDBOX_PORT ?? 4000);
+  for (const name of [...SECRET_VARS, ...Object.keys(SANDBOX_PATHS)]) {
     if (input[name]?.trim()) continue;
-    if (production) missing.push(`${name} is required in production (it is a secret; see .env.example)`);
-    else {
+    const isUrl = name in SANDBOX_PATHS;
+    if (production) {
+      if (required.has(name))
+        missing.push(`${name} is required in production${isUrl ? '' : ' (a secret; see .env.example)'}`);
+      else input[name] = isUrl ? `http://${UNUSED_BY_ROLE}.invalid` : UNUSED_BY_ROLE;
+    } else if (isUrl) {
+      input[name] = `http://127.0.0.1:${sandboxPort}/${SANDBOX_PATHS[name]}`;
+    } else {
       input[name] = developmentSecret(name);
       defaulted.push(name);
     }
   }
-  const sandboxPort = Number(input.SANDBOX_PORT ?? 4000);
-  for (const [name, pathName] of [
-    ['ACCOUNTING_API_URL', 'accounting'],
-    ['EMAIL_API_URL', 'email'],
-    ['CRM_API_URL', 'crm'],
-    ['SHOP_API_URL', 'shop'],
-  ] as const) {
-    if (input[name]) continue;
-    if (production) missing.push(`${name} is required in production`);
-    else input[name] = `http://127.0.0.1:${sandboxPort}/${pathName}`;
-  }
-  if (!input.ALERT_WEBHOOK_URL && !production) input.ALERT_WEBHOOK_URL = `http://127.0.0.1:${sandboxPort}/alerts`;
-  if (production && !input.ALERT_WEBHOOK_URL) missing.push('ALERT_WEBHOOK_URL is required in production');
   if (missing.length) throw new ConfigError(missing);
 
   const parsed = schema.safeParse(input);

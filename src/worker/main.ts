@@ -6,7 +6,7 @@ import { createWorkers, installRuntime, runWorkers } from './workers';
 
 // The worker role alone, for deployment: connects to TEMPORAL_ADDRESS and serves every task queue.
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, 'worker');
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
   installRuntime(logger, config.worker.metricsPort);
   const target = resolveTemporalTarget(config, process.env);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { provisionTemporal } from '../../scripts/provision-temporal.js';
 import { freePort, startDevServer } from '../../src/dev/temporal-dev-server';
 
@@ -28,7 +28,10 @@ export default async function globalSetup(): Promise<void> {
   process.env.SWITCHYARD_TEST_TEMPORAL_UI_URL = server.uiUrl;
   process.env.SWITCHYARD_TEST_DIR = dir;
 
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows') });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
   const codePath = path.join(dir, 'workflow-bundle.js');
   fs.writeFileSync(codePath, bundle.code);
   process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE = codePath;
