@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { requiredInProduction, type Role } from '../../src/config';
+
+// We cannot run Docker here, so the compose file is checked statically: each Switchyard service must be given every
+// variable its role cannot start without, the stack must have Temporal on PostgreSQL and the UI, and the image's
+// entry points must exist in the build output.
+type Service = { environment?: string[] | Record<string, string>; command?: string[]; image?: string; build?: unknown };
+
+const root = path.join(__dirname, '..', '..');
+const compose = parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+};
+
+function envOf(service: Service): Record<string, string> {
+  const env = service.environment ?? {};
+  if (!Array.isArray(env)) return env;
+  return Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+}
+
+describe('docker-compose.yml', () => {
+  test.each<[string, Role]>([
+    ['api', 'api'],
+    ['worker', 'worker'],
+  ])('the %s service is given every variable the config loader requires of its role', (name, role) => {
+    const service = compose.services[name];
+    expect(service).toBeDefined();
+    const env = envOf(service!);
+    expect(env.NODE_ENV).toBe('production');
+    for (const variable of requiredInProduction(role)) {
+      expect({ variable, value: env[variable] }).toEqual({ variable, value: expect.stringMatching(/\S/) });
+    }
+    expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
+  });
+
+  test('secrets are substituted from the environment with a required-variable check, never written inline', () => {
+    for (const name of ['api', 'worker']) {
+      const env = envOf(compose.services[name]!);
+      for (const variable of requiredInProduction(name as Role).filter((v) => /SECRET|KEY/.test(v))) {
+        expect(env[variable]).toBe(`\${${variable}:?set ${variable}}`);
+      }
+    }
+  });
+
+  test('Temporal runs on PostgreSQL, with the UI, and the API and worker are built from the Dockerfile', () => {
+    expect(compose.services.postgresql?.image).toMatch(/^postgres:/);
+    expect(envOf(compose.services.temporal!).DB).toMatch(/^postgres/);
+    expect(compose.services['temporal-ui']?.image).toMatch(/^temporalio\/ui:/);
+    expect(compose.services.api?.build).toBe('.');
+    expect(compose.services.worker?.build).toBe('.');
+    expect(fs.existsSync(path.join(root, 'Dockerfile'))).toBe(true);
+  });
+
+  test("each service's command runs an entry point that the build produces", () => {
+    for (const name of ['api', 'worker']) {
+      const [, script] = compose.services[name]!.command!;
+      const source = script!.replace(/^dist\//, '').replace(/\.js$/, '.ts');
+      expect(fs.existsSync(path.join(root, source))).toBe(true);
+    }
+  });
+});
