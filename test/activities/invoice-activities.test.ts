@@ -1,0 +1,124 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { createActivities } from '../../src/activities';
+import { createDownstreamClient } from '../../src/activities/http';
+import { loadConfig } from '../../src/config';
+import { createSandbox } from '../../src/sandbox/server';
+import { closeServer, uniqueId } from '../helpers/stack';
+
+// The order activities against the sandbox's accounting and email APIs, in MockActivityEnvironment.
+describe('invoice activities against the sandbox', () => {
+  const keys = loadConfig({ NODE_ENV: 'test' }).downstream;
+  const sandbox = createSandbox({
+    accounting: keys.accounting.apiKey,
+    email: keys.email.apiKey,
+    crm: keys.crm.apiKey,
+    shop: keys.shop.apiKey,
+  });
+  let url: string;
+  let close: () => Promise<void>;
+  let activities: ReturnType<typeof createActivities>;
+
+  beforeAll(async () => {
+    const started = await sandbox.listen(0);
+    url = started.url;
+    close = () => closeServer(started.server);
+    const opts = { timeoutMs: 2000 };
+    activities = createActivities({
+      accounting: createDownstreamClient(
+        { name: 'accounting', baseUrl: `${url}/accounting`, apiKey: keys.accounting.apiKey },
+        opts,
+      ),
+      email: createDownstreamClient(
+        { name: 'email-platform', baseUrl: `${url}/email`, apiKey: keys.email.apiKey },
+        opts,
+      ),
+      alerts: createDownstreamClient({ name: 'alerts', baseUrl: `${url}/alerts` }, opts),
+      temporalUiUrl: 'http://localhost:8233',
+      namespace: 'default',
+    });
+  });
+  afterAll(() => close());
+
+  const input = (orderId: string) => ({ orderId, total: 1499, currency: 'PLN', customerEmail: 'k.nowak@example.com' });
+
+  test('createInvoice run twice (a retried activity) creates one invoice and returns it both times', async () => {
+    const env = new MockActivityEnvironment();
+    const orderId = uniqueId('ORD-');
+    const first = await env.run(activities.createInvoice, input(orderId));
+    const second = await env.run(activities.createInvoice, input(orderId));
+    expect(second).toEqual(first);
+    expect(sandbox.data.invoices.filter((i) => i.order_id === orderId)).toHaveLength(1);
+    const keysSent = sandbox.systems.accounting.log.filter((r) => r.method === 'POST').map((r) => r.idempotencyKey);
+    expect(keysSent).toContain(`invoice:${orderId}`);
+  });
+
+  test('when the order was invoiced under another key, accounting answers 409 and the existing invoice is returned', async () => {
+    const orderId = uniqueId('ORD-');
+    const res = await fetch(`${url}/accounting/invoices`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${keys.accounting.apiKey}`,
+        'content-type': 'application/json',
+        'idempotency-key': 'made-by-hand-1',
+      },
+      body: JSON.stringify({ order_id: orderId, total: 1499, currency: 'PLN', customer_email: 'k.nowak@example.com' }),
+    });
+    const manual = (await res.json()) as { id: string };
+    const invoice = await new MockActivityEnvironment().run(activities.createInvoice, input(orderId));
+    expect(invoice.id).toBe(manual.id);
+    expect(sandbox.data.invoices.filter((i) => i.order_id === orderId)).toHaveLength(1);
+  });
+
+  test('sendInvoiceEmail is idempotent by order: a retry sends no second email', async () => {
+    const orderId = uniqueId('ORD-');
+    const msg = { orderId, invoiceId: 'inv_x', to: 'k.nowak@example.com', total: 1499, currency: 'PLN' };
+    const env = new MockActivityEnvironment();
+    const a = await env.run(activities.sendInvoiceEmail, msg);
+    const b = await env.run(activities.sendInvoiceEmail, msg);
+    expect(b.id).toBe(a.id);
+    expect(sandbox.data.messages.filter((m) => (m.data as { order_id: string }).order_id === orderId)).toHaveLength(1);
+  });
+
+  test('a wrong API key is a non-retryable failure that says which system refused', async () => {
+    const bad = createActivities({
+      accounting: createDownstreamClient(
+        { name: 'accounting', baseUrl: `${url}/accounting`, apiKey: 'wrong-key-123' },
+        { timeoutMs: 2000 },
+      ),
+      email: createDownstreamClient(
+        { name: 'email-platform', baseUrl: `${url}/email`, apiKey: 'x' },
+        { timeoutMs: 2000 },
+      ),
+      temporalUiUrl: 'http://localhost:8233',
+      namespace: 'default',
+    });
+    const err = await new MockActivityEnvironment().run(bad.createInvoice, input(uniqueId('ORD-'))).catch((e) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect(err.nonRetryable).toBe(true);
+    expect(err.message).toMatch(/accounting POST \/accounting\/invoices answered 401/);
+  });
+
+  test('sendAlert posts a Slack-compatible message with a link to the execution, once per run', async () => {
+    const alert = {
+      kind: 'failed' as const,
+      workflowId: `shop:${uniqueId('evt_')}`,
+      runId: 'run-1',
+      workflowType: 'orderPaid',
+      source: 'shop',
+      event: 'OrderPaid',
+      businessKey: 'ORD-1',
+      error: 'accounting answered 422',
+    };
+    const env = new MockActivityEnvironment();
+    await env.run(activities.sendAlert, alert);
+    await env.run(activities.sendAlert, alert);
+    const received = sandbox.data.alerts.filter((a) => a.payload.workflow_id === alert.workflowId);
+    expect(received).toHaveLength(1);
+    expect(received[0]!.payload).toMatchObject({
+      text: expect.stringContaining('orderPaid failed for ORD-1'),
+      link: `http://localhost:8233/namespaces/default/workflows/${encodeURIComponent(alert.workflowId)}/run-1/history`,
+      business_key: 'ORD-1',
+    });
+  });
+});
