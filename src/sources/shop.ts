@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SignatureError } from './errors';
-import { assertFresh, hmacSha256, macEquals, singleHeader } from './signing';
+import { assertFresh, encodedMacEquals, hmacSha256, singleHeader } from './signing';
 import { parseWith } from './parse';
 import type { Delivery, SourceAdapter, Translation } from './types';
 
@@ -41,11 +41,11 @@ export function createShopSource(options: { toleranceSeconds: number }): SourceA
         .split(' ')
         .map((s) => s.split(','))
         .filter((parts): parts is [string, string] => parts.length === 2 && parts[0] === 'v1' && parts[1] !== '')
-        .map(([, sig]) => Buffer.from(sig, 'base64'));
+        .map(([, sig]) => sig);
       if (candidates.length === 0) throw new SignatureError('malformed');
       for (const secret of secrets) {
         const expected = hmacSha256(secretKey(secret), `${id}.${timestamp}.`, delivery.rawBody);
-        if (candidates.some((c) => macEquals(expected, c))) return;
+        if (candidates.some((c) => encodedMacEquals(expected, c, 'base64'))) return;
       }
       throw new SignatureError('mismatch');
     },

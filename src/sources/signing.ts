@@ -14,6 +14,14 @@ export function macEquals(expected: Buffer, candidate: Buffer): boolean {
   return candidate.length === expected.length && timingSafeEqual(expected, candidate);
 }
 
+/**
+ * Constant-time comparison of an expected MAC with the text a sender put in a header, in the scheme's encoding.
+ * Strict on purpose: the text must be the canonical encoding (Buffer.from would silently skip stray characters).
+ */
+export function encodedMacEquals(expected: Buffer, candidate: string, encoding: 'base64' | 'hex'): boolean {
+  return macEquals(Buffer.from(expected.toString(encoding)), Buffer.from(candidate));
+}
+
 /** A single header value, or undefined when absent or sent more than once (ambiguous, so treated as absent). */
 export function singleHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
