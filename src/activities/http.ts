@@ -1,4 +1,7 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { msOptionalToNumber } from '@temporalio/common/lib/time';
+import type { ThrottleGate } from './throttle';
 
 // The one HTTP client layer every activity talks to third-party systems through. It owns timeouts, auth,
 // idempotency keys and the classification of answers into Temporal failures; Temporal owns the retries.
@@ -45,7 +48,26 @@ export const FailureType = {
   protocol: 'DownstreamProtocolError',
 } as const;
 
-const NON_RETRYABLE = new Set([400, 401, 403, 404, 405, 409, 410, 411, 413, 415, 422]);
+/** The first detail of every failure thrown here, so operators and code can read what the system said. */
+export interface DownstreamFailureDetails {
+  system: string;
+  method: HttpMethod;
+  path: string;
+  /** HTTP status, or 0 when no answer came (timeout, network error, or our own throttle gate). */
+  status: number;
+  /** The response's own message (its `message`, `error` or `detail` field, or its text). */
+  responseMessage?: string;
+  retryAfterMs?: number;
+}
+
+/** Reads the details of a failure thrown by the client layer, if it is one. */
+export function downstreamDetails(err: unknown): DownstreamFailureDetails | undefined {
+  if (!(err instanceof ApplicationFailure)) return undefined;
+  const first = err.details?.[0] as Partial<DownstreamFailureDetails> | undefined;
+  return first && typeof first.system === 'string' && typeof first.status === 'number'
+    ? (first as DownstreamFailureDetails)
+    : undefined;
+}
 
 /** Parses Retry-After, given as delay-seconds or an HTTP-date. Returns milliseconds, or undefined. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
@@ -68,15 +90,78 @@ function messageOf(body: unknown, fallback: string): string {
 
 export interface DownstreamClientOptions extends CallObserver {
   timeoutMs: number;
-  /** Upper bound for a server-requested delay (the activity policy's maximum interval). */
+  /** Upper bound for a server-requested delay; the running activity's maximumInterval lowers it further. */
   maxRetryDelayMs?: number;
+  /** Shared by every client of the worker process: a 429 to one caller slows all callers of that system. */
+  gate?: ThrottleGate;
+  /** A closed gate shorter than this is waited out inside the activity (heartbeating); longer ones fail the attempt. */
+  maxGateWaitMs?: number;
   fetch?: typeof fetch;
+}
+
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Heartbeats while `work` runs, when the activity has a heartbeat timeout (long calls must show they are alive). */
+async function heartbeating<T>(ctx: Context | undefined, work: () => Promise<T>): Promise<T> {
+  const timeout = ctx?.info.heartbeatTimeoutMs;
+  if (!ctx || !timeout) return work();
+  ctx.heartbeat();
+  const timer = setInterval(() => ctx.heartbeat(), Math.max(100, Math.min(1000, timeout / 4)));
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** An HTTP client bound to one third-party system. */
 export function createDownstreamClient(system: DownstreamSystem, options: DownstreamClientOptions) {
   const doFetch = options.fetch ?? fetch;
-  const maxDelay = options.maxRetryDelayMs ?? 10 * 60 * 1000;
+  const maxGateWait = options.maxGateWaitMs ?? 5000;
+
+  function maxDelayFor(ctx: Context | undefined): number {
+    const policyMax = msOptionalToNumber(ctx?.info.retryPolicy?.maximumInterval);
+    return Math.min(options.maxRetryDelayMs ?? 10 * 60 * 1000, policyMax ?? Infinity);
+  }
+
+  /** Waits while the system's gate is closed, or fails the attempt with the rest of the window as its delay. */
+  async function passGate(ctx: Context | undefined, method: HttpMethod, path: string, signal?: AbortSignal) {
+    const gate = options.gate;
+    if (!gate) return;
+    for (let left = gate.remainingMs(system.name); left > 0; left = gate.remainingMs(system.name)) {
+      if (left > maxGateWait) {
+        const details: DownstreamFailureDetails = { system: system.name, method, path, status: 0, retryAfterMs: left };
+        throw ApplicationFailure.create({
+          message: `${system.name} asked callers to wait: ${left} ms of its Retry-After window left`,
+          type: FailureType.throttled,
+          nextRetryDelay: Math.min(left, maxDelayFor(ctx)),
+          details: [details],
+        });
+      }
+      await heartbeating(ctx, () => sleep(left, signal));
+    }
+  }
 
   async function request<T = unknown>(
     method: HttpMethod,
@@ -86,6 +171,7 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
     if (method !== 'GET' && !opts.idempotencyKey) {
       throw new Error(`${system.name}: ${method} ${path} needs an idempotency key`);
     }
+    const ctx = activityContext();
     const url = new URL(system.baseUrl.replace(/\/$/, '') + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -93,59 +179,83 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
 
+    await passGate(ctx, method, url.pathname, opts.signal);
     const timeout = AbortSignal.timeout(options.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
     const started = Date.now();
     const where = `${system.name} ${method} ${url.pathname}`;
+    const details = (status: number, responseMessage?: string, retryAfterMs?: number): DownstreamFailureDetails => ({
+      system: system.name,
+      method,
+      path: url.pathname,
+      status,
+      responseMessage,
+      retryAfterMs,
+    });
     let res: globalThis.Response;
+    let text: string;
     try {
-      res = await doFetch(url, {
-        method,
-        headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-        signal,
+      [res, text] = await heartbeating(ctx, async () => {
+        const r = await doFetch(url, {
+          method,
+          headers,
+          body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+          signal,
+        });
+        return [r, await r.text()] as const;
       });
     } catch (err) {
       options.onCall?.(system.name, method, 0, Date.now() - started);
+      if (opts.signal?.aborted) throw err;
       if (timeout.aborted) {
-        throw ApplicationFailure.retryable(`${where} timed out after ${options.timeoutMs} ms`, FailureType.timeout);
+        throw ApplicationFailure.retryable(
+          `${where} timed out after ${options.timeoutMs} ms`,
+          FailureType.timeout,
+          details(0),
+        );
       }
       const cause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
-      throw ApplicationFailure.retryable(`${where} failed: ${cause}`, FailureType.network);
+      throw ApplicationFailure.retryable(`${where} failed: ${cause}`, FailureType.network, details(0, cause));
     }
-    const text = await res.text().catch(() => '');
     options.onCall?.(system.name, method, res.status, Date.now() - started);
     let body: unknown = text;
     if (text && (res.headers.get('content-type') ?? '').includes('json')) {
       try {
         body = JSON.parse(text);
       } catch {
-        throw ApplicationFailure.retryable(`${where} answered ${res.status} with invalid JSON`, FailureType.protocol);
+        throw ApplicationFailure.retryable(
+          `${where} answered ${res.status} with invalid JSON`,
+          FailureType.protocol,
+          details(res.status),
+        );
       }
     }
     if ((res.status >= 200 && res.status < 300) || opts.accept?.includes(res.status)) {
       return { status: res.status, body: body as T };
     }
 
-    const message = `${where} answered ${res.status}: ${messageOf(body, res.statusText)}`;
+    const responseMessage = messageOf(body, res.statusText);
+    const message = `${where} answered ${res.status}: ${responseMessage}`;
     const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
     if (res.status === 429 || (res.status === 503 && retryAfter !== undefined)) {
-      const delay = Math.min(retryAfter ?? 1000, maxDelay);
+      const delay = Math.min(retryAfter ?? 1000, maxDelayFor(ctx));
+      options.gate?.closeFor(system.name, delay);
       options.onThrottle?.(system.name, delay);
       throw ApplicationFailure.create({
         message,
         type: FailureType.throttled,
         nextRetryDelay: delay,
-        details: [{ status: res.status, retryAfterMs: delay }],
+        details: [details(res.status, responseMessage, delay)],
       });
     }
     if (res.status === 408 || res.status >= 500) {
-      throw ApplicationFailure.retryable(message, FailureType.unavailable, { status: res.status });
+      throw ApplicationFailure.retryable(message, FailureType.unavailable, details(res.status, responseMessage));
     }
-    if (NON_RETRYABLE.has(res.status) || (res.status >= 400 && res.status < 500)) {
-      throw ApplicationFailure.nonRetryable(message, FailureType.rejected, { status: res.status, body });
+    if (res.status >= 400 && res.status < 500) {
+      throw ApplicationFailure.nonRetryable(message, FailureType.rejected, details(res.status, responseMessage));
     }
-    throw ApplicationFailure.retryable(message, FailureType.protocol, { status: res.status });
+    // 1xx/3xx reaching us means a redirect we did not follow or a broken proxy: worth another try.
+    throw ApplicationFailure.retryable(message, FailureType.protocol, details(res.status, responseMessage));
   }
 
   return { system: system.name, request };

@@ -10,6 +10,8 @@ export interface ActivityDeps {
   alerts?: DownstreamClient;
   temporalUiUrl: string;
   namespace: string;
+  /** Told of every alert that reached the alert webhook (metrics). */
+  onAlertSent?(kind: AlertInput['kind']): void;
 }
 
 export interface Invoice {
@@ -51,6 +53,10 @@ export interface AlertInput {
   event?: string;
   businessKey?: string;
   error: string;
+  /** For "retrying" alerts: the activity that keeps failing, and the attempt that raised the alert. */
+  activityId?: string;
+  activityType?: string;
+  attempt?: number;
 }
 
 /** Idempotency key for a side effect: stable across activity retries, workflow re-runs and duplicate sources. */
@@ -125,9 +131,12 @@ export function createActivities(deps: ActivityDeps) {
       const headline =
         input.kind === 'failed'
           ? `:red_circle: ${input.workflowType} failed for ${input.businessKey ?? input.workflowId}`
-          : `:warning: ${input.workflowType} is still retrying for ${input.businessKey ?? input.workflowId}`;
+          : `:warning: ${input.workflowType} is still retrying ${input.activityType ?? 'an activity'} ` +
+            `(attempt ${input.attempt ?? '?'}) for ${input.businessKey ?? input.workflowId}`;
+      // One alert per failed run, and one per retrying activity of a run: a redelivery repeats the same key.
+      const scope = [input.workflowId, input.runId, input.activityId].filter(Boolean).join(':');
       await deps.alerts.request('POST', '', {
-        idempotencyKey: idempotencyKey(`alert-${input.kind}`, `${input.workflowId}:${input.runId}`),
+        idempotencyKey: idempotencyKey(`alert-${input.kind}`, scope),
         body: {
           text: `${headline}: ${input.error} <${link}|open in Temporal>`,
           kind: input.kind,
@@ -138,9 +147,12 @@ export function createActivities(deps: ActivityDeps) {
           event: input.event,
           business_key: input.businessKey,
           error: input.error,
+          activity_type: input.activityType,
+          attempt: input.attempt,
           link,
         },
       });
+      deps.onAlertSent?.(input.kind);
     },
   };
 }

@@ -1,0 +1,165 @@
+import http, { type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApplicationFailure } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createDownstreamClient, downstreamDetails, FailureType, parseRetryAfter } from '../../src/activities/http';
+import { ThrottleGate } from '../../src/activities/throttle';
+import { closeServer } from '../helpers/stack';
+
+// The classification of every kind of answer into Temporal failures, against a real local HTTP server whose
+// answer each test chooses: /answer?status=…&retryAfter=…&delayMs=…&body=…
+describe('the downstream HTTP client layer', () => {
+  let server: Server;
+  let base: string;
+  let hits = 0;
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      hits += 1;
+      const q = new URL(req.url ?? '/', 'http://x').searchParams;
+      const status = Number(q.get('status') ?? 200);
+      const headers: Record<string, string> = { 'content-type': q.get('type') ?? 'application/json' };
+      if (q.get('retryAfter')) headers['retry-after'] = q.get('retryAfter')!;
+      const body = q.get('body') ?? JSON.stringify({ message: `answered ${status}`, id: 'obj_1' });
+      setTimeout(() => res.writeHead(status, headers).end(body), Number(q.get('delayMs') ?? 0));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => closeServer(server));
+
+  const client = (opts: Partial<Parameters<typeof createDownstreamClient>[1]> = {}) =>
+    createDownstreamClient(
+      { name: 'accounting', baseUrl: base, apiKey: 'k_test_123456' },
+      { timeoutMs: 2000, ...opts },
+    );
+
+  async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (!(err instanceof ApplicationFailure)) throw new Error(`expected an ApplicationFailure, got ${String(err)}`);
+    return err;
+  }
+  const answer = (status: number, extra: Record<string, string> = {}) => ({
+    query: { status, ...extra },
+    idempotencyKey: 'step:ORD-1',
+  });
+
+  test('a 2xx answer is returned with its parsed body', async () => {
+    const res = await client().request<{ id: string }>('POST', '/answer', answer(201));
+    expect(res).toEqual({ status: 201, body: { id: 'obj_1', message: 'answered 201' } });
+  });
+
+  test.each([400, 401, 403, 404, 422])(
+    'a %i is non-retryable, typed DownstreamRejected, and carries the response message',
+    async (status) => {
+      const f = await failureOf(client().request('POST', '/answer', answer(status)));
+      expect(f.nonRetryable).toBe(true);
+      expect(f.type).toBe(FailureType.rejected);
+      expect(f.message).toContain(`answered ${status}: answered ${status}`);
+      expect(downstreamDetails(f)).toMatchObject({
+        system: 'accounting',
+        status,
+        responseMessage: `answered ${status}`,
+      });
+    },
+  );
+
+  test.each([408, 500, 502, 503, 504])('a %i (without Retry-After) is retryable under the policy', async (status) => {
+    const f = await failureOf(client().request('POST', '/answer', answer(status)));
+    expect(f.nonRetryable).toBe(false);
+    expect(f.type).toBe(FailureType.unavailable);
+    expect(f.nextRetryDelay).toBeUndefined();
+    expect(downstreamDetails(f)?.status).toBe(status);
+  });
+
+  test('a 429 with Retry-After in seconds asks for exactly that delay and closes the gate of that system', async () => {
+    const gate = new ThrottleGate();
+    const f = await failureOf(client({ gate }).request('POST', '/answer', answer(429, { retryAfter: '3' })));
+    expect(f.type).toBe(FailureType.throttled);
+    expect(f.nonRetryable).toBe(false);
+    expect(msToNumber(f.nextRetryDelay!)).toBe(3000);
+    expect(gate.remainingMs('accounting')).toBeGreaterThan(2000);
+    expect(gate.remainingMs('email-platform')).toBe(0);
+  });
+
+  test('a 503 with Retry-After as an HTTP-date is a throttle until that date', async () => {
+    const at = new Date(Date.now() + 20_000).toUTCString();
+    const f = await failureOf(client().request('GET', '/answer', { query: { status: 503, retryAfter: at } }));
+    expect(f.type).toBe(FailureType.throttled);
+    const delay = msToNumber(f.nextRetryDelay!);
+    expect(delay).toBeGreaterThan(17_000);
+    expect(delay).toBeLessThanOrEqual(20_000);
+  });
+
+  test("a server's Retry-After is capped by the running activity's maximum interval", async () => {
+    const env = new MockActivityEnvironment({ retryPolicy: { maximumInterval: 2000 } });
+    const f = await failureOf(env.run(() => client().request('POST', '/answer', answer(429, { retryAfter: '3600' }))));
+    expect(msToNumber(f.nextRetryDelay!)).toBe(2000);
+  });
+
+  test('parseRetryAfter reads seconds and HTTP-dates and ignores garbage', () => {
+    const now = Date.parse('2024-11-12T09:41:07Z');
+    expect(parseRetryAfter('7', now)).toBe(7000);
+    expect(parseRetryAfter('Tue, 12 Nov 2024 09:41:37 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Tue, 12 Nov 2024 09:40:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+
+  test('while the gate is closed for longer than the client may wait, the call fails without reaching the system', async () => {
+    const gate = new ThrottleGate();
+    gate.closeFor('accounting', 10_000);
+    const before = hits;
+    const f = await failureOf(client({ gate, maxGateWaitMs: 0 }).request('POST', '/answer', answer(201)));
+    expect(hits).toBe(before);
+    expect(f.type).toBe(FailureType.throttled);
+    expect(msToNumber(f.nextRetryDelay!)).toBeGreaterThan(9000);
+  });
+
+  test('a call slower than the timeout fails as a retryable DownstreamTimeout', async () => {
+    const f = await failureOf(client({ timeoutMs: 100 }).request('GET', '/answer', { query: { delayMs: 1000 } }));
+    expect(f.type).toBe(FailureType.timeout);
+    expect(f.nonRetryable).toBe(false);
+  });
+
+  test('a refused connection is a retryable DownstreamNetworkError', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await closeServer(closed);
+    const c = createDownstreamClient({ name: 'crm', baseUrl: `http://127.0.0.1:${port}` }, { timeoutMs: 2000 });
+    const f = await failureOf(c.request('GET', '/anything'));
+    expect(f.type).toBe(FailureType.network);
+    expect(f.nonRetryable).toBe(false);
+    expect(downstreamDetails(f)).toMatchObject({ system: 'crm', status: 0 });
+  });
+
+  test('a 2xx with a broken JSON body is a retryable protocol error', async () => {
+    const f = await failureOf(client().request('GET', '/answer', { query: { status: 200, body: '{"half' } }));
+    expect(f.type).toBe(FailureType.protocol);
+    expect(f.nonRetryable).toBe(false);
+  });
+
+  test('a 409 the caller accepts (idempotent create) is returned, not thrown', async () => {
+    const res = await client().request('POST', '/answer', { ...answer(409), accept: [409] });
+    expect(res.status).toBe(409);
+  });
+
+  test('a mutation without an idempotency key is refused before any request', async () => {
+    const before = hits;
+    await expect(client().request('POST', '/answer')).rejects.toThrow(/needs an idempotency key/);
+    expect(hits).toBe(before);
+  });
+
+  test('a call longer than the heartbeat interval heartbeats while it waits', async () => {
+    const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 400 });
+    let beats = 0;
+    env.on('heartbeat', () => (beats += 1));
+    await env.run(() => client().request('GET', '/answer', { query: { delayMs: 700 } }));
+    expect(beats).toBeGreaterThanOrEqual(3);
+  });
+});
