@@ -10,10 +10,21 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Config } from '../config';
 import { createActivities } from '../activities';
 import { createDownstreamClient } from '../activities/http';
+import { ThrottleGate } from '../activities/throttle';
 import type { Logger } from '../logger';
 import { queueFor, type QueueSystem } from '../workflows/task-queues';
+import { createWorkerMetrics, serveWorkerMetrics, type WorkerMetrics } from './metrics';
+import { retryingAlertInterceptor } from './retrying-alerts';
 
-/** Routes the SDK's own logs into our pino logger and, when a port is given, serves its Prometheus metrics. */
+/** The SDK's own Prometheus exporter listens on loopback next to WORKER_METRICS_PORT; /metrics there merges it. */
+export function sdkMetricsPort(metricsPort: number): number {
+  return metricsPort + 1;
+}
+
+/**
+ * Routes the SDK's own logs into our pino logger and, when a port is given, exports its Prometheus metrics on
+ * 127.0.0.1:<port + 1>, which createWorkers merges into /metrics on <port>.
+ */
 export function installRuntime(logger: Logger, metricsPort?: number): void {
   const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
     TRACE: 'trace',
@@ -27,7 +38,9 @@ export function installRuntime(logger: Logger, metricsPort?: number): void {
       logger[levels[entry.level]]({ ...entry.meta, sdk: true }, entry.message);
     }),
     telemetryOptions:
-      metricsPort !== undefined ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${metricsPort}` } } } : undefined,
+      metricsPort !== undefined
+        ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort(metricsPort)}` } } }
+        : undefined,
   });
 }
 
@@ -50,6 +63,8 @@ export interface WorkerSetOptions {
   config: Config;
   logger: Logger;
   workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Our own counters; created here when not given. Served on WORKER_METRICS_PORT when that is set. */
+  metrics?: WorkerMetrics;
 }
 
 /**
@@ -59,7 +74,14 @@ export interface WorkerSetOptions {
 export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]> {
   const { connection, namespace, config, logger } = options;
   const prefix = config.temporal.taskQueuePrefix;
-  const common = { timeoutMs: config.downstream.timeoutMs, maxRetryDelayMs: 10 * 60 * 1000 };
+  const metrics = options.metrics ?? createWorkerMetrics();
+  // One gate per process: a 429 seen by any activity slows every caller of that system here.
+  const common = {
+    timeoutMs: config.downstream.timeoutMs,
+    maxRetryDelayMs: 10 * 60 * 1000,
+    gate: new ThrottleGate(),
+    ...metrics.observer,
+  };
   const d = config.downstream;
   const activities = createActivities({
     accounting: createDownstreamClient(
@@ -72,7 +94,25 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       : undefined,
     temporalUiUrl: config.temporal.uiUrl,
     namespace,
+    onAlertSent: (kind) => metrics.alertsSent.inc({ kind }),
   });
+  const interceptors = {
+    activity: [
+      retryingAlertInterceptor({
+        afterAttempts: config.alerts.retryingAfterAttempts,
+        sendAlert: activities.sendAlert,
+        logger,
+      }),
+    ],
+  };
+  if (config.worker.metricsPort !== undefined) {
+    const { url } = await serveWorkerMetrics({
+      registry: metrics.registry,
+      port: config.worker.metricsPort,
+      sdkMetricsUrl: `http://127.0.0.1:${sdkMetricsPort(config.worker.metricsPort)}/metrics`,
+    });
+    logger.info({ url }, 'worker metrics served');
+  }
 
   const workflowBundle = options.workflowBundle ?? (await bundleWorkflows());
   const workers = [
@@ -90,6 +130,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
         namespace,
         taskQueue: queueFor(prefix, system),
         activities,
+        interceptors,
         maxTaskQueueActivitiesPerSecond: config.rateLimits[SYSTEM_RATE[system]],
       }),
     );

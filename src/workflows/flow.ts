@@ -1,7 +1,9 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  defineSignal,
   proxyActivities,
+  setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -19,6 +21,21 @@ export function systemQueue(system: Parameters<typeof queueFor>[1]): string {
 export function setStatus(status: IntegrationStatus): void {
   upsertSearchAttributes([{ key: INTEGRATION_STATUS, value: status }]);
 }
+
+export interface ActivityRetrying {
+  activityId: string;
+  activityType: string;
+  attempt: number;
+  error: string;
+}
+
+/**
+ * Sent by the worker's retrying-alert interceptor when an activity is still failing at the configured attempt
+ * (search attributes can only be upserted by the workflow itself).
+ */
+export const activityRetryingSignal = defineSignal<[ActivityRetrying]>('activityRetrying');
+/** Sent by the same interceptor when an activity that had raised a retrying alert finally succeeds. */
+export const activityRecoveredSignal = defineSignal<[{ activityId: string }]>('activityRecovered');
 
 export interface FlowContext {
   source?: string;
@@ -39,11 +56,25 @@ function describe(err: unknown): string {
  */
 export async function runFlow<T>(ctx: FlowContext, body: () => Promise<T>): Promise<T> {
   setStatus('processing');
+  // Handlers only upsert IntegrationStatus; executions that never receive these signals replay unchanged.
+  const retrying = new Set<string>();
+  let finished = false;
+  setHandler(activityRetryingSignal, ({ activityId }) => {
+    if (finished) return;
+    retrying.add(activityId);
+    setStatus('retrying');
+  });
+  setHandler(activityRecoveredSignal, ({ activityId }) => {
+    if (finished || !retrying.delete(activityId) || retrying.size > 0) return;
+    setStatus('processing');
+  });
   try {
     const result = await body();
+    finished = true;
     setStatus('completed');
     return result;
   } catch (err) {
+    finished = true;
     setStatus('failed');
     const info = workflowInfo();
     const alerts = proxyActivities<Activities>({

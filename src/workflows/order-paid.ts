@@ -19,6 +19,8 @@ export async function orderPaid(event: OrderPaid): Promise<OrderPaidResult> {
   const invoicing = proxyActivities<Activities>({
     taskQueue: systemQueue('accounting'),
     startToCloseTimeout: '30s',
+    // The client layer heartbeats during calls, so a dead worker's attempt is retried in seconds, not 30 s.
+    heartbeatTimeout: '5s',
     scheduleToCloseTimeout: '3 days',
     retry: {
       initialInterval: '1s',
@@ -30,6 +32,8 @@ export async function orderPaid(event: OrderPaid): Promise<OrderPaidResult> {
   const email = proxyActivities<Activities>({
     taskQueue: systemQueue('email-platform'),
     startToCloseTimeout: '30s',
+    // The client layer heartbeats during calls, so a dead worker's attempt is retried in seconds, not 30 s.
+    heartbeatTimeout: '5s',
     scheduleToCloseTimeout: '3 days',
     retry: {
       initialInterval: '1s',

@@ -1,0 +1,81 @@
+import http, { type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Histogram, Registry } from 'prom-client';
+import type { CallObserver } from '../activities/http';
+
+/** The worker's own Prometheus metrics, on a registry of its own so several worker sets can share a process (tests). */
+export function createWorkerMetrics() {
+  const registry = new Registry();
+  const calls = new Counter({
+    name: 'switchyard_downstream_calls_total',
+    help: 'HTTP calls to third-party systems by system, method and status class (2xx..5xx, or "error" when none came).',
+    labelNames: ['system', 'method', 'status_class'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'switchyard_downstream_call_duration_seconds',
+    help: 'Duration of HTTP calls to third-party systems.',
+    labelNames: ['system'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const throttled = new Counter({
+    name: 'switchyard_downstream_throttled_total',
+    help: 'Answers asking us to slow down (429, or 503 with Retry-After), by system.',
+    labelNames: ['system'] as const,
+    registers: [registry],
+  });
+  const alertsSent = new Counter({
+    name: 'switchyard_alerts_sent_total',
+    help: 'Alerts delivered to ALERT_WEBHOOK_URL, by kind (failed, retrying).',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const observer: Required<CallObserver> = {
+    onCall(system, method, status, durationMs) {
+      calls.inc({ system, method, status_class: status === 0 ? 'error' : `${Math.floor(status / 100)}xx` });
+      duration.observe({ system }, durationMs / 1000);
+    },
+    onThrottle(system) {
+      throttled.inc({ system });
+    },
+  };
+  return { registry, calls, throttled, alertsSent, observer };
+}
+
+export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
+
+/**
+ * Serves GET /metrics: our registry, followed by the SDK's own Prometheus text when `sdkMetricsUrl` is given (the
+ * Runtime exports it on a loopback port), so one scrape target shows both.
+ */
+export async function serveWorkerMetrics(options: {
+  registry: Registry;
+  port: number;
+  host?: string;
+  sdkMetricsUrl?: string;
+}): Promise<{ server: Server; url: string }> {
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    void (async () => {
+      let sdk = '';
+      if (options.sdkMetricsUrl) {
+        sdk = await fetch(options.sdkMetricsUrl, { signal: AbortSignal.timeout(2000) })
+          .then((r) => r.text())
+          .catch((err: unknown) => `# SDK metrics unavailable: ${err instanceof Error ? err.message : String(err)}\n`);
+      }
+      const own = await options.registry.metrics();
+      res.writeHead(200, { 'content-type': options.registry.contentType }).end(`${own}\n${sdk}`);
+    })().catch(() => res.writeHead(500).end());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+  });
+  server.unref();
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `http://127.0.0.1:${port}/metrics` };
+}
