@@ -5,6 +5,9 @@ import { accountingRouter, type SandboxInvoice } from './accounting';
 import { alertsRouter, type SandboxAlert } from './alerts';
 import { faultsSchema, SystemState } from './core';
 import { emailRouter, type SandboxMessage } from './email';
+import { createCrmData, crmRouter } from './crm';
+import { createEmailContactData, emailContactsRouter } from './email-contacts';
+import { createShopData, shopRouter } from './shop';
 
 export interface SandboxKeys {
   accounting: string;
@@ -14,14 +17,18 @@ export interface SandboxKeys {
 }
 
 /**
- * The stand-ins for the third-party systems, on one Express app: /accounting, /email, /alerts, and /__admin to
+ * The stand-ins for the third-party systems, on one Express app: /accounting, /email, /crm, /shop, /alerts, and /__admin to
  * inspect requests and inject faults (latency, 500s, 429 with Retry-After, a real rate limit, outage, held requests).
  */
 export function createSandbox(keys: SandboxKeys) {
   const systems = {
     accounting: new SystemState('accounting', keys.accounting),
     email: new SystemState('email', keys.email),
+    crm: new SystemState('crm', keys.crm),
+    shop: new SystemState('shop', keys.shop),
   };
+  // Record stores keyed by id, kept apart from `data`'s lists.
+  const stores = { crm: createCrmData(), emailContacts: createEmailContactData(), shop: createShopData() };
   const data = {
     invoices: [] as SandboxInvoice[],
     messages: [] as SandboxMessage[],
@@ -32,7 +39,10 @@ export function createSandbox(keys: SandboxKeys) {
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => res.json({ ok: true }));
   app.use('/accounting', accountingRouter(systems.accounting, data.invoices));
+  app.use('/email/contacts', emailContactsRouter(systems.email, stores.emailContacts));
   app.use('/email', emailRouter(systems.email, data.messages));
+  app.use('/crm', crmRouter(systems.crm, stores.crm));
+  app.use('/shop', shopRouter(systems.shop, stores.shop));
   app.use('/alerts', alertsRouter(data.alerts));
 
   const admin = express.Router();
@@ -59,6 +69,10 @@ export function createSandbox(keys: SandboxKeys) {
   admin.post('/reset', (_req, res) => {
     for (const s of Object.values(systems)) s.reset();
     for (const list of Object.values(data)) list.length = 0;
+    stores.crm.contacts.clear();
+    stores.emailContacts.contacts.clear();
+    stores.emailContacts.byExternalId.clear();
+    stores.shop.orders.clear();
     res.json({ ok: true });
   });
   app.use('/__admin', admin);
@@ -67,6 +81,7 @@ export function createSandbox(keys: SandboxKeys) {
     app,
     systems,
     data,
+    stores,
     /** Listens on `port` (0 for any free one) and resolves with the server and its base URL. */
     async listen(port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
       const server = await new Promise<Server>((resolve, reject) => {

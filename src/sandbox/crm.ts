@@ -1,0 +1,55 @@
+import type { Router } from 'express';
+import { z } from 'zod';
+import { idempotent, type SystemState, systemRouter } from './core';
+import { applyFields, type ChangeTracked, monotonicClock, pageOfChanges } from './contacts';
+
+export interface CrmContact extends ChangeTracked {
+  email: string;
+  name: string;
+  company: string | null;
+  consent: { status: 'subscribed' | 'unsubscribed'; at: string } | null;
+}
+
+export interface CrmData {
+  contacts: Map<string, CrmContact>;
+  now: () => string;
+}
+
+export function createCrmData(): CrmData {
+  return { contacts: new Map(), now: monotonicClock() };
+}
+
+const consent = z.object({ status: z.enum(['subscribed', 'unsubscribed']), at: z.iso.datetime() }).nullable();
+const patchContact = z
+  .object({ email: z.email(), name: z.string().min(1), company: z.string().nullable(), consent })
+  .partial()
+  .strict();
+
+/** CRM stand-in: contacts listed by change time with cursors, and PATCH (made "by the integration"). */
+export function crmRouter(state: SystemState, crm: CrmData): Router {
+  const router = systemRouter(state);
+
+  router.get('/contacts', (req, res) => {
+    res.json(pageOfChanges(crm.contacts.values(), req));
+  });
+
+  router.get('/contacts/:id', (req, res) => {
+    const contact = crm.contacts.get(req.params.id);
+    if (!contact) res.status(404).json({ error: 'not_found', message: `no contact ${req.params.id}` });
+    else res.json(contact);
+  });
+
+  router.patch(
+    '/contacts/:id',
+    idempotent(state, (req) => {
+      const contact = crm.contacts.get(String(req.params.id));
+      if (!contact) return { status: 404, body: { error: 'not_found', message: `no contact ${req.params.id}` } };
+      const parsed = patchContact.safeParse(req.body);
+      if (!parsed.success) return { status: 400, body: { error: 'invalid', message: parsed.error.issues[0]?.message } };
+      applyFields(contact, parsed.data, 'integration', crm.now);
+      return { status: 200, body: contact };
+    }),
+  );
+
+  return router;
+}
