@@ -94,8 +94,14 @@ export interface DownstreamClientOptions extends CallObserver {
   maxRetryDelayMs?: number;
   /** Shared by every client of the worker process: a 429 to one caller slows all callers of that system. */
   gate?: ThrottleGate;
-  /** A closed gate shorter than this is waited out inside the activity (heartbeating); longer ones fail the attempt. */
+  /**
+   * A closed Retry-After window longer than this fails the attempt with nextRetryDelay instead of being waited out
+   * in the activity. Default 0: failing hands the retry back to the server, whose task-queue rate limit then spreads
+   * the waiting callers out instead of releasing them all at once when the window ends.
+   */
   maxGateWaitMs?: number;
+  /** A turn in the gate's spacing further away than this fails the attempt too (default 10 s). */
+  maxQueueWaitMs?: number;
   fetch?: typeof fetch;
 }
 
@@ -138,29 +144,36 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /** An HTTP client bound to one third-party system. */
 export function createDownstreamClient(system: DownstreamSystem, options: DownstreamClientOptions) {
   const doFetch = options.fetch ?? fetch;
-  const maxGateWait = options.maxGateWaitMs ?? 5000;
+  const maxGateWait = options.maxGateWaitMs ?? 0;
+  const maxQueueWait = options.maxQueueWaitMs ?? 10_000;
 
   function maxDelayFor(ctx: Context | undefined): number {
     const policyMax = msOptionalToNumber(ctx?.info.retryPolicy?.maximumInterval);
     return Math.min(options.maxRetryDelayMs ?? 10 * 60 * 1000, policyMax ?? Infinity);
   }
 
-  /** Waits while the system's gate is closed, or fails the attempt with the rest of the window as its delay. */
+  /** Waits for this call's turn at the system's gate, or fails the attempt with the wait as its retry delay. */
   async function passGate(ctx: Context | undefined, method: HttpMethod, path: string, signal?: AbortSignal) {
     const gate = options.gate;
     if (!gate) return;
-    for (let left = gate.remainingMs(system.name); left > 0; left = gate.remainingMs(system.name)) {
-      if (left > maxGateWait) {
-        const details: DownstreamFailureDetails = { system: system.name, method, path, status: 0, retryAfterMs: left };
-        throw ApplicationFailure.create({
-          message: `${system.name} asked callers to wait: ${left} ms of its Retry-After window left`,
-          type: FailureType.throttled,
-          nextRetryDelay: Math.min(left, maxDelayFor(ctx)),
-          details: [details],
-        });
-      }
-      await heartbeating(ctx, () => sleep(left, signal));
+    const left = gate.remainingMs(system.name);
+    const turn = left > maxGateWait ? { retryInMs: left } : gate.reserve(system.name, maxQueueWait);
+    if ('retryInMs' in turn) {
+      const details: DownstreamFailureDetails = {
+        system: system.name,
+        method,
+        path,
+        status: 0,
+        retryAfterMs: turn.retryInMs,
+      };
+      throw ApplicationFailure.create({
+        message: `${system.name} is throttled here: next turn in ${turn.retryInMs} ms`,
+        type: FailureType.throttled,
+        nextRetryDelay: Math.min(Math.ceil(turn.retryInMs), maxDelayFor(ctx)),
+        details: [details],
+      });
     }
+    if (turn.waitMs > 0) await heartbeating(ctx, () => sleep(turn.waitMs, signal));
   }
 
   async function request<T = unknown>(

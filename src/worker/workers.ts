@@ -8,7 +8,9 @@ import {
 } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Config } from '../config';
+import { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
+import { createSyncActivities } from '../activities/sync';
 import { createDownstreamClient } from '../activities/http';
 import { ThrottleGate } from '../activities/throttle';
 import type { Logger } from '../logger';
@@ -75,13 +77,11 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
   const { connection, namespace, config, logger } = options;
   const prefix = config.temporal.taskQueuePrefix;
   const metrics = options.metrics ?? createWorkerMetrics();
-  // One gate per process: a 429 seen by any activity slows every caller of that system here.
-  const common = {
-    timeoutMs: config.downstream.timeoutMs,
-    maxRetryDelayMs: 10 * 60 * 1000,
-    gate: new ThrottleGate(),
-    ...metrics.observer,
-  };
+  // One gate per process: a 429 seen by any activity slows every caller of that system here, and calls are spaced
+  // at each system's rate so the server-side limit's bursts do not reach it.
+  const gate = new ThrottleGate();
+  for (const [system, perSecond] of Object.entries(config.rateLimits)) gate.setRate(system, perSecond);
+  const common = { timeoutMs: config.downstream.timeoutMs, maxRetryDelayMs: 10 * 60 * 1000, gate, ...metrics.observer };
   const d = config.downstream;
   const activities = createActivities({
     accounting: createDownstreamClient(
@@ -114,6 +114,24 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
     logger.info({ url }, 'worker metrics served');
   }
 
+  // Scheduled syncs: the third-party calls go to each system's queue, the Temporal-only ones (watermark, schedule
+  // inspection) to the orchestration queue.
+  const syncActivities = createSyncActivities({
+    crm: createDownstreamClient({ name: 'crm', baseUrl: d.crm.url, apiKey: d.crm.apiKey }, common),
+    email: createDownstreamClient({ name: 'email-platform', baseUrl: d.email.url, apiKey: d.email.apiKey }, common),
+    shop: createDownstreamClient({ name: 'shop', baseUrl: d.shop.url, apiKey: d.shop.apiKey }, common),
+    accounting: createDownstreamClient(
+      { name: 'accounting', baseUrl: d.accounting.url, apiKey: d.accounting.apiKey },
+      common,
+    ),
+    alerts: d.alertWebhookUrl
+      ? createDownstreamClient({ name: 'alerts', baseUrl: d.alertWebhookUrl }, common)
+      : undefined,
+    temporal: new Client({ connection, namespace }),
+    temporalUiUrl: config.temporal.uiUrl,
+    namespace,
+  });
+
   const workflowBundle = options.workflowBundle ?? (await bundleWorkflows());
   const workers = [
     await Worker.create({
@@ -121,6 +139,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       namespace,
       taskQueue: queueFor(prefix, 'orchestration'),
       workflowBundle,
+      activities: syncActivities,
     }),
   ];
   for (const system of Object.keys(SYSTEM_RATE) as QueueSystem[]) {
@@ -129,7 +148,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
         connection,
         namespace,
         taskQueue: queueFor(prefix, system),
-        activities,
+        activities: { ...activities, ...syncActivities },
         interceptors,
         maxTaskQueueActivitiesPerSecond: config.rateLimits[SYSTEM_RATE[system]],
       }),
