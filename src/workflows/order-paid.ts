@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { OrderPaid } from '../domain/events';
 import { runFlow, systemQueue } from './flow';
@@ -6,6 +6,9 @@ import { runFlow, systemQueue } from './flow';
 type Activities = ReturnType<typeof createActivities>;
 
 const NON_RETRYABLE = ['DownstreamRejected'];
+
+/** patched() id of the customer email normalisation (see README, "Changing a workflow safely"). */
+export const NORMALIZE_CUSTOMER_EMAIL = 'normalize-customer-email';
 
 export interface OrderPaidResult {
   orderId: string;
@@ -44,16 +47,21 @@ export async function orderPaid(event: OrderPaid): Promise<OrderPaidResult> {
   });
 
   return runFlow({ source: event.source, event: event.type, businessKey: event.order.id }, async () => {
+    // Accounting matches customers by exact address and shops send it as typed at checkout. Versioned: runs that
+    // started before this change replay with the address they already sent; new runs send it normalised.
+    const customerEmail = patched(NORMALIZE_CUSTOMER_EMAIL)
+      ? event.order.customerEmail.trim().toLowerCase()
+      : event.order.customerEmail;
     const invoice = await invoicing.createInvoice({
       orderId: event.order.id,
       total: event.order.total,
       currency: event.order.currency,
-      customerEmail: event.order.customerEmail,
+      customerEmail,
     });
     const message = await email.sendInvoiceEmail({
       orderId: event.order.id,
       invoiceId: invoice.id,
-      to: event.order.customerEmail,
+      to: customerEmail,
       total: event.order.total,
       currency: event.order.currency,
     });

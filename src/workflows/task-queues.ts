@@ -11,8 +11,14 @@ export function queueFor(prefix: string, system: QueueSystem | 'orchestration'):
   return `${prefix}${system === 'orchestration' ? ORCHESTRATION_QUEUE : system}`;
 }
 
+/** The name replays run under (Worker.runReplayHistories' `replayName`); the SDK's replay queue is "<name>-<n>". */
+export const REPLAY_NAME = 'switchyard-replay';
+const REPLAY_QUEUE = new RegExp(`^${REPLAY_NAME}-\\d+$`);
+
 /** Recovers the prefix from the orchestration queue a workflow runs on. */
 export function prefixOf(orchestrationQueue: string): string {
+  // A replay (npm test, `npm run ops -- replay`) runs on the SDK's own queue and never schedules what it computes.
+  if (REPLAY_QUEUE.test(orchestrationQueue)) return '';
   if (!orchestrationQueue.endsWith(ORCHESTRATION_QUEUE)) {
     throw new Error(
       `workflow runs on task queue "${orchestrationQueue}", expected one ending in "${ORCHESTRATION_QUEUE}"`,

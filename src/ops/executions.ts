@@ -1,0 +1,210 @@
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { optionalTsToDate } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
+import { BUSINESS_KEY, EVENT_ID, EVENT_TYPE, INTEGRATION_STATUS, SOURCE } from '../domain/search-attributes';
+import { and, type OpsContext, OpsInputError, parseDuration, quote, uiLink } from './context';
+
+const EventType = temporal.api.enums.v1.EventType;
+
+export interface PendingActivity {
+  name: string;
+  attempt: number;
+  state: string;
+  lastFailure?: string;
+}
+
+/** One execution as an operator sees it: what it is, where it stands, why it failed, and its Web UI link. */
+export interface ExecutionSummary {
+  workflowId: string;
+  runId: string;
+  type: string;
+  status: string;
+  integrationStatus?: string;
+  businessKey?: string;
+  source?: string;
+  eventType?: string;
+  eventId?: string;
+  startTime: string;
+  closeTime?: string;
+  /** Time of the newest history event. */
+  lastEventAt?: string;
+  pendingActivity?: PendingActivity;
+  lastError?: string;
+  /** Why `stuck` reports it. */
+  stuckBecause?: string;
+  link: string;
+}
+
+// The message a person needs is the innermost cause (an ActivityFailure wraps the activity's own error).
+function innermost(failure: temporal.api.failure.v1.IFailure | null | undefined): string | undefined {
+  let f = failure;
+  while (f?.cause) f = f.cause;
+  return f?.message ?? undefined;
+}
+
+function summarise(ctx: OpsContext, info: WorkflowExecutionInfo): ExecutionSummary {
+  const sa = info.typedSearchAttributes;
+  return {
+    workflowId: info.workflowId,
+    runId: info.runId,
+    type: info.type,
+    status: info.status.name,
+    integrationStatus: sa.get(INTEGRATION_STATUS),
+    businessKey: sa.get(BUSINESS_KEY),
+    source: sa.get(SOURCE),
+    eventType: sa.get(EVENT_TYPE),
+    eventId: sa.get(EVENT_ID),
+    startTime: info.startTime.toISOString(),
+    closeTime: info.closeTime?.toISOString(),
+    link: uiLink(ctx, info.workflowId, info.runId),
+  };
+}
+
+/** The newest history event of a run: one reverse page of one event, however long the history. */
+async function lastEvent(ctx: OpsContext, workflowId: string, runId: string) {
+  const res = await ctx.client.workflowService.getWorkflowExecutionHistoryReverse({
+    namespace: ctx.namespace,
+    execution: { workflowId, runId },
+    maximumPageSize: 1,
+  });
+  return res.history?.events?.[0];
+}
+
+function errorOf(event: temporal.api.history.v1.IHistoryEvent | undefined): string | undefined {
+  if (!event) return undefined;
+  switch (event.eventType) {
+    case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
+      return innermost(event.workflowExecutionFailedEventAttributes?.failure);
+    case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED:
+      return `terminated: ${event.workflowExecutionTerminatedEventAttributes?.reason ?? ''}`.trim();
+    case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT:
+      return 'timed out';
+    case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED:
+      return 'canceled';
+    default:
+      return undefined;
+  }
+}
+
+/** Adds the pending activity (running) or the final error (closed), and the time of the newest event. */
+async function enrich(ctx: OpsContext, s: ExecutionSummary): Promise<ExecutionSummary> {
+  const event = await lastEvent(ctx, s.workflowId, s.runId);
+  s.lastEventAt = optionalTsToDate(event?.eventTime)?.toISOString();
+  if (s.status === 'RUNNING') {
+    const description = await ctx.client.workflow.getHandle(s.workflowId, s.runId).describe();
+    const pending = [...(description.raw.pendingActivities ?? [])].sort((a, b) => (b.attempt ?? 0) - (a.attempt ?? 0));
+    const top = pending[0];
+    if (top) {
+      s.pendingActivity = {
+        name: top.activityType?.name ?? 'unknown',
+        attempt: top.attempt ?? 1,
+        state: temporal.api.enums.v1.PendingActivityState[top.state ?? 0]?.replace('PENDING_ACTIVITY_STATE_', '') ?? '',
+        lastFailure: innermost(top.lastFailure),
+      };
+      s.lastError = s.pendingActivity.lastFailure;
+    }
+  } else {
+    s.lastError = errorOf(event);
+  }
+  return s;
+}
+
+async function collect(ctx: OpsContext, query: string, limit: number): Promise<ExecutionSummary[]> {
+  const out: ExecutionSummary[] = [];
+  for await (const info of ctx.client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
+    out.push(summarise(ctx, info));
+    if (out.length >= limit) break;
+  }
+  return Promise.all(out.map((s) => enrich(ctx, s)));
+}
+
+export interface FindOptions {
+  limit?: number;
+}
+
+/** Every execution for a business key (order id, contact id, …), event id or workflow id, newest first. */
+export function find(ctx: OpsContext, key: string, options: FindOptions = {}): Promise<ExecutionSummary[]> {
+  if (!key.trim()) throw new OpsInputError('find: give a business key, event id or workflow id');
+  const q = quote(key);
+  return collect(
+    ctx,
+    `${BUSINESS_KEY.name} = ${q} OR ${EVENT_ID.name} = ${q} OR WorkflowId = ${q}`,
+    options.limit ?? 100,
+  );
+}
+
+export const LIST_STATUSES = ['failed', 'running', 'retrying', 'completed'] as const;
+export type ListStatus = (typeof LIST_STATUSES)[number];
+
+export interface ListOptions {
+  status?: ListStatus;
+  /** How far back, by start time: "24h", "7d". */
+  since?: string;
+  source?: string;
+  /** Workflow type, e.g. orderPaid. */
+  type?: string;
+  /** Extra visibility clause, ANDed (e.g. TaskQueue = "…"). */
+  query?: string;
+  limit?: number;
+  now?: Date;
+}
+
+const STATUS_CLAUSE: Record<ListStatus, string> = {
+  failed: `ExecutionStatus = "Failed"`,
+  running: `ExecutionStatus = "Running"`,
+  // Narrowed below to those whose pending activity has failed at least once.
+  retrying: `ExecutionStatus = "Running"`,
+  completed: `ExecutionStatus = "Completed"`,
+};
+
+/** Executions by status, age, source and type. `retrying` means running with a pending activity past attempt 1. */
+export async function list(ctx: OpsContext, options: ListOptions = {}): Promise<ExecutionSummary[]> {
+  if (options.status && !LIST_STATUSES.includes(options.status)) {
+    throw new OpsInputError(`list: --status must be one of ${LIST_STATUSES.join(', ')}`);
+  }
+  const since =
+    options.since !== undefined
+      ? new Date((options.now ?? new Date()).getTime() - parseDuration(options.since, '--since'))
+      : undefined;
+  const query = and(
+    options.status ? STATUS_CLAUSE[options.status] : undefined,
+    since ? `StartTime > ${quote(since.toISOString())}` : undefined,
+    options.source ? `${SOURCE.name} = ${quote(options.source)}` : undefined,
+    options.type ? `WorkflowType = ${quote(options.type)}` : undefined,
+    options.query,
+  );
+  const found = await collect(ctx, query, options.limit ?? 100);
+  if (options.status !== 'retrying') return found;
+  return found.filter((s) => (s.pendingActivity?.attempt ?? 1) > 1 || s.integrationStatus === 'retrying');
+}
+
+export interface StuckOptions {
+  /** No history event for longer than this: "15m" (default). */
+  olderThan?: string;
+  /** A pending activity at or past this attempt (default 5). */
+  attempts?: number;
+  query?: string;
+  limit?: number;
+  now?: Date;
+}
+
+/** Running executions that are not progressing: a pending activity at or past N attempts, or a silent history. */
+export async function stuck(ctx: OpsContext, options: StuckOptions = {}): Promise<ExecutionSummary[]> {
+  const olderThanMs = parseDuration(options.olderThan ?? '15m', '--older-than');
+  const attempts = options.attempts ?? 5;
+  if (!Number.isInteger(attempts) || attempts < 1)
+    throw new OpsInputError('stuck: --attempts must be a whole number ≥ 1');
+  const now = (options.now ?? new Date()).getTime();
+  const running = await collect(ctx, and(STATUS_CLAUSE.running, options.query), options.limit ?? 1000);
+  const out: ExecutionSummary[] = [];
+  for (const s of running) {
+    const reasons: string[] = [];
+    if (s.pendingActivity && s.pendingActivity.attempt >= attempts) {
+      reasons.push(`${s.pendingActivity.name} at attempt ${s.pendingActivity.attempt}`);
+    }
+    const silentMs = s.lastEventAt ? now - Date.parse(s.lastEventAt) : 0;
+    if (silentMs > olderThanMs) reasons.push(`no history event for ${Math.round(silentMs / 60_000)} min`);
+    if (reasons.length) out.push({ ...s, stuckBecause: reasons.join('; ') });
+  }
+  return out;
+}
