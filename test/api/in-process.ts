@@ -1,0 +1,106 @@
+import http from 'node:http';
+import { Writable } from 'node:stream';
+import { createApp } from '../../src/api/app';
+import { createApiMetrics } from '../../src/api/metrics';
+import type { StartRequest, WorkflowStarter } from '../../src/api/workflow-starter';
+import { type Config, loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { createSources } from '../../src/sources';
+import { closeServer, listenOnFreePort } from '../helpers/stack';
+
+export interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A request as bytes on the wire: raw headers keep their order, case and repetitions. */
+export interface RawRequest {
+  path: string;
+  headers: Array<[string, string]>;
+  body: Buffer | string;
+}
+
+// Node 20's client takes an object; names keep their case and a repeated name becomes repeated header lines.
+function asOutgoing(pairs: Array<[string, string]>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of pairs) {
+    const existing = out[name];
+    out[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+  }
+  return out;
+}
+
+/**
+ * The ingress app in this process, with a starter that only records, a logger writing into `logLines` and one
+ * keep-alive agent: thousands of requests a second, for properties over hostile input.
+ */
+export async function startInProcessApi(env: Record<string, string> = {}, options: { starter?: WorkflowStarter } = {}) {
+  const config: Config = loadConfig({ NODE_ENV: 'test', ...env });
+  const logLines: string[] = [];
+  const logger = createLogger(
+    { level: 'info' },
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logLines.push(chunk.toString());
+        done();
+      },
+    }),
+  );
+  const starts: StartRequest[] = [];
+  const starter: WorkflowStarter = {
+    async start(req) {
+      starts.push(req);
+      if (options.starter) return options.starter.start(req);
+      return { status: 'accepted', workflowId: req.workflowId, runId: 'recorded-not-started' };
+    },
+    ready: () => options.starter?.ready() ?? Promise.resolve(true),
+  };
+  const metrics = createApiMetrics();
+  const app = createApp({ config, logger, starter, metrics, sources: createSources(config) });
+  const { server, url } = await listenOnFreePort(app);
+  const { port } = new URL(url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+
+  function send(req: RawRequest): Promise<Answer> {
+    const body = typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
+    const headers = req.headers.some(([n]) => n.toLowerCase() === 'content-length')
+      ? req.headers
+      : [...req.headers, ['Content-Length', String(body.length)] as [string, string]];
+    return new Promise((resolve, reject) => {
+      const r = http.request(
+        { host: '127.0.0.1', port: Number(port), method: 'POST', path: req.path, agent, headers: asOutgoing(headers) },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+          );
+          res.on('error', reject);
+        },
+      );
+      r.on('error', reject);
+      r.end(body);
+    });
+  }
+
+  return {
+    config,
+    url,
+    logLines,
+    starts,
+    metrics,
+    send,
+    async stop() {
+      agent.destroy();
+      await closeServer(server);
+    },
+  };
+}
+
+export type InProcessApi = Awaited<ReturnType<typeof startInProcessApi>>;
+
+/** Headers of a signed request as raw pairs, in the order given. */
+export function rawHeaders(headers: Record<string, string>): Array<[string, string]> {
+  return Object.entries(headers);
+}
