@@ -1,4 +1,5 @@
-import { Client, Connection } from '@temporalio/client';
+import type { Deadline, Interceptor } from '@grpc/grpc-js';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { Config } from '../config';
 
@@ -38,7 +39,33 @@ const CHANNEL_ARGS = {
   'grpc.keepalive_permit_without_calls': 1,
 };
 
-/** A client whose connection is opened on first use, so the API starts (unready) while Temporal is down. */
+function deadlineMs(deadline: Deadline | undefined): number {
+  if (deadline instanceof Date) return deadline.getTime();
+  return typeof deadline === 'number' ? deadline : Infinity;
+}
+
+// The SDK's retry of transient gRPC errors, minus any backoff that would end past the call's deadline: it otherwise
+// sleeps up to one more backoff step after the deadline, and the ingress's 503 arrived ~2 s late.
+function deadlineBoundedRetry(): Interceptor {
+  const base = defaultGrpcRetryOptions();
+  return (options, nextCall) => {
+    const deadline = deadlineMs(options.deadline);
+    let delay = 0;
+    return makeGrpcRetryInterceptor({
+      // Called before delayFunction for the same attempt, so the jittered delay is drawn once.
+      retryableDecider(attempt, status) {
+        delay = base.delayFunction(attempt, status);
+        return base.retryableDecider(attempt, status) && Date.now() + delay < deadline;
+      },
+      delayFunction: () => delay,
+    })(options, nextCall);
+  };
+}
+
+/**
+ * A client whose connection is opened on first use, so the API starts (unready) while Temporal is down. Retries of
+ * transient errors stop before the caller's deadline, so a deadline bounds the whole call.
+ */
 export function createLazyClient(target: TemporalTarget): Client {
   const connection = Connection.lazy({
     address: target.address,
@@ -46,6 +73,7 @@ export function createLazyClient(target: TemporalTarget): Client {
     apiKey: target.apiKey,
     metadata: target.metadata,
     channelArgs: CHANNEL_ARGS,
+    interceptors: [deadlineBoundedRetry()],
   });
   return new Client({ connection, namespace: target.namespace });
 }
