@@ -1,7 +1,9 @@
+import type { Client } from '@temporalio/client';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Config, SourceName } from '../config';
 import type { Logger } from '../logger';
 import type { RegisteredSource } from '../sources';
+import { adminRouter } from './admin';
 import { HttpError } from './errors';
 import type { ApiMetrics } from './metrics';
 import { webhookRouter } from './webhooks';
@@ -13,6 +15,8 @@ export interface AppDeps {
   starter: WorkflowStarter;
   metrics: ApiMetrics;
   sources: Map<SourceName, RegisteredSource>;
+  /** For the operator endpoints under /admin; without it (or without ADMIN_TOKEN) /admin answers 404. */
+  client?: Client;
 }
 
 // body-parser's own errors, mapped to the answers the ingress documents.
@@ -58,6 +62,8 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use('/webhooks', webhookRouter(deps));
+  const admin = adminRouter(deps);
+  if (admin) app.use('/admin', admin);
 
   app.use((_req, _res, next) => next(new HttpError(404, 'not_found', 'no such route')));
 

@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     starter: createWorkflowStarter(client, config.temporal.startTimeoutMs),
     metrics: createApiMetrics({ defaultMetrics: true }),
     sources: createSources(config),
+    client,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.http.port, config.http.host, () => resolve(s)).on('error', reject);

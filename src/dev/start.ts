@@ -85,6 +85,7 @@ async function main(): Promise<void> {
       starter: createWorkflowStarter(client, config.temporal.startTimeoutMs),
       metrics: createApiMetrics({ defaultMetrics: true }),
       sources: createSources(config),
+      client,
     });
     const api = await listen(app, config.http.port, config.http.host);
     closers.push(() => new Promise((r) => api.close(() => r())));

@@ -129,6 +129,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     starter: createWorkflowStarter(apiClient, config.temporal.startTimeoutMs),
     metrics,
     sources: createSources(config),
+    client,
   });
   const { server: apiServer, url: apiUrl } = await listenOnFreePort(app);
 

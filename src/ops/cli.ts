@@ -1,0 +1,276 @@
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Command, Option } from 'commander';
+import { loadConfig } from '../config';
+import { resolveTemporalTarget } from '../temporal/connection';
+import { cancel, type ActionResult, reset, RESET_POINTS, type ResetPoint, terminate } from './actions';
+import { type OpsContext, OpsInputError } from './context';
+import { find, list, LIST_STATUSES, type ListStatus, stuck } from './executions';
+import { executionsTable, progressBar, table } from './format';
+import { planRedrive, type RedrivePlanItem, runRedrive } from './redrive';
+import { replayFromServer, type ReplayOutcome } from './replay';
+
+// `npm run ops -- <command>`: what an operator types at 3 a.m. Every command connects with the same settings as
+// the service (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS/API key, TEMPORAL_UI_URL for the links).
+
+interface GlobalOptions {
+  json?: boolean;
+}
+
+let opened: { ctx: OpsContext; close: () => Promise<void> } | undefined;
+
+async function context(): Promise<OpsContext> {
+  if (opened) return opened.ctx;
+  const config = loadConfig();
+  const target = resolveTemporalTarget(config, process.env);
+  const connection = await Connection.connect({
+    address: target.address,
+    tls: target.tls,
+    apiKey: target.apiKey,
+    metadata: target.metadata,
+    connectTimeout: 5000,
+  });
+  // The identity lands in every history event the operator causes (terminate, cancel, reset).
+  const client = new Client({
+    connection,
+    namespace: target.namespace,
+    identity: `switchyard-ops/${os.userInfo().username}@${os.hostname()}`,
+  });
+  opened = {
+    ctx: { client, namespace: target.namespace, uiUrl: config.temporal.uiUrl },
+    close: () => connection.close(),
+  };
+  return opened.ctx;
+}
+
+function out(program: Command, json: unknown, text: () => string): void {
+  process.stdout.write((program.opts() as GlobalOptions).json ? `${JSON.stringify(json, null, 2)}\n` : text());
+}
+
+function actionText(r: ActionResult): string {
+  return table(
+    [{ title: 'WORKFLOW ID' }, { title: 'RUN ID' }, { title: 'DONE' }, { title: 'NEW RUN ID' }, { title: 'LINK' }],
+    [[r.workflowId, r.runId, r.action, r.newRunId ?? '', r.link]],
+  );
+}
+
+function planText(plan: RedrivePlanItem[]): string {
+  if (plan.length === 0) return 'no failed execution matches the query\n';
+  const lines: string[] = [];
+  for (const p of plan) {
+    const e = p.execution;
+    lines.push(
+      `${p.action === 'reset' ? 'WOULD RE-RUN' : 'SKIP'}  ${e.workflowId}  ${e.type}  ${e.businessKey ?? ''}  ${
+        p.skipReason ?? e.lastError ?? ''
+      }`.trimEnd(),
+      `    ${e.link}`,
+    );
+    if (p.action === 'skip') continue;
+    if (!p.sideEffects) {
+      lines.push(`    side effects of ${e.type} are not declared (src/ops/side-effects.ts): treat as UNPROTECTED`);
+      continue;
+    }
+    for (const s of p.sideEffects) {
+      const protection = s.protected
+        ? `protected by Idempotency-Key ${s.idempotencyKey}`
+        : `NOT protected${s.note ? ` (${s.note})` : ''}`;
+      lines.push(`    ${s.activity.padEnd(18)} ${s.system.padEnd(15)} ${s.effect.padEnd(52)} ${protection}`);
+    }
+  }
+  const n = plan.filter((p) => p.action === 'reset').length;
+  lines.push('', `${n} execution(s) would re-run from their first workflow task; nothing was changed.`);
+  return `${lines.join('\n')}\n`;
+}
+
+function replayText(outcomes: ReplayOutcome[]): string {
+  const bad = outcomes.filter((o) => !o.deterministic);
+  return (
+    table(
+      [
+        { title: 'WORKFLOW ID', max: 40 },
+        { title: 'RESULT' },
+        { title: 'FIRST DIVERGENCE / ERROR', max: 120 },
+        { title: 'LINK' },
+      ],
+      outcomes.map((o) => [
+        o.workflowId,
+        o.deterministic ? 'deterministic' : 'NOT deterministic',
+        o.divergence ?? o.error ?? '',
+        o.link ?? '',
+      ]),
+    ) +
+    `${outcomes.length - bad.length}/${outcomes.length} replayed deterministically against ${path.relative(process.cwd(), WORKFLOWS_PATH)}\n`
+  );
+}
+
+const WORKFLOWS_PATH = require.resolve('../workflows');
+
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** The operator CLI; `argv` as process.argv. */
+export function buildProgram(): Command {
+  const program = new Command('ops')
+    .description('Find, understand, replay, terminate and re-drive Switchyard executions')
+    .option('--json', 'print JSON instead of a table')
+    .showHelpAfterError();
+
+  program
+    .command('find')
+    .description('the executions for a business key (order id, contact id, …), event id or workflow id')
+    .argument('<key>')
+    .option('--limit <n>', 'at most this many', (v) => Number(v), 100)
+    .action(async (key: string, o: { limit: number }) => {
+      const found = await find(await context(), key, { limit: o.limit });
+      out(program, found, () => executionsTable(found));
+    });
+
+  program
+    .command('list')
+    .description('executions by status, age, source and workflow type')
+    .addOption(new Option('--status <status>', 'which executions').choices(LIST_STATUSES))
+    .option('--since <duration>', 'started within, e.g. 24h, 7d', '24h')
+    .option('--source <source>', 'webhook source, e.g. shop, stripe')
+    .option('--type <workflowType>', 'workflow type, e.g. orderPaid')
+    .option('--query <visibility query>', 'an extra visibility clause, ANDed')
+    .option('--limit <n>', 'at most this many', (v) => Number(v), 100)
+    .action(
+      async (o: {
+        status?: ListStatus;
+        since: string;
+        source?: string;
+        type?: string;
+        query?: string;
+        limit: number;
+      }) => {
+        const found = await list(await context(), o);
+        out(program, found, () => executionsTable(found));
+      },
+    );
+
+  program
+    .command('stuck')
+    .description('running executions that are not progressing: an activity at or past N attempts, or a silent history')
+    .option('--older-than <duration>', 'no history event for longer than this', '15m')
+    .option('--attempts <n>', 'a pending activity at or past this attempt', (v) => Number(v), 5)
+    .option('--query <visibility query>', 'an extra visibility clause, ANDed')
+    .action(async (o: { olderThan: string; attempts: number; query?: string }) => {
+      const found = await stuck(await context(), o);
+      out(program, found, () => executionsTable(found, 'stuck'));
+    });
+
+  program
+    .command('terminate')
+    .description('end an execution now (no cleanup runs); the reason is recorded in its history')
+    .argument('<workflowId>')
+    .requiredOption('--reason <reason>', 'why, for the next person reading the history')
+    .option('--run-id <runId>', 'a specific run (default: the latest)')
+    .action(async (id: string, o: { reason: string; runId?: string }) => {
+      const r = await terminate(await context(), id, o);
+      out(program, r, () => actionText(r));
+    });
+
+  program
+    .command('cancel')
+    .description('ask an execution to cancel; the workflow may clean up')
+    .argument('<workflowId>')
+    .option('--run-id <runId>', 'a specific run (default: the latest)')
+    .action(async (id: string, o: { runId?: string }) => {
+      const r = await cancel(await context(), id, o);
+      out(program, r, () => actionText(r));
+    });
+
+  program
+    .command('reset')
+    .description('run an execution again from a point of its history, after a fix; prints the new run id')
+    .argument('<workflowId>')
+    .addOption(new Option('--to <point>', 'where to restart').choices(RESET_POINTS).default('first-workflow-task'))
+    .option('--reason <reason>', 'recorded in the history', 'reset by operator after a fix')
+    .option('--run-id <runId>', 'a specific run (default: the latest)')
+    .action(async (id: string, o: { to: ResetPoint; reason: string; runId?: string }) => {
+      const r = await reset(await context(), id, o);
+      out(program, r, () => actionText(r));
+    });
+
+  program
+    .command('redrive')
+    .description('reset every failed execution matching a visibility query, after a fix')
+    .requiredOption(
+      '--query <visibility query>',
+      'e.g. \'WorkflowType = "orderPaid" AND StartTime > "2024-11-12T00:00:00Z"\'',
+    )
+    .option('--dry-run', 'list what would run again and whether idempotency keys protect each side effect')
+    .option('--yes', 'do not ask for confirmation')
+    .action(async (o: { query: string; dryRun?: boolean; yes?: boolean }) => {
+      const ctx = await context();
+      const plan = await planRedrive(ctx, { query: o.query });
+      if (o.dryRun) {
+        out(program, { dryRun: true, query: o.query, plan }, () => planText(plan));
+        return;
+      }
+      const n = plan.filter((p) => p.action === 'reset').length;
+      if (n > 0 && !o.yes && !(await confirm(`Reset ${n} failed execution(s) matching the query?`))) {
+        throw new OpsInputError('redrive: not confirmed (pass --yes when not at a terminal); nothing was changed');
+      }
+      const report = await runRedrive(ctx, plan, { onProgress: progressBar(process.stderr, 'redrive') });
+      out(program, report, () => {
+        const rows = [
+          ...report.reset.map((r) => [r.workflowId, 're-run', r.newRunId, r.link]),
+          ...report.skipped.map((s) => [s.execution.workflowId, 'skipped', s.skipReason, s.execution.link]),
+          ...report.failed.map((f) => [f.workflowId, 'ERROR', f.error, f.link]),
+        ];
+        return (
+          table(
+            [{ title: 'WORKFLOW ID' }, { title: 'RESULT' }, { title: 'NEW RUN / WHY', max: 80 }, { title: 'LINK' }],
+            rows,
+          ) + `${report.reset.length} re-run, ${report.skipped.length} skipped, ${report.failed.length} failed\n`
+        );
+      });
+      if (report.failed.length) process.exitCode = 1;
+    });
+
+  program
+    .command('replay')
+    .description('replay histories from the server against the current workflow code (run before deploying)')
+    .argument('[workflowId]', "one workflow's latest run")
+    .option('--query <visibility query>', 'every execution matching it')
+    .action(async (workflowId: string | undefined, o: { query?: string }) => {
+      if (!workflowId && !o.query) throw new OpsInputError('replay: give a workflow id or --query');
+      Runtime.install({ logger: new DefaultLogger('ERROR') });
+      const outcomes = await replayFromServer(
+        await context(),
+        { workflowId, query: o.query },
+        { workflowsPath: WORKFLOWS_PATH },
+      );
+      out(program, outcomes, () => replayText(outcomes));
+      if (outcomes.some((r) => !r.deterministic)) process.exitCode = 1;
+    });
+
+  return program;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } finally {
+    await opened?.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`ops: ${err instanceof OpsInputError ? '' : 'failed: '}${message}\n`);
+    process.exit(err instanceof OpsInputError ? 2 : 1);
+  });
+}

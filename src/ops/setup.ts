@@ -1,0 +1,119 @@
+import { Connection } from '@temporalio/client';
+import { type SearchAttributeType } from '@temporalio/common';
+import { msToTs, optionalTsToMs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
+import { loadConfig } from '../config';
+import { ALL_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
+import { resolveTemporalTarget } from '../temporal/connection';
+
+// `npm run setup`: prepares an existing cluster's namespace for Switchyard, once per namespace and safe to re-run.
+// The embedded dev server does the same itself at start (src/dev/temporal-dev-server.ts).
+
+const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
+const INDEXED: Record<SearchAttributeType, temporal.api.enums.v1.IndexedValueType> = {
+  TEXT: IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
+  KEYWORD: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  INT: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  DOUBLE: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+  BOOL: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+  DATETIME: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+  KEYWORD_LIST: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+};
+
+/** Closed executions must outlive every sender's retry window (Stripe retries for 3 days), so duplicates dedupe. */
+export const MIN_RETENTION_DAYS = 7;
+
+export interface SetupReport {
+  namespace: string;
+  added: string[];
+  existing: string[];
+  /** Existing attributes of another type than ours: queries on them will not behave; fix by hand. */
+  conflicting: Array<{ name: string; has: string; want: string }>;
+  retentionDays: { before: number; after: number };
+}
+
+/**
+ * Registers our custom search attributes that the namespace lacks, and raises its retention to at least
+ * `retentionDays`. Never removes or retypes anything.
+ */
+export async function setupNamespace(
+  connection: Connection,
+  namespace: string,
+  options: { retentionDays?: number } = {},
+): Promise<SetupReport> {
+  const wantDays = Math.max(options.retentionDays ?? MIN_RETENTION_DAYS, MIN_RETENTION_DAYS);
+  const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+  const report: SetupReport = {
+    namespace,
+    added: [],
+    existing: [],
+    conflicting: [],
+    retentionDays: { before: 0, after: 0 },
+  };
+  const toAdd: Record<string, temporal.api.enums.v1.IndexedValueType> = {};
+  for (const key of ALL_SEARCH_ATTRIBUTES) {
+    const has = customAttributes?.[key.name];
+    const want = INDEXED[key.type];
+    if (has === undefined || has === null) toAdd[key.name] = want;
+    else if (has === want) report.existing.push(key.name);
+    else
+      report.conflicting.push({
+        name: key.name,
+        has: IndexedValueType[has] ?? String(has),
+        want: IndexedValueType[want],
+      });
+  }
+  if (Object.keys(toAdd).length) {
+    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: toAdd });
+    report.added.push(...Object.keys(toAdd));
+  }
+
+  const described = await connection.workflowService.describeNamespace({ namespace });
+  const beforeMs = optionalTsToMs(described.config?.workflowExecutionRetentionTtl) ?? 0;
+  report.retentionDays.before = beforeMs / 86_400_000;
+  report.retentionDays.after = report.retentionDays.before;
+  if (report.retentionDays.before < wantDays) {
+    await connection.workflowService.updateNamespace({
+      namespace,
+      config: { workflowExecutionRetentionTtl: msToTs(wantDays * 86_400_000) },
+    });
+    report.retentionDays.after = wantDays;
+  }
+  return report;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const target = resolveTemporalTarget(config, process.env);
+  const retention = process.argv.find((a) => a.startsWith('--retention-days='))?.split('=')[1];
+  const connection = await Connection.connect({
+    address: target.address,
+    tls: target.tls,
+    apiKey: target.apiKey,
+    metadata: target.metadata,
+    connectTimeout: 5000,
+  });
+  try {
+    const r = await setupNamespace(connection, target.namespace, {
+      retentionDays: retention ? Number(retention) : undefined,
+    });
+    const lines = [
+      `namespace ${r.namespace} on ${target.address}`,
+      `  search attributes added:   ${r.added.join(', ') || '(none)'}`,
+      `  search attributes present: ${r.existing.join(', ') || '(none)'}`,
+      ...r.conflicting.map((c) => `  CONFLICT: ${c.name} exists as ${c.has}, Switchyard needs ${c.want}`),
+      `  retention: ${r.retentionDays.before} days${r.retentionDays.after !== r.retentionDays.before ? ` → ${r.retentionDays.after} days` : ' (kept)'}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    if (r.conflicting.length) process.exitCode = 1;
+  } finally {
+    await connection.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`setup failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
