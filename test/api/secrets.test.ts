@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { TemporalUnavailableError, type WorkflowStarter } from '../../src/api/workflow-starter';
+import { orderPaidBody, signShop } from '../helpers/signing';
+import { shopifyOrderPaidBody, signShopify, signStripe, stripePaymentBody } from '../sources/senders';
+import { type InProcessApi, rawHeaders, startInProcessApi } from './in-process';
+
+// Secrets stay secret: not in logs, answers or metrics, whatever the delivery; and production never starts a
+// source without one.
+
+const secrets = {
+  WEBHOOK_SECRET_SHOP: [`whsec_${randomBytes(24).toString('base64')}`, `whsec_${randomBytes(24).toString('base64')}`],
+  WEBHOOK_SECRET_SHOPIFY: [`shpss_${randomBytes(16).toString('hex')}`],
+  WEBHOOK_SECRET_STRIPE: [`whsec_${randomBytes(16).toString('hex')}`],
+};
+
+/** Every 12-character window of every secret, and of the key bytes a whsec_ secret encodes. */
+function secretFragments(): string[] {
+  const texts = Object.values(secrets).flatMap((list) =>
+    list.flatMap((s) => [s, s.replace(/^whsec_/, ''), Buffer.from(s.replace(/^whsec_/, ''), 'base64').toString('hex')]),
+  );
+  return texts.flatMap((t) => Array.from({ length: t.length - 11 }, (_, i) => t.slice(i, i + 12)));
+}
+
+describe('secrets', () => {
+  let api: InProcessApi;
+  let failNext = false;
+  const starter: WorkflowStarter = {
+    async start(req) {
+      if (failNext) {
+        failNext = false;
+        throw new TemporalUnavailableError(new Error('14 UNAVAILABLE: No connection established'));
+      }
+      return { status: 'accepted', workflowId: req.workflowId, runId: 'run-1' };
+    },
+    ready: async () => true,
+  };
+
+  beforeAll(async () => {
+    api = await startInProcessApi(
+      { LOG_LEVEL: 'debug', ...Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, v.join(' ')])) },
+      { starter },
+    );
+  });
+  afterAll(() => api.stop());
+
+  test('when deliveries of every kind arrive, no secret appears in logs, answers or metrics', async () => {
+    const shop = secrets.WEBHOOK_SECRET_SHOP[1]!;
+    const shopify = secrets.WEBHOOK_SECRET_SHOPIFY[0]!;
+    const stripe = secrets.WEBHOOK_SECRET_STRIPE[0]!;
+    const stranger = `whsec_${randomBytes(24).toString('base64')}`;
+    const requests = [
+      { source: 'shop', ...signShop(shop, 'evt_s1', orderPaidBody('evt_s1', 'ORD-1')) },
+      { source: 'shop', ...signShop(stranger, 'evt_s2', orderPaidBody('evt_s2', 'ORD-2')) },
+      { source: 'shop', ...signShop(shop, 'evt_s3', '{"event":"order.paid"}') },
+      { source: 'shop', ...signShop(shop, 'evt_s4', '{not json') },
+      { source: 'shop', ...signShop(shop, 'evt_s5', orderPaidBody('evt_s5', 'ORD-5'), new Date(Date.now() - 3600e3)) },
+      { source: 'shopify', ...signShopify(shopify, 'wh-1', shopifyOrderPaidBody('ORD-6'), { apiVersion: '2099-01' }) },
+      { source: 'shopify', ...signShopify('shpss_wrong_secret', 'wh-2', shopifyOrderPaidBody('ORD-7')) },
+      { source: 'stripe', ...signStripe(stripe, stripePaymentBody('evt_t1', 'ORD-8')) },
+      { source: 'stripe', ...signStripe(stripe, stripePaymentBody('evt_t2', 'ORD-9', { apiVersion: '1999-01-01' })) },
+      { source: 'stripe', ...signStripe(stripe, 'x'.repeat(api.config.http.maxBodyBytes + 1)) },
+    ];
+    const answers: string[] = [];
+    for (const r of requests) {
+      const a = await api.send({ path: `/webhooks/${r.source}`, headers: rawHeaders(r.headers), body: r.body });
+      answers.push(`${a.status} ${JSON.stringify(a.headers)} ${a.body}`);
+    }
+    const body = stripePaymentBody('evt_t4', 'ORD-11');
+    failNext = true;
+    const down = await api.send({
+      path: '/webhooks/stripe',
+      headers: rawHeaders(signStripe(stripe, body).headers),
+      body,
+    });
+    expect(down.status).toBe(503);
+    answers.push(down.body);
+    const metrics = await (await fetch(`${api.url}/metrics`)).text();
+
+    // The material looked through is real: statuses of every kind, and log lines about them.
+    expect(answers.map((a) => a.slice(0, 3))).toEqual(expect.arrayContaining(['202', '401', '400', '413']));
+    expect(api.logLines.join('')).toContain('could not start workflow');
+    expect(api.logLines.join('')).toContain('webhook API version not declared');
+    const haystack = [...api.logLines, ...answers, metrics].join('\n');
+    const leaked = secretFragments().filter((f) => haystack.includes(f));
+    expect(leaked).toEqual([]);
+  });
+});
+
+describe('production startup', () => {
+  test('when a source has no secret, the API refuses to start and names the variable, without printing secrets', async () => {
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'production',
+      PORT: '0',
+      TEMPORAL_ADDRESS: '127.0.0.1:9',
+      WEBHOOK_SECRET_SHOP: secrets.WEBHOOK_SECRET_SHOP.join(' '),
+      WEBHOOK_SECRET_SHOPIFY: secrets.WEBHOOK_SECRET_SHOPIFY.join(' '),
+      WEBHOOK_SECRET_STRIPE: ' ',
+    };
+    const root = path.resolve(__dirname, '../..');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/api/main.ts'], { cwd: root, env });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(output).toContain('WEBHOOK_SECRET_STRIPE is required in production');
+    expect(output).not.toContain('api listening');
+    const leaked = secretFragments().filter((f) => output.includes(f));
+    expect(leaked).toEqual([]);
+  });
+});
