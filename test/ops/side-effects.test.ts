@@ -1,0 +1,22 @@
+import { SIDE_EFFECTS } from '../../src/ops/side-effects';
+import { loadRecordedHistories } from '../replay/histories';
+
+// redrive --dry-run trusts the declared table; the recorded histories say what each workflow really schedules.
+describe('the side-effect table behind redrive --dry-run', () => {
+  const recorded = loadRecordedHistories();
+
+  test.each([...new Set(recorded.map((r) => r.workflowType))].map((t) => [t]))(
+    'every activity a recorded %s history schedules is declared',
+    (type) => {
+      const scheduled = new Set(
+        recorded
+          .filter((r) => r.workflowType === type)
+          .flatMap((r) => r.history.events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name))
+          .filter((n): n is string => !!n),
+      );
+      expect(scheduled.size).toBeGreaterThan(0);
+      const declared = (SIDE_EFFECTS[type] ?? []).map((s) => s.activity);
+      expect([...scheduled].filter((a) => !declared.includes(a))).toEqual([]);
+    },
+  );
+});
