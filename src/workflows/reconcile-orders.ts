@@ -1,0 +1,154 @@
+import {
+  continueAsNew,
+  executeChild,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { createSyncActivities } from '../activities/sync';
+import type { OrderPaid } from '../domain/events';
+import { runFlow, systemQueue } from './flow';
+
+type SyncActivities = ReturnType<typeof createSyncActivities>;
+
+export interface ReconcileOrdersInput {
+  /** How far back from the run's nominal time to look (default 180 min: three hourly runs overlap each order). */
+  lookbackMinutes?: number;
+  /** Orders paid this recently are left to their webhook (default 10 min). */
+  graceMinutes?: number;
+  /** An explicit window, instead of the one derived from the scheduled time. */
+  window?: { since: string; until: string };
+  historyLimit?: number;
+  /** Set by continueAsNew only. */
+  progress?: ReconcileProgress;
+}
+
+interface ReconcileProgress {
+  window: { since: string; until: string };
+  cursor: string | null;
+  checked: number;
+  repaired: string[];
+  alreadyRepairing: string[];
+  failed: string[];
+}
+
+export interface ReconcileOrdersResult {
+  window: { since: string; until: string };
+  checked: number;
+  /** Orders the shop reports paid that had no invoice and now have one. */
+  gapsRepaired: number;
+  repaired: string[];
+  alreadyRepairing: string[];
+  failed: string[];
+}
+
+/** The time this run stands for: the schedule's nominal time (so a backfill covers its own hour), else now. */
+function nominalTime(): number {
+  const scheduled = workflowInfo().searchAttributes?.TemporalScheduledStartTime?.[0];
+  const parsed = scheduled ? new Date(scheduled as string | Date).getTime() : NaN;
+  return Number.isNaN(parsed) ? Date.now() : parsed;
+}
+
+/**
+ * The safety net under the webhooks: every order the shop reports paid in the window must have an invoice; for each
+ * one without, the same invoice flow runs as `reconcile:<order id>`, whose business-key idempotency keeps a later
+ * webhook from creating a second invoice.
+ */
+export async function reconcileOrders(input: ReconcileOrdersInput = {}): Promise<ReconcileOrdersResult> {
+  const retry = {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    nonRetryableErrorTypes: ['DownstreamRejected'],
+  };
+  const shop = proxyActivities<SyncActivities>({
+    taskQueue: systemQueue('shop'),
+    startToCloseTimeout: '1m',
+    scheduleToCloseTimeout: '1h',
+    retry,
+  });
+  const accounting = proxyActivities<SyncActivities>({
+    taskQueue: systemQueue('accounting'),
+    startToCloseTimeout: '5m',
+    heartbeatTimeout: '30s',
+    scheduleToCloseTimeout: '1h',
+    retry,
+  });
+  const historyLimit = input.historyLimit ?? 2_000;
+
+  const outcome = await runFlow({ businessKey: 'reconcile-orders' }, async () => {
+    let p: ReconcileProgress;
+    if (input.progress) p = input.progress;
+    else {
+      const until = nominalTime() - (input.graceMinutes ?? 10) * 60_000;
+      const window = input.window ?? {
+        since: new Date(until - (input.lookbackMinutes ?? 180) * 60_000).toISOString(),
+        until: new Date(until).toISOString(),
+      };
+      p = { window, cursor: null, checked: 0, repaired: [], alreadyRepairing: [], failed: [] };
+    }
+
+    for (;;) {
+      const page = await shop.listPaidOrders({ ...p.window, cursor: p.cursor });
+      p.checked += page.orders.length;
+      const missing = new Set(
+        page.orders.length ? await accounting.findUninvoicedOrders({ orderIds: page.orders.map((o) => o.id) }) : [],
+      );
+      await Promise.all(
+        page.orders
+          .filter((o) => missing.has(o.id))
+          .map(async (order) => {
+            const event: OrderPaid = {
+              type: 'OrderPaid',
+              source: 'reconcile',
+              eventId: `reconcile:${order.id}`,
+              occurredAt: order.paidAt ?? p.window.until,
+              order: { id: order.id, total: order.total, currency: order.currency, customerEmail: order.customerEmail },
+            };
+            try {
+              await executeChild('orderPaid', {
+                workflowId: `reconcile:${order.id}`,
+                args: [event],
+                workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+                parentClosePolicy: ParentClosePolicy.ABANDON,
+              });
+              p.repaired.push(order.id);
+              log.warn('reconciliation repaired a missed order: it was paid but had no invoice', {
+                orderId: order.id,
+                workflowId: `reconcile:${order.id}`,
+              });
+            } catch (err) {
+              if (err instanceof WorkflowExecutionAlreadyStartedError) p.alreadyRepairing.push(order.id);
+              else {
+                p.failed.push(order.id);
+                log.error('reconciliation could not repair an order', { orderId: order.id, error: String(err) });
+              }
+            }
+          }),
+      );
+      p.cursor = page.next;
+      if (!page.next) break;
+      if (workflowInfo().historyLength > historyLimit || workflowInfo().continueAsNewSuggested) {
+        return { continueWith: p };
+      }
+    }
+    log.info('reconciliation finished', { checked: p.checked, repaired: p.repaired.length, window: p.window });
+    return {
+      result: {
+        window: p.window,
+        checked: p.checked,
+        gapsRepaired: p.repaired.length,
+        repaired: p.repaired,
+        alreadyRepairing: p.alreadyRepairing,
+        failed: p.failed,
+      },
+    };
+  });
+
+  if ('continueWith' in outcome) {
+    return continueAsNew<typeof reconcileOrders>({ ...input, progress: outcome.continueWith });
+  }
+  return outcome.result;
+}

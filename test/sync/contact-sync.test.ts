@@ -1,0 +1,144 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { putEmailContact } from '../../src/sandbox/email-contacts';
+import { putCrmContact, seedCrmContacts } from '../../src/sandbox/seed';
+import type { ContactSyncInput, ContactSyncResult } from '../../src/workflows/contact-sync';
+import { syncStateId, syncStateQuery } from '../../src/workflows/sync-state';
+import { uniqueId } from '../helpers/stack';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { type Deployment, startDeployment, startTimeSkippingEnv } from './harness';
+
+// contactSync's logic on the time-skipping server, with the real workers and activities against the sandbox.
+describe('contactSync', () => {
+  let env: TestWorkflowEnvironment;
+  let h: Deployment;
+  beforeAll(async () => {
+    env = await startTimeSkippingEnv();
+  });
+  afterAll(() => env?.teardown());
+  beforeEach(async () => {
+    h = await startDeployment(env);
+  });
+  afterEach(() => h?.stop());
+
+  const run = (input: ContactSyncInput = {}, workflowId = uniqueId('contact-sync-')): Promise<ContactSyncResult> =>
+    env.client.workflow.execute('contactSync', {
+      workflowId,
+      taskQueue: h.taskQueue,
+      args: [input],
+    });
+  const emailContact = (id: string) => h.sandbox.stores.emailContacts.byExternalId.get(id);
+  const crmContact = (id: string) => h.sandbox.stores.crm.contacts.get(id)!;
+  const batchStatuses = () =>
+    h.sandbox.systems.email.log.filter((r) => r.method === 'POST' && r.path === '/batch').map((r) => r.status);
+
+  test('450 changed contacts go out in batches of at most 100, across several runs chained by continueAsNew', async () => {
+    seedCrmContacts(h.sandbox.stores.crm, 450);
+    const workflowId = uniqueId('contact-sync-');
+    const result = await run({ historyLimit: 40 }, workflowId);
+
+    expect(result).toMatchObject({ crmScanned: 450, sentToEmail: 450, upsertCalls: 5, patchedInCrm: 0, conflicts: 0 });
+    expect(result.runs).toBeGreaterThan(1);
+    expect(h.sandbox.stores.emailContacts.contacts.size).toBe(450);
+    expect(emailContact('crm_00007')).toMatchObject({
+      email: 'crm00007@example.com',
+      name: crmContact('crm_00007').name,
+      company: crmContact('crm_00007').company,
+    });
+    expect(batchStatuses()).toEqual([200, 200, 200, 200, 200]);
+
+    // Each run stayed short: the chain's last run has the history limit plus one page's worth at most.
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    expect(history.events!.length).toBeLessThan(80);
+
+    // Nothing changed since: nothing is sent again.
+    const again = await run();
+    expect(again).toMatchObject({ sentToEmail: 0, upsertCalls: 0, patchedInCrm: 0 });
+    expect(again.crmScanned).toBe(0);
+  });
+
+  test('each field flows only from its owner; conflicts are settled by rule, recorded, and not sent again', async () => {
+    const crm = h.sandbox.stores.crm;
+    const email = h.sandbox.stores.emailContacts;
+    seedCrmContacts(crm, 5, 'c_');
+    await run();
+    // The people on the email platform gave consent after the first sync.
+    for (const id of ['c_00001', 'c_00002', 'c_00003', 'c_00004', 'c_00005']) {
+      putEmailContact(email, {
+        external_id: id,
+        email: emailContact(id)!.email,
+        consent: { status: 'subscribed', at: '2025-01-01T09:00:00.000Z' },
+      });
+    }
+    await run();
+    expect(crmContact('c_00002').consent).toEqual({ status: 'subscribed', at: '2025-01-01T09:00:00.000Z' });
+
+    // 1: the CRM renames → the email platform follows.
+    putCrmContact(crm, { id: 'c_00001', name: 'Renamed In CRM' });
+    // 2: an unsubscribe on the email platform → the CRM follows.
+    const unsubscribed = { status: 'unsubscribed', at: '2025-02-01T10:00:00.000Z' } as const;
+    putEmailContact(email, { external_id: 'c_00002', email: 'c00002@example.com', consent: unsubscribed });
+    // 3: name edited on both sides, the email platform last → the CRM (owner) still wins.
+    putCrmContact(crm, { id: 'c_00003', name: 'CRM Name' });
+    putEmailContact(email, { external_id: 'c_00003', email: 'c00003@example.com', name: 'Email Name' });
+    // 4: consent edited in the CRM, which does not own it → it never reaches the email platform.
+    putCrmContact(crm, { id: 'c_00004', consent: { status: 'unsubscribed', at: '2025-02-01T11:00:00.000Z' } });
+    // 5: consent edited on both sides → the email platform (owner) wins, and the CRM is corrected.
+    putCrmContact(crm, { id: 'c_00005', consent: { status: 'unsubscribed', at: '2025-02-01T12:00:00.000Z' } });
+    const resubscribed = { status: 'subscribed', at: '2025-02-01T12:30:00.000Z' } as const;
+    putEmailContact(email, { external_id: 'c_00005', email: 'c00005@example.com', consent: resubscribed });
+
+    const result = await run();
+
+    expect(emailContact('c_00001')!.name).toBe('Renamed In CRM');
+    expect(crmContact('c_00002').consent).toEqual(unsubscribed);
+    expect(emailContact('c_00003')!.name).toBe('CRM Name');
+    expect(crmContact('c_00003').name).toBe('CRM Name');
+    expect(emailContact('c_00004')!.consent).toEqual({ status: 'subscribed', at: '2025-01-01T09:00:00.000Z' });
+    expect(crmContact('c_00005').consent).toEqual(resubscribed);
+    expect(emailContact('c_00005')!.consent).toEqual(resubscribed);
+    expect(result.conflicts).toBe(2);
+    expect(result.conflictList).toEqual([
+      expect.objectContaining({ contactId: 'c_00003', field: 'name', rule: 'owner-wins', winner: 'crm' }),
+      expect.objectContaining({ contactId: 'c_00005', field: 'consent', rule: 'owner-wins', winner: 'email-platform' }),
+    ]);
+    expect(result).toMatchObject({ sentToEmail: 2, patchedInCrm: 2 });
+
+    // The sync state keeps the conflicts for `schedules describe`.
+    const state = await env.client.workflow
+      .getHandle(syncStateId(h.config.temporal.taskQueuePrefix, 'contact'))
+      .query(syncStateQuery);
+    expect(state.lastConflicts).toHaveLength(2);
+    expect(state.lastSuccess).toMatchObject({ sentToEmail: 2, patchedInCrm: 2, conflictCount: 2 });
+
+    // The sync's own writes are not news: the next run sends nothing.
+    expect(await run()).toMatchObject({ sentToEmail: 0, patchedInCrm: 0, conflicts: 0 });
+  });
+
+  test('after a failed run the next one resumes from the last successful watermark and loses no change', async () => {
+    const crm = h.sandbox.stores.crm;
+    seedCrmContacts(crm, 250, 'r_');
+    // One contact the email platform rejects (400): the second batch fails, the first went out.
+    putCrmContact(crm, { id: 'r_00150', email: 'not-an-email' });
+    const stateHandle = () => env.client.workflow.getHandle(syncStateId(h.config.temporal.taskQueuePrefix, 'contact'));
+
+    const failed = run();
+    await expect(failed).rejects.toBeInstanceOf(WorkflowFailedError);
+    expect(h.sandbox.stores.emailContacts.contacts.size).toBeGreaterThanOrEqual(99);
+    expect(h.sandbox.stores.emailContacts.contacts.size).toBeLessThan(250);
+    expect((await stateHandle().query(syncStateQuery)).watermarks).toEqual({ crm: null, email: null });
+    expect(h.sandbox.data.alerts.some((a) => a.payload.workflow_type === 'contactSync')).toBe(true);
+
+    // The bad address is fixed in the CRM, and someone renames a contact meanwhile.
+    putCrmContact(crm, { id: 'r_00150', email: 'fixed@example.com' });
+    putCrmContact(crm, { id: 'r_00001', name: 'Changed While Broken' });
+    const result = await run();
+
+    expect(result.sentToEmail).toBe(250);
+    expect(h.sandbox.stores.emailContacts.contacts.size).toBe(250);
+    expect(emailContact('r_00150')!.email).toBe('fixed@example.com');
+    expect(emailContact('r_00001')!.name).toBe('Changed While Broken');
+    expect(emailContact('r_00250')).toBeDefined();
+    const state = await stateHandle().query(syncStateQuery);
+    expect(state.watermarks.crm).toBe(crmContact('r_00001').updated_at);
+  });
+});
