@@ -117,7 +117,7 @@ export async function reconcileOrders(input: ReconcileOrdersInput = {}): Promise
               p.repaired.push(order.id);
               log.warn('reconciliation repaired a missed order: it was paid but had no invoice', {
                 orderId: order.id,
-                workflowId: `reconcile:${order.id}`,
+                repairedBy: `reconcile:${order.id}`,
               });
             } catch (err) {
               if (err instanceof WorkflowExecutionAlreadyStartedError) p.alreadyRepairing.push(order.id);
