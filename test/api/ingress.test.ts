@@ -2,6 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { loadConfig } from '../../src/config';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
 import { type Stack, startStack, uniqueId } from '../helpers/stack';
+import { startProductionIngress } from './production-ingress';
 
 // Every answer the ingress documents, with the official standardwebhooks package acting as the sender.
 describe('POST /webhooks/shop', () => {
@@ -150,20 +151,26 @@ describe('POST /webhooks/shop', () => {
 
 describe('POST /webhooks/shop when Temporal is unreachable', () => {
   let stack: Stack;
+  let api: Awaited<ReturnType<typeof startProductionIngress>>;
   beforeAll(async () => {
-    // Port 9 (discard) on loopback: nothing listens, connections are refused.
-    stack = await startStack({ workers: false, apiTemporalAddress: '127.0.0.1:9' });
+    stack = await startStack({ workers: false });
+    // Port 9 (discard) on loopback: nothing listens, connections are refused. Outages in depth (refused and
+    // black-holed, recovery, exactly-once) are in temporal-unreachable.test.ts.
+    api = await startProductionIngress(stack.config, '127.0.0.1:9');
   });
-  afterAll(() => stack.stop());
+  afterAll(async () => {
+    await api.stop();
+    await stack.stop();
+  });
 
   test('answers 503 with Retry-After within 2 s and reports unready', async () => {
     const eventId = uniqueId('evt_');
     const secret = stack.config.sources.shop.secrets[0]!;
     const started = Date.now();
-    const res = await post(`${stack.apiUrl}/webhooks/shop`, signShop(secret, eventId, orderPaidBody(eventId, 'ORD-1')));
+    const res = await post(`${api.url}/webhooks/shop`, signShop(secret, eventId, orderPaidBody(eventId, 'ORD-1')));
     expect(Date.now() - started).toBeLessThan(2000);
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect((await fetch(`${stack.apiUrl}/readyz`)).status).toBe(503);
+    expect((await fetch(`${api.url}/readyz`)).status).toBe(503);
   });
 });

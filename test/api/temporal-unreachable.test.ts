@@ -1,14 +1,8 @@
-import type { Server } from 'node:http';
-import { createApp } from '../../src/api/app';
-import { createApiMetrics } from '../../src/api/metrics';
-import { createWorkflowStarter } from '../../src/api/workflow-starter';
-import { createLogger } from '../../src/logger';
-import { createSources } from '../../src/sources';
-import { createLazyClient } from '../../src/temporal/connection';
 import { orderPaidBody, post, type SignedRequest, signShop } from '../helpers/signing';
-import { closeServer, listenOnFreePort, type Stack, startStack, TEST_ADDRESS, uniqueId } from '../helpers/stack';
+import { type Stack, startStack, TEST_ADDRESS, uniqueId } from '../helpers/stack';
 import { type ProxyMode, TcpProxy } from '../helpers/tcp-proxy';
 import { shopifyOrderPaidBody, signShopify, signStripe, stripePaymentBody } from '../sources/senders';
+import { startProductionIngress } from './production-ingress';
 
 // Temporal made unreachable between the ingress and the server by a proxy the test controls, in both ways networks
 // fail. The ingress is wired exactly as src/api/main.ts wires it (createLazyClient + createWorkflowStarter); the
@@ -29,8 +23,7 @@ describe.each<[string, Exclude<ProxyMode, 'forward'>]>([
 ])('when Temporal is %s', (_label, mode) => {
   let stack: Stack;
   let proxy: TcpProxy;
-  let api: { server: Server; url: string };
-  let closeClient: () => Promise<void>;
+  let api: Awaited<ReturnType<typeof startProductionIngress>>;
   const deliveries: Delivery[] = [];
   const refused = new Set<string>();
   let outageAt = 0;
@@ -76,20 +69,10 @@ describe.each<[string, Exclude<ProxyMode, 'forward'>]>([
   beforeAll(async () => {
     stack = await startStack();
     proxy = await TcpProxy.start(TEST_ADDRESS());
-    const client = createLazyClient({ address: proxy.address, namespace: 'default' });
-    closeClient = () => client.connection.close();
-    const app = createApp({
-      config: stack.config,
-      logger: createLogger({ level: 'silent' }),
-      starter: createWorkflowStarter(client, stack.config.temporal.startTimeoutMs),
-      metrics: createApiMetrics(),
-      sources: createSources(stack.config),
-    });
-    api = await listenOnFreePort(app);
+    api = await startProductionIngress(stack.config, proxy.address);
   });
   afterAll(async () => {
-    await closeServer(api.server);
-    await closeClient();
+    await api.stop();
     await proxy.close();
     await stack.stop();
   });
