@@ -126,6 +126,11 @@ const schema = z.object({
   WORKER_METRICS_PORT: port.optional(),
   ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   ADMIN_TOKEN_NAME: z.string().default('admin'),
+
+  SCHEDULES_APPLY_ON_START: z.enum(['true', 'false']).default('true'),
+  SCHEDULES_TIME_ZONE: z.string().default('Europe/Warsaw'),
+  CONTACT_SYNC_CRON: z.string().default('0 2 * * *'),
+  WATCHDOG_PAUSED_ALERT_AFTER_MINUTES: positiveInt.default(24 * 60),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -201,5 +206,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
     alerts: { retryingAfterAttempts: c.RETRYING_ALERT_AFTER_ATTEMPTS },
     worker: { metricsPort: c.WORKER_METRICS_PORT },
     admin: c.ADMIN_TOKEN ? { token: c.ADMIN_TOKEN, tokenName: c.ADMIN_TOKEN_NAME } : undefined,
+    schedules: {
+      applyOnStart: c.SCHEDULES_APPLY_ON_START === 'true',
+      timeZone: c.SCHEDULES_TIME_ZONE,
+      contactSyncCron: c.CONTACT_SYNC_CRON,
+      pausedAlertAfterMs: c.WATCHDOG_PAUSED_ALERT_AFTER_MINUTES * 60_000,
+    },
   };
 }

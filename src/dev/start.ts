@@ -11,6 +11,8 @@ import { createSandbox } from '../sandbox/server';
 import { createSources } from '../sources';
 import { createLazyClient, resolveTemporalTarget } from '../temporal/connection';
 import { createWorkers, installRuntime, runWorkers } from '../worker/workers';
+import { applySchedulesAtStart } from '../schedules/apply';
+import { Client } from '@temporalio/client';
 import { type DevServer, startDevServer } from './temporal-dev-server';
 
 // `npm start`: the whole stack in one process tree. Without TEMPORAL_ADDRESS it runs the Temporal dev server
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
     });
     closers.push(() => connection.close());
     const workers = await createWorkers({ connection, namespace: target.namespace, config, logger });
+    await applySchedulesAtStart(new Client({ connection, namespace: target.namespace }), config, logger);
 
     const client = createLazyClient(target);
     closers.push(() => client.connection.close());

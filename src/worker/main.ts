@@ -2,6 +2,8 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { resolveTemporalTarget } from '../temporal/connection';
+import { Client } from '@temporalio/client';
+import { applySchedulesAtStart } from '../schedules/apply';
 import { createWorkers, installRuntime, runWorkers } from './workers';
 
 // The worker role alone, for deployment: connects to TEMPORAL_ADDRESS and serves every task queue.
@@ -18,6 +20,7 @@ async function main(): Promise<void> {
   });
   try {
     const workers = await createWorkers({ connection, namespace: target.namespace, config, logger });
+    await applySchedulesAtStart(new Client({ connection, namespace: target.namespace }), config, logger);
     logger.info({ address: target.address, namespace: target.namespace }, 'worker running');
     await runWorkers(workers);
   } finally {

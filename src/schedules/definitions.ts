@@ -1,0 +1,114 @@
+import type { Duration } from '@temporalio/common';
+import type { Config } from '../config';
+import type { ContactSyncInput } from '../workflows/contact-sync';
+import type { ReconcileOrdersInput } from '../workflows/reconcile-orders';
+import type { ScheduleWatchdogInput, WatchedSchedule } from '../workflows/schedule-watchdog';
+import { syncStateId } from '../workflows/sync-state';
+import { queueFor } from '../workflows/task-queues';
+
+// Every schedule of the deployment, declared here and applied with `npm run schedules -- apply` (and by the worker
+// at start). Ids carry TASK_QUEUE_PREFIX so deployments and test runs sharing a namespace keep their own.
+
+export type OverlapPolicy = 'SKIP' | 'BUFFER_ONE' | 'BUFFER_ALL' | 'CANCEL_OTHER' | 'TERMINATE_OTHER' | 'ALLOW_ALL';
+
+type Action =
+  | { workflowType: 'contactSync'; args: [ContactSyncInput] }
+  | { workflowType: 'reconcileOrders'; args: [ReconcileOrdersInput] }
+  | { workflowType: 'scheduleWatchdog'; args: [ScheduleWatchdogInput] };
+
+export type ScheduleDefinition = Action & {
+  id: string;
+  description: string;
+  /** A cron expression, or an interval; both in `timeZone`. */
+  spec: { cron: string; timeZone: string } | { every: Duration; timeZone: string };
+  taskQueue: string;
+  overlap: OverlapPolicy;
+  /** How late a missed action may still run (after an outage of the server or a pause of the worker). */
+  catchupWindow: Duration;
+  /** How often a run should succeed: the watchdog alerts after twice this without one. */
+  expectedIntervalMs: number;
+  /** For syncs: the state workflow whose last success the watchdog also trusts. */
+  syncStateId?: string;
+};
+
+const HOUR = 60 * 60_000;
+
+/** The schedules of the deployment configured by `config`. */
+export function scheduleDefinitions(config: Config): ScheduleDefinition[] {
+  const prefix = config.temporal.taskQueuePrefix;
+  const taskQueue = queueFor(prefix, 'orchestration');
+  const timeZone = config.schedules.timeZone;
+  const synced: ScheduleDefinition[] = [
+    {
+      id: `${prefix}contact-sync`,
+      description: 'CRM → email platform contact sync (and consent back), from the last successful watermark',
+      spec: { cron: config.schedules.contactSyncCron, timeZone },
+      workflowType: 'contactSync',
+      args: [{}],
+      taskQueue,
+      // Never two syncs at once; one catch-up run covers everything missed, since it starts from the watermark.
+      overlap: 'SKIP',
+      catchupWindow: '1 day',
+      expectedIntervalMs: 24 * HOUR,
+      syncStateId: syncStateId(prefix, 'contact'),
+    },
+    {
+      id: `${prefix}reconcile-orders`,
+      description: 'paid orders without an invoice get the invoice flow (safety net under the webhooks)',
+      spec: { every: '1h', timeZone },
+      workflowType: 'reconcileOrders',
+      args: [{ lookbackMinutes: 180, graceMinutes: 10 }],
+      taskQueue,
+      overlap: 'SKIP',
+      catchupWindow: '6 hours',
+      expectedIntervalMs: HOUR,
+    },
+  ];
+  return withWatchdog(synced, {
+    id: `${prefix}schedule-watchdog`,
+    every: '15m',
+    expectedIntervalMs: 15 * 60_000,
+    pausedAlertAfterMs: config.schedules.pausedAlertAfterMs,
+    taskQueue,
+    timeZone,
+  });
+}
+
+/** Adds a watchdog schedule that watches `schedules` and itself (a failing watchdog is reported by its next run). */
+export function withWatchdog(
+  schedules: ScheduleDefinition[],
+  w: {
+    id: string;
+    every: Duration;
+    expectedIntervalMs: number;
+    pausedAlertAfterMs: number;
+    taskQueue: string;
+    timeZone: string;
+  },
+): ScheduleDefinition[] {
+  // undefined fields would not survive the round trip through the schedule, so they are left out.
+  const watched: WatchedSchedule[] = [...schedules, { id: w.id, expectedIntervalMs: w.expectedIntervalMs }].map((s) =>
+    'syncStateId' in s && s.syncStateId
+      ? { id: s.id, expectedIntervalMs: s.expectedIntervalMs, syncStateId: s.syncStateId }
+      : { id: s.id, expectedIntervalMs: s.expectedIntervalMs },
+  );
+  return [
+    ...schedules,
+    {
+      id: w.id,
+      description: "dead-man's switch: alerts once per problem with any schedule above",
+      spec: { every: w.every, timeZone: w.timeZone },
+      workflowType: 'scheduleWatchdog',
+      args: [
+        {
+          schedules: watched,
+          pausedAlertAfterMs: w.pausedAlertAfterMs,
+        },
+      ],
+      taskQueue: w.taskQueue,
+      overlap: 'SKIP',
+      catchupWindow: '1 minute',
+      expectedIntervalMs: w.expectedIntervalMs,
+    },
+  ];
+}
