@@ -1,6 +1,6 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
-import { createActivities } from '../../src/activities';
+import { createActivities, type EmailMessage, type Invoice } from '../../src/activities';
 import { createDownstreamClient } from '../../src/activities/http';
 import { loadConfig } from '../../src/config';
 import { createSandbox } from '../../src/sandbox/server';
@@ -65,7 +65,7 @@ describe('invoice activities against the sandbox', () => {
       body: JSON.stringify({ order_id: orderId, total: 1499, currency: 'PLN', customer_email: 'k.nowak@example.com' }),
     });
     const manual = (await res.json()) as { id: string };
-    const invoice = await new MockActivityEnvironment().run(activities.createInvoice, input(orderId));
+    const invoice = (await new MockActivityEnvironment().run(activities.createInvoice, input(orderId))) as Invoice;
     expect(invoice.id).toBe(manual.id);
     expect(sandbox.data.invoices.filter((i) => i.order_id === orderId)).toHaveLength(1);
   });
@@ -74,8 +74,8 @@ describe('invoice activities against the sandbox', () => {
     const orderId = uniqueId('ORD-');
     const msg = { orderId, invoiceId: 'inv_x', to: 'k.nowak@example.com', total: 1499, currency: 'PLN' };
     const env = new MockActivityEnvironment();
-    const a = await env.run(activities.sendInvoiceEmail, msg);
-    const b = await env.run(activities.sendInvoiceEmail, msg);
+    const a = (await env.run(activities.sendInvoiceEmail, msg)) as EmailMessage;
+    const b = (await env.run(activities.sendInvoiceEmail, msg)) as EmailMessage;
     expect(b.id).toBe(a.id);
     expect(sandbox.data.messages.filter((m) => (m.data as { order_id: string }).order_id === orderId)).toHaveLength(1);
   });
@@ -93,7 +93,10 @@ describe('invoice activities against the sandbox', () => {
       temporalUiUrl: 'http://localhost:8233',
       namespace: 'default',
     });
-    const err = await new MockActivityEnvironment().run(bad.createInvoice, input(uniqueId('ORD-'))).catch((e) => e);
+    const err = (await new MockActivityEnvironment().run(bad.createInvoice, input(uniqueId('ORD-'))).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as ApplicationFailure;
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect(err.nonRetryable).toBe(true);
     expect(err.message).toMatch(/accounting POST \/accounting\/invoices answered 401/);

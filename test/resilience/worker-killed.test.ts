@@ -50,7 +50,9 @@ describe('a worker killed in the middle of createInvoice', () => {
     expect(await Promise.all(orders.map((o) => deliver(stack, o)))).toEqual([202, 202, 202]);
     await waitFor(
       'createInvoice calls held by accounting',
-      async () => (await (await fetch(`${stack.sandboxUrl}/__admin/accounting/requests`)).json()).held === 3,
+      async () =>
+        ((await (await fetch(`${stack.sandboxUrl}/__admin/accounting/requests`)).json()) as { held: number }).held ===
+        3,
       60_000,
     );
 
