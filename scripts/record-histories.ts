@@ -1,6 +1,9 @@
 import fs from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import express from 'express';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { type SearchAttributePair } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
@@ -11,9 +14,18 @@ import { BUSINESS_KEY, EVENT_ID, EVENT_TYPE, INTEGRATION_STATUS, SOURCE } from '
 import { createLogger } from '../src/logger';
 import { historyToJson } from '../src/ops/history-json';
 import { faultsSchema, type Faults } from '../src/sandbox/core';
-import { createSandbox } from '../src/sandbox/server';
+import { createSandbox, type Sandbox } from '../src/sandbox/server';
+import { seedCrmContacts, seedShopOrders } from '../src/sandbox/seed';
 import { createWorkers } from '../src/worker/workers';
 import * as workflows from '../src/workflows';
+import type { ScheduleWatchdogInput } from '../src/workflows/schedule-watchdog';
+import {
+  advanceSyncUpdate,
+  EMPTY_SYNC_STATE,
+  syncStateId,
+  syncStateQuery,
+  type AdvanceSync,
+} from '../src/workflows/sync-state';
 import { queueFor } from '../src/workflows/task-queues';
 import { provisionTemporal } from './provision-temporal.js';
 
@@ -27,24 +39,42 @@ import { provisionTemporal } from './provision-temporal.js';
 export const SCENARIOS = ['success', 'retry', 'failure'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-interface Harness {
-  config: Config;
-  /** Sets the faults of a sandbox system (accounting, email) from a clean state. */
-  faults(system: 'accounting' | 'email', faults: Partial<Faults>): void;
-  /** Starts a workflow on the orchestration queue with the ingress's search attributes; resolves with its end. */
-  start(
-    type: string,
-    args: unknown[],
-    ids: { workflowId: string; searchAttributes: SearchAttributePair[] },
-  ): Promise<{ done: Promise<void> }>;
-  run(
-    type: string,
-    args: unknown[],
-    ids: { workflowId: string; searchAttributes: SearchAttributePair[] },
-  ): Promise<void>;
+/**
+ * The scenarios recorded for `type`: SCENARIOS, except for a type that cannot fail for good. syncState holds a
+ * watermark forever (no activities, nothing to fault, no error path): its runs either keep going or continue as new,
+ * so it records a running history driven through reads and updates, and a run that reached its history limit.
+ */
+export const SCENARIOS_BY_TYPE: Partial<Record<string, readonly string[]>> = {
+  syncState: ['success', 'continued'],
+};
+
+export function scenariosOf(type: string): readonly string[] {
+  return SCENARIOS_BY_TYPE[type] ?? SCENARIOS;
 }
 
-type Driver = Record<Scenario, (h: Harness, id: string) => Promise<string>>;
+interface StartIds {
+  workflowId: string;
+  /** The ingress's search attributes; none for workflows a schedule or an activity starts. */
+  searchAttributes?: SearchAttributePair[];
+}
+
+interface Harness {
+  config: Config;
+  /** The sandbox's systems and data, to seed records a scenario needs. */
+  sandbox: Sandbox;
+  client: Client;
+  /** Sets the faults of a sandbox system from a clean state. */
+  faults(system: keyof Sandbox['systems'], faults: Partial<Faults>): void;
+  /** Answers the next `n` alert-webhook deliveries 500 (the sandbox's alert inbox has no faults of its own). */
+  failAlerts(n: number): void;
+  /** Starts a workflow on the orchestration queue; resolves with its end. */
+  start(type: string, args: unknown[], ids: StartIds): Promise<{ done: Promise<void> }>;
+  run(type: string, args: unknown[], ids: StartIds): Promise<void>;
+}
+
+/** Resolves with the workflow id whose (latest, or the given) run's history is recorded. */
+type Step = (h: Harness, id: string) => Promise<string | { workflowId: string; runId: string }>;
+type Driver = Record<Scenario, Step> | Record<string, Step>;
 
 function orderPaidEvent(id: string): OrderPaid {
   return {
@@ -96,7 +126,59 @@ async function runOrderPaid(h: Harness, id: string): Promise<string> {
   return workflowId;
 }
 
-/** How to drive each workflow type through each scenario. */
+async function runContactSync(h: Harness, id: string): Promise<string> {
+  // Contacts changed in the CRM since the last successful run: read, upserted to the email platform, watermark advanced.
+  seedCrmContacts(h.sandbox.stores.crm, 3, `${id}-`);
+  await h.run('contactSync', [{}], { workflowId: `contact-sync-${id}` });
+  return `contact-sync-${id}`;
+}
+
+async function runReconcileOrders(h: Harness, id: string): Promise<string> {
+  // Two orders paid in the window; the webhook invoiced the first, reconciliation repairs the second.
+  const shop = h.sandbox.stores.shop;
+  const since = shop.now();
+  const [invoiced] = seedShopOrders(shop, 2, `ORD-${id}-`);
+  const until = shop.now();
+  h.sandbox.data.invoices.push({
+    id: `inv_${id}`,
+    order_id: invoiced!,
+    total: 11,
+    currency: 'PLN',
+    customer_email: 'buyer1@example.com',
+    status: 'open',
+    payments: [],
+    created_at: new Date().toISOString(),
+  });
+  await h.run('reconcileOrders', [{ window: { since, until } }], { workflowId: `reconcile-orders-${id}` });
+  return `reconcile-orders-${id}`;
+}
+
+async function runScheduleWatchdog(h: Harness, id: string, watched: ScheduleWatchdogInput['schedules']) {
+  const input: ScheduleWatchdogInput = { schedules: watched, pausedAlertAfterMs: 60 * 60_000 };
+  await h.run('scheduleWatchdog', [input], { workflowId: `schedule-watchdog-${id}` });
+  return `schedule-watchdog-${id}`;
+}
+
+/** A schedule that is declared but does not exist: the watchdog alerts on it. */
+const missingSchedule = (id: string) => [{ id: `${id}-missing`, expectedIntervalMs: 60 * 60_000 }];
+
+function advance(n: number): AdvanceSync {
+  const at = new Date(Date.UTC(2025, 0, 1, 0, 0, n)).toISOString();
+  return {
+    watermarks: { crm: at, email: at },
+    conflicts: [],
+    run: {
+      workflowId: `contact-sync-${n}`,
+      runId: `run-${n}`,
+      finishedAt: at,
+      sentToEmail: n,
+      patchedInCrm: 0,
+      conflictCount: 0,
+    },
+  };
+}
+
+/** How to drive each workflow type through each scenario (scenariosOf(type)). */
 const DRIVERS: Record<string, Driver> = {
   orderPaid: {
     success: (h, id) => runOrderPaid(h, id),
@@ -128,7 +210,88 @@ const DRIVERS: Record<string, Driver> = {
       return workflowId;
     },
   },
+  contactSync: {
+    success: (h, id) => runContactSync(h, id),
+    // One 500 from the email platform: listing its contact changes succeeds on the second attempt.
+    retry: (h, id) => (h.faults('email', { failNext: 1 }), runContactSync(h, id)),
+    // A 400 is final (DownstreamRejected): the sync alerts and fails, leaving the watermark where it was.
+    failure: (h, id) => (h.faults('email', { respondNext: { status: 400, count: 1 } }), runContactSync(h, id)),
+  },
+  reconcileOrders: {
+    success: (h, id) => runReconcileOrders(h, id),
+    // One 500 from the shop: listing the paid orders succeeds on the second attempt.
+    retry: (h, id) => (h.faults('shop', { failNext: 1 }), runReconcileOrders(h, id)),
+    // A 400 from the shop is final: the reconciliation alerts and fails.
+    failure: (h, id) => (h.faults('shop', { respondNext: { status: 400, count: 1 } }), runReconcileOrders(h, id)),
+  },
+  scheduleWatchdog: {
+    success: (h, id) => runScheduleWatchdog(h, id, missingSchedule(id)),
+    // The alert webhook answers 500 once: the alert goes out on the second attempt.
+    retry: (h, id) => (h.failAlerts(1), runScheduleWatchdog(h, id, missingSchedule(id))),
+    // A watched sync whose state workflow does not answer the syncState query (the watchdog itself, misconfigured as
+    // one): inspectSchedules fails all its 3 attempts and the check fails.
+    failure: async (h, id) => {
+      const schedule = await h.client.schedule.create({
+        scheduleId: `${id}-paused`,
+        spec: { intervals: [{ every: '1h' }] },
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'reconcileOrders',
+          args: [{}],
+          taskQueue: queueFor(h.config.temporal.taskQueuePrefix, 'orchestration'),
+        },
+        state: { paused: true },
+      });
+      try {
+        return await runScheduleWatchdog(h, id, [
+          { id: `${id}-paused`, expectedIntervalMs: 60 * 60_000, syncStateId: `schedule-watchdog-${id}` },
+        ]);
+      } finally {
+        await schedule.delete();
+      }
+    },
+  },
+  syncState: {
+    // Started as contactSync's activities start it, read (queries leave no events) and advanced twice; recorded while
+    // it runs, as it always does.
+    success: async (h, id) => {
+      const workflowId = syncStateIdFor(h, id);
+      const handle = await startSyncState(h, workflowId);
+      await handle.query(syncStateQuery);
+      await handle.executeUpdate(advanceSyncUpdate, { args: [advance(1)] });
+      await handle.executeUpdate(advanceSyncUpdate, { args: [advance(2)] });
+      await handle.query(syncStateQuery);
+      return workflowId;
+    },
+    // Advanced until its history passes the limit: the run waits for its handlers, then continues as new with the
+    // state. The first run's history (closed by ContinueAsNew) is the one recorded.
+    continued: async (h, id) => {
+      const workflowId = syncStateIdFor(h, id);
+      const handle = await startSyncState(h, workflowId);
+      const { runId } = await handle.describe();
+      for (let n = 1; ; n += 1) {
+        await handle.executeUpdate(advanceSyncUpdate, { args: [advance(n)] });
+        const d = await h.client.workflow.getHandle(workflowId, runId).describe();
+        if (d.status.name !== 'RUNNING') break;
+        if (n > 1000) throw new Error('syncState did not continue as new');
+      }
+      return { workflowId, runId };
+    },
+  },
 };
+
+/** Started as contactSync's activities start it; nobody waits for a result that never comes. */
+function startSyncState(h: Harness, workflowId: string) {
+  return h.client.workflow.start('syncState', {
+    workflowId,
+    taskQueue: queueFor(h.config.temporal.taskQueuePrefix, 'orchestration'),
+    args: [EMPTY_SYNC_STATE],
+  });
+}
+
+function syncStateIdFor(h: Harness, id: string): string {
+  return syncStateId(h.config.temporal.taskQueuePrefix, id);
+}
 
 const OUT_DIR = path.resolve(__dirname, '../test/replay/histories');
 
@@ -147,7 +310,19 @@ async function main(): Promise<void> {
       crm: probe.downstream.crm.apiKey,
       shop: probe.downstream.shop.apiKey,
     });
-    const { server: sandboxServer, url } = await sandbox.listen(0);
+    // The sandbox behind a front that can fail alert deliveries (its alert inbox has no faults of its own).
+    let failAlerts = 0;
+    const front = express();
+    front.post('/alerts', (_req, res, next) => {
+      if (failAlerts <= 0) return next();
+      failAlerts -= 1;
+      res.status(500).json({ error: 'injected' });
+    });
+    front.use(sandbox.app);
+    const sandboxServer = await new Promise<Server>((resolve, reject) => {
+      const s = front.listen(0, '127.0.0.1', () => resolve(s)).on('error', reject);
+    });
+    const url = `http://127.0.0.1:${(sandboxServer.address() as AddressInfo).port}`;
     stops.push(() => new Promise((r) => sandboxServer.close(r)));
     const config = loadConfig({
       NODE_ENV: 'test',
@@ -178,15 +353,20 @@ async function main(): Promise<void> {
 
     const harness: Harness = {
       config,
+      sandbox,
+      client,
       faults(system, faults) {
         sandbox.systems[system].setFaults(faultsSchema.parse(faults));
+      },
+      failAlerts(n) {
+        failAlerts = n;
       },
       async start(type, args, ids) {
         const handle = await client.workflow.start(type, {
           args,
           workflowId: ids.workflowId,
           taskQueue: queueFor(config.temporal.taskQueuePrefix, 'orchestration'),
-          typedSearchAttributes: ids.searchAttributes,
+          ...(ids.searchAttributes ? { typedSearchAttributes: ids.searchAttributes } : {}),
         });
         const done = handle.result().then(
           () => undefined,
@@ -212,10 +392,15 @@ async function main(): Promise<void> {
         continue;
       }
       fs.mkdirSync(path.join(OUT_DIR, type), { recursive: true });
-      for (const scenario of SCENARIOS) {
+      for (const scenario of scenariosOf(type)) {
         for (const s of Object.values(sandbox.systems)) s.reset();
-        const workflowId = await driver[scenario](harness, `rec-${type}-${scenario}`);
-        const history = await client.workflow.getHandle(workflowId).fetchHistory();
+        failAlerts = 0;
+        const step = (driver as Record<string, Step | undefined>)[scenario];
+        if (!step) throw new Error(`the ${type} driver has no ${scenario} scenario`);
+        const recorded = await step(harness, `rec-${type}-${scenario}`);
+        const { workflowId, runId } =
+          typeof recorded === 'string' ? { workflowId: recorded, runId: undefined } : recorded;
+        const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
         const file = path.join(OUT_DIR, type, `${scenario}.json`);
         fs.writeFileSync(file, `${JSON.stringify(historyToJson(history), null, 2)}\n`);
         written += 1;

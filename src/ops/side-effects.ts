@@ -54,6 +54,105 @@ export const SIDE_EFFECTS: Record<string, SideEffect[]> = {
       note: 'keyed per run on purpose: a re-run that fails again alerts again',
     },
   ],
+  contactSync: [
+    {
+      activity: 'readSyncState',
+      system: 'temporal',
+      effect: 'reads the sync watermark (starts the sync-state workflow if it does not run yet)',
+      idempotencyKey: null,
+      note: 'a read; the state workflow is started with USE_EXISTING',
+    },
+    {
+      activity: 'listEmailContactChanges',
+      system: 'email-platform',
+      effect: 'reads contact changes (no change)',
+      idempotencyKey: null,
+      note: 'a read',
+    },
+    {
+      activity: 'listCrmContactChanges',
+      system: 'crm',
+      effect: 'reads contact changes (no change)',
+      idempotencyKey: null,
+      note: 'a read',
+    },
+    {
+      activity: 'upsertEmailContacts',
+      system: 'email-platform',
+      effect: 'upserts changed contacts, 100 per call',
+      idempotencyKey: null,
+      note: 'keyed by the batch’s content, not the input: a re-run re-reads from the watermark and sends the same values',
+    },
+    {
+      activity: 'patchCrmContacts',
+      system: 'crm',
+      effect: 'PATCHes consent changes into the CRM',
+      idempotencyKey: null,
+      note: 'keyed per contact by the patch’s content, not the input',
+    },
+    {
+      activity: 'advanceSyncState',
+      system: 'temporal',
+      effect: 'advances the sync watermark (only after a run that finished)',
+      idempotencyKey: null,
+      note: 'the state refuses a watermark that moves backwards',
+    },
+    {
+      activity: 'sendAlert',
+      system: 'alerts',
+      effect: 'posts a failure alert (only if the run fails again)',
+      idempotencyKey: null,
+      note: 'keyed per run on purpose: a re-run that fails again alerts again',
+    },
+  ],
+  // Holds the watermark; schedules no activities and changes nothing outside Temporal.
+  syncState: [],
+  reconcileOrders: [
+    {
+      activity: 'listPaidOrders',
+      system: 'shop',
+      effect: 'reads the orders paid in the window (no change)',
+      idempotencyKey: null,
+      note: 'a read',
+    },
+    {
+      activity: 'findUninvoicedOrders',
+      system: 'accounting',
+      effect: 'reads which of them have no invoice (no change)',
+      idempotencyKey: null,
+      note: 'a read',
+    },
+    {
+      activity: 'orderPaid (child reconcile:<order id>)',
+      system: 'accounting, email-platform',
+      effect: 'runs the invoice flow for each paid order without an invoice',
+      idempotencyKey: null,
+      note: 'per order: the child’s id and its invoice’s Idempotency-Key are both derived from the order id',
+    },
+    {
+      activity: 'sendAlert',
+      system: 'alerts',
+      effect: 'posts a failure alert (only if the run fails again)',
+      idempotencyKey: null,
+      note: 'keyed per run on purpose: a re-run that fails again alerts again',
+    },
+  ],
+  scheduleWatchdog: [
+    {
+      activity: 'inspectSchedules',
+      system: 'temporal',
+      effect: 'describes the watched schedules and their recent runs (no change)',
+      idempotencyKey: null,
+      note: 'a read',
+    },
+    {
+      activity: 'sendScheduleAlert',
+      system: 'alerts',
+      effect: 'posts one alert per new schedule problem',
+      idempotencyKey: null,
+      note: 'keyed per problem and run: a re-run alerts again on the problems it finds',
+    },
+  ],
 };
 
 export interface PlannedSideEffect {
