@@ -9,7 +9,7 @@ import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { createSandbox } from '../sandbox/server';
 import { createSources } from '../sources';
-import { createLazyClient, resolveTemporalTarget } from '../temporal/connection';
+import { connectionOptions, createLazyClient, resolveTemporalTarget } from '../temporal/connection';
 import { createWorkers, installRuntime, runWorkers } from '../worker/workers';
 import { applySchedulesAtStart } from '../schedules/apply';
 import { Client } from '@temporalio/client';
@@ -70,12 +70,7 @@ async function main(): Promise<void> {
     closers.push(() => new Promise((r) => sandboxServer.close(() => r())));
 
     const target = resolveTemporalTarget(config, process.env, address);
-    const connection = await NativeConnection.connect({
-      address: target.address,
-      tls: target.tls,
-      apiKey: target.apiKey,
-      metadata: target.metadata,
-    });
+    const connection = await NativeConnection.connect(connectionOptions(target));
     closers.push(() => connection.close());
     const workers = await createWorkers({ connection, namespace: target.namespace, config, logger });
     await applySchedulesAtStart(new Client({ connection, namespace: target.namespace }), config, logger);

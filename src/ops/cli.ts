@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config';
-import { resolveTemporalTarget } from '../temporal/connection';
+import { connectionOptions, resolveTemporalTarget } from '../temporal/connection';
 import { cancel, type ActionResult, reset, RESET_POINTS, type ResetPoint, terminate } from './actions';
 import { type OpsContext, OpsInputError } from './context';
 import { find, list, LIST_STATUSES, type ListStatus, stuck } from './executions';
@@ -27,10 +27,7 @@ async function context(): Promise<OpsContext> {
   const config = loadConfig();
   const target = resolveTemporalTarget(config, process.env);
   const connection = await Connection.connect({
-    address: target.address,
-    tls: target.tls,
-    apiKey: target.apiKey,
-    metadata: target.metadata,
+    ...connectionOptions(target),
     connectTimeout: 5000,
   });
   // The identity lands in every history event the operator causes (terminate, cancel, reset).

@@ -4,7 +4,7 @@ import { msToTs, optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { loadConfig } from '../config';
 import { ALL_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
-import { resolveTemporalTarget } from '../temporal/connection';
+import { connectionOptions, resolveTemporalTarget } from '../temporal/connection';
 
 // `npm run setup`: prepares an existing cluster's namespace for Switchyard, once per namespace and safe to re-run.
 // The embedded dev server does the same itself at start (src/dev/temporal-dev-server.ts).
@@ -87,10 +87,7 @@ async function main(): Promise<void> {
   const target = resolveTemporalTarget(config, process.env);
   const retention = process.argv.find((a) => a.startsWith('--retention-days='))?.split('=')[1];
   const connection = await Connection.connect({
-    address: target.address,
-    tls: target.tls,
-    apiKey: target.apiKey,
-    metadata: target.metadata,
+    ...connectionOptions(target),
     connectTimeout: 5000,
   });
   try {

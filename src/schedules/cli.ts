@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { Command } from 'commander';
 import { loadConfig } from '../config';
-import { resolveTemporalTarget } from '../temporal/connection';
+import { connectionOptions, resolveTemporalTarget } from '../temporal/connection';
 import { applySchedules } from './apply';
 import {
   backfillSchedule,
@@ -28,12 +28,7 @@ function print(value: unknown): void {
 async function withClient<T>(fn: (client: Client, definitions: ReturnType<typeof scheduleDefinitions>) => Promise<T>) {
   const config = loadConfig();
   const target = resolveTemporalTarget(config, process.env);
-  const connection = await Connection.connect({
-    address: target.address,
-    tls: target.tls,
-    apiKey: target.apiKey,
-    metadata: target.metadata,
-  });
+  const connection = await Connection.connect(connectionOptions(target));
   try {
     return await fn(new Client({ connection, namespace: target.namespace }), scheduleDefinitions(config));
   } finally {

@@ -30,6 +30,13 @@ export function resolveTemporalTarget(config: Config, env: NodeJS.ProcessEnv, ad
   };
 }
 
+/** The fields both Connection and NativeConnection take from a target: address, TLS, API key, gRPC metadata. */
+export function connectionOptions(
+  target: TemporalTarget,
+): Pick<TemporalTarget, 'address' | 'tls' | 'apiKey' | 'metadata'> {
+  return { address: target.address, tls: target.tls, apiKey: target.apiKey, metadata: target.metadata };
+}
+
 // Reconnect quickly after an outage: grpc-js would otherwise back off for up to two minutes.
 const CHANNEL_ARGS = {
   'grpc.initial_reconnect_backoff_ms': 200,
@@ -68,10 +75,7 @@ function deadlineBoundedRetry(): Interceptor {
  */
 export function createLazyClient(target: TemporalTarget): Client {
   const connection = Connection.lazy({
-    address: target.address,
-    tls: target.tls,
-    apiKey: target.apiKey,
-    metadata: target.metadata,
+    ...connectionOptions(target),
     channelArgs: CHANNEL_ARGS,
     interceptors: [deadlineBoundedRetry()],
   });

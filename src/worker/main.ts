@@ -1,7 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
-import { resolveTemporalTarget } from '../temporal/connection';
+import { connectionOptions, resolveTemporalTarget } from '../temporal/connection';
 import { Client } from '@temporalio/client';
 import { applySchedulesAtStart } from '../schedules/apply';
 import { createWorkers, installRuntime, runWorkers } from './workers';
@@ -12,12 +12,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
   installRuntime(logger, config.worker.metricsPort);
   const target = resolveTemporalTarget(config, process.env);
-  const connection = await NativeConnection.connect({
-    address: target.address,
-    tls: target.tls,
-    apiKey: target.apiKey,
-    metadata: target.metadata,
-  });
+  const connection = await NativeConnection.connect(connectionOptions(target));
   try {
     const workers = await createWorkers({ connection, namespace: target.namespace, config, logger });
     await applySchedulesAtStart(new Client({ connection, namespace: target.namespace }), config, logger);
