@@ -14,7 +14,7 @@ import { BUSINESS_KEY, EVENT_ID, EVENT_TYPE, INTEGRATION_STATUS, SOURCE } from '
 import { createLogger } from '../src/logger';
 import { historyToJson } from '../src/ops/history-json';
 import { faultsSchema, type Faults } from '../src/sandbox/core';
-import { createSandbox, type Sandbox } from '../src/sandbox/server';
+import { createSandbox, type Sandbox, sandboxKeys } from '../src/sandbox/server';
 import { seedCrmContacts, seedShopOrders } from '../src/sandbox/seed';
 import { createWorkers } from '../src/worker/workers';
 import * as workflows from '../src/workflows';
@@ -304,12 +304,7 @@ async function main(): Promise<void> {
   const stops: Array<() => Promise<unknown>> = [() => server.stop()];
   try {
     const probe = loadConfig({ NODE_ENV: 'test' });
-    const sandbox = createSandbox({
-      accounting: probe.downstream.accounting.apiKey,
-      email: probe.downstream.email.apiKey,
-      crm: probe.downstream.crm.apiKey,
-      shop: probe.downstream.shop.apiKey,
-    });
+    const sandbox = createSandbox(sandboxKeys(probe));
     // The sandbox behind a front that can fail alert deliveries (its alert inbox has no faults of its own).
     let failAlerts = 0;
     const front = express();

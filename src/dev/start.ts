@@ -7,7 +7,7 @@ import { createApiMetrics } from '../api/metrics';
 import { createWorkflowStarter } from '../api/workflow-starter';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
-import { createSandbox } from '../sandbox/server';
+import { createSandbox, sandboxKeys } from '../sandbox/server';
 import { createSources } from '../sources';
 import { connectionOptions, createLazyClient, resolveTemporalTarget } from '../temporal/connection';
 import { createWorkers, installRuntime, runWorkers } from '../worker/workers';
@@ -60,12 +60,7 @@ async function main(): Promise<void> {
       closers.push(() => server.stop());
     }
 
-    const sandbox = createSandbox({
-      accounting: config.downstream.accounting.apiKey,
-      email: config.downstream.email.apiKey,
-      crm: config.downstream.crm.apiKey,
-      shop: config.downstream.shop.apiKey,
-    });
+    const sandbox = createSandbox(sandboxKeys(config));
     const { server: sandboxServer, url: sandboxUrl } = await sandbox.listen(config.sandbox.port, '127.0.0.1');
     closers.push(() => new Promise((r) => sandboxServer.close(() => r())));
 

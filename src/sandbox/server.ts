@@ -1,3 +1,4 @@
+import type { Config } from '../config';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type Express } from 'express';
@@ -8,6 +9,12 @@ import { emailRouter, type SandboxMessage } from './email';
 import { createCrmData, crmRouter } from './crm';
 import { createEmailContactData, emailContactsRouter } from './email-contacts';
 import { createShopData, shopRouter } from './shop';
+
+/** The API keys the sandbox's systems accept: the ones the configured clients send. */
+export function sandboxKeys(config: Pick<Config, 'downstream'>): SandboxKeys {
+  const d = config.downstream;
+  return { accounting: d.accounting.apiKey, email: d.email.apiKey, crm: d.crm.apiKey, shop: d.shop.apiKey };
+}
 
 export interface SandboxKeys {
   accounting: string;

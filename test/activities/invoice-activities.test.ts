@@ -3,18 +3,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createActivities, type EmailMessage, type Invoice } from '../../src/activities';
 import { createDownstreamClient } from '../../src/activities/http';
 import { loadConfig } from '../../src/config';
-import { createSandbox } from '../../src/sandbox/server';
+import { createSandbox, sandboxKeys } from '../../src/sandbox/server';
 import { closeServer, uniqueId } from '../helpers/stack';
 
 // The order activities against the sandbox's accounting and email APIs, in MockActivityEnvironment.
 describe('invoice activities against the sandbox', () => {
-  const keys = loadConfig({ NODE_ENV: 'test' }).downstream;
-  const sandbox = createSandbox({
-    accounting: keys.accounting.apiKey,
-    email: keys.email.apiKey,
-    crm: keys.crm.apiKey,
-    shop: keys.shop.apiKey,
-  });
+  const config = loadConfig({ NODE_ENV: 'test' });
+  const keys = config.downstream;
+  const sandbox = createSandbox(sandboxKeys(config));
   let url: string;
   let close: () => Promise<void>;
   let activities: ReturnType<typeof createActivities>;

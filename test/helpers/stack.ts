@@ -8,7 +8,7 @@ import { createApiMetrics } from '../../src/api/metrics';
 import { createWorkflowStarter } from '../../src/api/workflow-starter';
 import { type Config, loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { createSandbox, type Sandbox } from '../../src/sandbox/server';
+import { createSandbox, type Sandbox, sandboxKeys } from '../../src/sandbox/server';
 import { createSources } from '../../src/sources';
 import { createWorkers } from '../../src/worker/workers';
 
@@ -71,8 +71,6 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Start workers in-process (default true). */
   workers?: boolean;
-  /** Temporal address for the API (e.g. through a fault-injecting proxy); workers always use the real one. */
-  apiTemporalAddress?: string;
 }
 
 /**
@@ -81,12 +79,7 @@ export interface StackOptions {
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const probe = loadConfig({ NODE_ENV: 'test' });
-  const sandbox = createSandbox({
-    accounting: probe.downstream.accounting.apiKey,
-    email: probe.downstream.email.apiKey,
-    crm: probe.downstream.crm.apiKey,
-    shop: probe.downstream.shop.apiKey,
-  });
+  const sandbox = createSandbox(sandboxKeys(probe));
   const { server: sandboxServer, url: sandboxUrl } = await sandbox.listen(0);
   const config = testConfig(sandboxUrl, options.env);
   const logger = createLogger({ level: config.logLevel });
@@ -113,20 +106,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const clientConnection = await Connection.connect({ address: TEST_ADDRESS() });
   const client = new Client({ connection: clientConnection, namespace: 'default' });
-  const apiClient = options.apiTemporalAddress
-    ? new Client({
-        connection: Connection.lazy({
-          address: options.apiTemporalAddress,
-          channelArgs: { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 1000 },
-        }),
-        namespace: 'default',
-      })
-    : client;
   const metrics = createApiMetrics();
   const app = createApp({
     config,
     logger,
-    starter: createWorkflowStarter(apiClient, config.temporal.startTimeoutMs),
+    starter: createWorkflowStarter(client, config.temporal.startTimeoutMs),
     metrics,
     sources: createSources(config),
     client,
@@ -146,7 +130,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await closeServer(apiServer);
       await stopWorkers();
       await connection.close();
-      if (apiClient !== client) await apiClient.connection.close();
       await clientConnection.close();
       await closeServer(sandboxServer);
     },

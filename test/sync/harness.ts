@@ -1,26 +1,13 @@
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { type Config, loadConfig } from '../../src/config';
-import { ALL_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes';
 import { createLogger } from '../../src/logger';
-import { createSandbox, type Sandbox } from '../../src/sandbox/server';
+import { createSandbox, type Sandbox, sandboxKeys } from '../../src/sandbox/server';
 import { createWorkers } from '../../src/worker/workers';
 import { queueFor } from '../../src/workflows/task-queues';
 import { closeServer, testConfig } from '../helpers/stack';
 
-/** The time-skipping server, with our search attributes registered as on the dev server. */
-export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } },
-  });
-  await env.connection.operatorService
-    .addSearchAttributes({
-      namespace: 'default',
-      searchAttributes: Object.fromEntries(ALL_SEARCH_ATTRIBUTES.map((k) => [k.name, k.type === 'BOOL' ? 5 : 2])),
-    })
-    .catch(() => undefined);
-  return env;
-}
+export { startTimeSkippingEnv } from '../helpers/time-skipping';
 
 export interface Deployment {
   sandbox: Sandbox;
@@ -35,12 +22,7 @@ export interface Deployment {
  */
 export async function startDeployment(env: TestWorkflowEnvironment, overrides: Record<string, string> = {}) {
   const probe = loadConfig({ NODE_ENV: 'test' });
-  const sandbox = createSandbox({
-    accounting: probe.downstream.accounting.apiKey,
-    email: probe.downstream.email.apiKey,
-    crm: probe.downstream.crm.apiKey,
-    shop: probe.downstream.shop.apiKey,
-  });
+  const sandbox = createSandbox(sandboxKeys(probe));
   const { server, url } = await sandbox.listen(0);
   const config = testConfig(url, {
     ACCOUNTING_RATE_LIMIT_PER_SECOND: '1000',
