@@ -1,13 +1,13 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { AlertInput, CreateInvoiceInput, SendInvoiceEmailInput } from '../../src/activities';
 import type { OrderPaid } from '../../src/domain/events';
-import { ALL_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes';
 import { orderPaid } from '../../src/workflows';
 import { queueFor } from '../../src/workflows/task-queues';
 import { uniqueId } from '../helpers/stack';
+import { startTimeSkippingEnv } from '../helpers/time-skipping';
 
 // Workflow logic in the time-skipping server: hours of retry backoff pass in seconds of wall time.
 // The activities here are stand-ins for the third-party calls; the real ones are tested against the sandbox.
@@ -15,16 +15,7 @@ describe('orderPaid (time-skipping)', () => {
   let env: TestWorkflowEnvironment;
 
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } },
-    });
-    // The test server accepts any search attribute key; registering keeps it faithful to the dev server.
-    await env.connection.operatorService
-      .addSearchAttributes({
-        namespace: 'default',
-        searchAttributes: Object.fromEntries(ALL_SEARCH_ATTRIBUTES.map((k) => [k.name, k.type === 'BOOL' ? 5 : 2])),
-      })
-      .catch(() => undefined);
+    env = await startTimeSkippingEnv();
   });
   afterAll(() => env?.teardown());
 
