@@ -6,8 +6,11 @@ export interface SideEffect {
   activity: string;
   system: string;
   effect: string;
-  /** The downstream idempotency key, from the workflow's input; null when nothing protects a re-run. */
-  idempotencyKey: ((input: never) => string) | null;
+  /**
+   * What keeps a re-run from repeating the effect: the downstream idempotency key computed from the workflow's input;
+   * or, for a key the activity derives at call time from what it sends, a description of it; or null for nothing.
+   */
+  idempotencyKey: ((input: never) => string) | { derivedAtCallTime: string } | null;
   /** Said next to an unprotected effect. */
   note?: string;
 }
@@ -80,15 +83,14 @@ export const SIDE_EFFECTS: Record<string, SideEffect[]> = {
       activity: 'upsertEmailContacts',
       system: 'email-platform',
       effect: 'upserts changed contacts, 100 per call',
-      idempotencyKey: null,
-      note: 'keyed by the batch’s content, not the input: a re-run re-reads from the watermark and sends the same values',
+      idempotencyKey: { derivedAtCallTime: 'contact-upsert:<hash of the batch>' },
+      note: 'a re-run re-reads from the watermark, so an unchanged batch carries the same key',
     },
     {
       activity: 'patchCrmContacts',
       system: 'crm',
       effect: 'PATCHes consent changes into the CRM',
-      idempotencyKey: null,
-      note: 'keyed per contact by the patch’s content, not the input',
+      idempotencyKey: { derivedAtCallTime: 'contact-patch:<contact id>:<hash of the patch>' },
     },
     {
       activity: 'advanceSyncState',
@@ -171,7 +173,9 @@ export function sideEffectsOf(workflowType: string, input: unknown): PlannedSide
   return declared.map((s) => {
     let key: string | null = null;
     let note = s.note;
-    if (s.idempotencyKey) {
+    if (s.idempotencyKey && typeof s.idempotencyKey === 'object') {
+      key = s.idempotencyKey.derivedAtCallTime;
+    } else if (s.idempotencyKey) {
       try {
         key = s.idempotencyKey(input as never);
       } catch {

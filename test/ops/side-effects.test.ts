@@ -1,4 +1,4 @@
-import { SIDE_EFFECTS } from '../../src/ops/side-effects';
+import { SIDE_EFFECTS, sideEffectsOf } from '../../src/ops/side-effects';
 import { loadRecordedHistories } from '../replay/histories';
 
 // redrive --dry-run trusts the declared table; the recorded histories say what each workflow really schedules.
@@ -20,4 +20,15 @@ describe('the side-effect table behind redrive --dry-run', () => {
       expect([...scheduled].filter((a) => !declared.includes(a))).toEqual([]);
     },
   );
+});
+
+describe('sideEffectsOf', () => {
+  test('a key the activity derives from what it sends counts as protection, and says how it is made', () => {
+    const planned = sideEffectsOf('contactSync', {})!;
+    expect(planned.find((s) => s.activity === 'upsertEmailContacts')).toMatchObject({
+      protected: true,
+      idempotencyKey: 'contact-upsert:<hash of the batch>',
+    });
+    expect(planned.find((s) => s.activity === 'sendAlert')).toMatchObject({ protected: false, idempotencyKey: null });
+  });
 });
