@@ -1,7 +1,7 @@
 import { createApp } from '../../src/api/app';
 import { createApiMetrics } from '../../src/api/metrics';
 import { createWorkflowStarter } from '../../src/api/workflow-starter';
-import type { Config } from '../../src/config';
+import { type Config, loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createSources } from '../../src/sources';
 import { createLazyClient } from '../../src/temporal/connection';
@@ -13,10 +13,12 @@ import { closeServer, listenOnFreePort } from '../helpers/stack';
  */
 export async function startProductionIngress(config: Config, temporalAddress: string) {
   const client = createLazyClient({ address: temporalAddress, namespace: 'default' });
+  // The shipped start deadline, not the test stack's allowance for event-loop lag: the deadline is under test here.
+  const startTimeoutMs = loadConfig({}).temporal.startTimeoutMs;
   const app = createApp({
     config,
     logger: createLogger({ level: 'silent' }),
-    starter: createWorkflowStarter(client, config.temporal.startTimeoutMs),
+    starter: createWorkflowStarter(client, startTimeoutMs),
     metrics: createApiMetrics(),
     sources: createSources(config),
   });
