@@ -111,14 +111,31 @@ const TERMINAL_FAILURES = new Set(['FAILED', 'TIMED_OUT', 'TERMINATED', 'CANCELL
 
 export function createSyncActivities(deps: SyncActivityDeps) {
   async function stateHandle(workflowId: string, taskQueue: string) {
-    // Started on first use; USE_EXISTING makes concurrent first runs share one.
+    const handle = deps.temporal.workflow.getHandle(workflowId);
+    let initial = EMPTY_SYNC_STATE;
+    try {
+      const { status } = await handle.describe();
+      if (status.name === 'RUNNING') return handle;
+      // The state workflow closed (an operator terminated it, it failed or timed out). Starting it empty would reset
+      // the watermark to "never synced": everything would be sent again and old edits reported as conflicts. Its last
+      // state is still queryable, so the new run carries it on.
+      initial = await handle.query(syncStateQuery);
+      Context.current().log.warn('sync state workflow was closed; its last watermark carries into a new run', {
+        stateWorkflowId: workflowId,
+        closedStatus: status.name,
+        watermarks: initial.watermarks,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    // USE_EXISTING makes concurrent first runs share one.
     await deps.temporal.workflow.start('syncState', {
       workflowId,
       taskQueue,
-      args: [EMPTY_SYNC_STATE],
+      args: [initial],
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
-    return deps.temporal.workflow.getHandle(workflowId);
+    return handle;
   }
 
   return {
