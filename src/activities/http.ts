@@ -174,6 +174,9 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
       });
     }
     if (turn.waitMs > 0) await heartbeating(ctx, () => sleep(turn.waitMs, signal));
+    for (let wait = gate.admit(system.name); wait > 0; wait = gate.admit(system.name)) {
+      await heartbeating(ctx, () => sleep(wait, signal));
+    }
   }
 
   async function request<T = unknown>(

@@ -7,18 +7,23 @@
 // replicas is the server's task-queue limit.
 
 const HEADROOM = 1.05;
+// The rolling window the rate is counted over, with the same headroom for lag on the receiving side.
+const WINDOW_MS = 1000 * HEADROOM;
 
 /** Closed windows and call spacing per system, in epoch milliseconds. */
 export class ThrottleGate {
   private readonly until = new Map<string, number>();
   private readonly spacingMs = new Map<string, number>();
   private readonly nextSlot = new Map<string, number>();
+  private readonly perSecond = new Map<string, number>();
+  private readonly sent = new Map<string, number[]>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
   /** Spaces calls to `system` at no more than `perSecond` from this process. */
   setRate(system: string, perSecond: number): void {
     this.spacingMs.set(system, (1000 / perSecond) * HEADROOM);
+    this.perSecond.set(system, perSecond);
   }
 
   /** Closes the gate of `system` for `ms` from now; a longer window already in place wins. */
@@ -48,5 +53,21 @@ export class ThrottleGate {
     if (slot - now > maxWaitMs) return { retryInMs: slot - now };
     this.nextSlot.set(system, slot + (this.spacingMs.get(system) ?? 0));
     return { waitMs: slot - now };
+  }
+
+  /**
+   * Checked right before a call goes out: turns are reserved ahead of time, and a turn taken late (event-loop lag)
+   * would otherwise bunch up with the next ones. Returns 0 and records the call when fewer than the rate were sent in
+   * the last window; else the milliseconds until one of them leaves it.
+   */
+  admit(system: string): number {
+    const limit = this.perSecond.get(system);
+    if (limit === undefined) return 0;
+    const now = this.now();
+    const recent = (this.sent.get(system) ?? []).filter((t) => t > now - WINDOW_MS);
+    this.sent.set(system, recent);
+    if (recent.length >= limit) return recent[recent.length - limit]! + WINDOW_MS - now;
+    recent.push(now);
+    return 0;
   }
 }

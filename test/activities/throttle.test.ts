@@ -30,4 +30,17 @@ describe('the throttle gate', () => {
     expect(g.reserve('crm', 500)).toEqual({ retryInMs: 1050 });
     expect(g.reserve('crm', 2000)).toEqual({ waitMs: 1050 });
   });
+
+  test('a turn taken late does not bunch up with the next: at most the rate is sent in any rolling second', () => {
+    const g = gate();
+    g.setRate('email-platform', 5);
+    const start = now;
+    // Five calls go out in one burst (their turns were spaced, but they all left late).
+    expect(Array.from({ length: 5 }, () => g.admit('email-platform'))).toEqual([0, 0, 0, 0, 0]);
+    // The sixth waits until the first has left the (1050 ms) window.
+    expect(g.admit('email-platform')).toBe(1050);
+    now = start + 1050;
+    expect(g.admit('email-platform')).toBe(0);
+    expect(g.admit('crm')).toBe(0); // a system without a rate is never held
+  });
 });
