@@ -70,8 +70,8 @@ async function main(): Promise<void> {
         `latency: p50 ${ms(percentile(latencies, 50))}, p95 ${ms(percentile(latencies, 95))}, ` +
           `p99 ${ms(percentile(latencies, 99))}, max ${ms(latencies[total - 1] ?? NaN)}`,
         `answers: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(', ')}`,
-        `all ${events} flows completed after ${ms(completeMs)}; invoices ${stack.sandbox.data.invoices.length}, ` +
-          `emails ${stack.sandbox.data.messages.length}`,
+        `all ${events} flows completed after ${ms(completeMs)}; invoices ${stack.sandbox.data.accounting.invoices.length}, ` +
+          `emails ${stack.sandbox.data['email-platform'].messages.length}`,
         '',
       ].join('\n'),
     );

@@ -1,9 +1,6 @@
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import express from 'express';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { type SearchAttributePair } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
@@ -14,7 +11,7 @@ import { BUSINESS_KEY, EVENT_ID, EVENT_TYPE, INTEGRATION_STATUS, SOURCE } from '
 import { createLogger } from '../src/logger';
 import { historyToJson } from '../src/ops/history-json';
 import { faultsSchema, type Faults } from '../src/sandbox/core';
-import { createSandbox, type Sandbox, sandboxKeys } from '../src/sandbox/server';
+import { createSandbox, type Sandbox, sandboxEnv, sandboxKeys } from '../src/sandbox/server';
 import { seedCrmContacts, seedShopOrders } from '../src/sandbox/seed';
 import { createWorkers } from '../src/worker/workers';
 import * as workflows from '../src/workflows';
@@ -25,8 +22,8 @@ import {
   syncStateId,
   syncStateQuery,
   type AdvanceSync,
-} from '../src/workflows/sync-state';
-import { queueFor } from '../src/workflows/task-queues';
+} from '../src/contracts/sync-state';
+import { queueFor } from '../src/contracts/task-queues';
 import { provisionTemporal } from './provision-temporal.js';
 
 // `npm run record-histories`: runs every workflow type through its scenarios on a dev server of its own and writes
@@ -64,7 +61,7 @@ interface Harness {
   sandbox: Sandbox;
   client: Client;
   /** Sets the faults of a sandbox system from a clean state. */
-  faults(system: keyof Sandbox['systems'], faults: Partial<Faults>): void;
+  faults(system: string, faults: Partial<Faults>): void;
   /** Answers the next `n` alert-webhook deliveries 500 (the sandbox's alert inbox has no faults of its own). */
   failAlerts(n: number): void;
   /** Starts a workflow on the orchestration queue; resolves with its end. */
@@ -128,18 +125,18 @@ async function runOrderPaid(h: Harness, id: string): Promise<string> {
 
 async function runContactSync(h: Harness, id: string): Promise<string> {
   // Contacts changed in the CRM since the last successful run: read, upserted to the email platform, watermark advanced.
-  seedCrmContacts(h.sandbox.stores.crm, 3, `${id}-`);
+  seedCrmContacts(h.sandbox.data.crm, 3, `${id}-`);
   await h.run('contactSync', [{}], { workflowId: `contact-sync-${id}` });
   return `contact-sync-${id}`;
 }
 
 async function runReconcileOrders(h: Harness, id: string): Promise<string> {
   // Two orders paid in the window; the webhook invoiced the first, reconciliation repairs the second.
-  const shop = h.sandbox.stores.shop;
+  const shop = h.sandbox.data.shop;
   const since = shop.now();
   const [invoiced] = seedShopOrders(shop, 2, `ORD-${id}-`);
   const until = shop.now();
-  h.sandbox.data.invoices.push({
+  h.sandbox.data.accounting.invoices.push({
     id: `inv_${id}`,
     order_id: invoiced!,
     total: 11,
@@ -213,9 +210,9 @@ const DRIVERS: Record<string, Driver> = {
   contactSync: {
     success: (h, id) => runContactSync(h, id),
     // One 500 from the email platform: listing its contact changes succeeds on the second attempt.
-    retry: (h, id) => (h.faults('email', { failNext: 1 }), runContactSync(h, id)),
+    retry: (h, id) => (h.faults('email-platform', { failNext: 1 }), runContactSync(h, id)),
     // A 400 is final (DownstreamRejected): the sync alerts and fails, leaving the watermark where it was.
-    failure: (h, id) => (h.faults('email', { respondNext: { status: 400, count: 1 } }), runContactSync(h, id)),
+    failure: (h, id) => (h.faults('email-platform', { respondNext: { status: 400, count: 1 } }), runContactSync(h, id)),
   },
   reconcileOrders: {
     success: (h, id) => runReconcileOrders(h, id),
@@ -305,29 +302,13 @@ async function main(): Promise<void> {
   try {
     const probe = loadConfig({ NODE_ENV: 'test' });
     const sandbox = createSandbox(sandboxKeys(probe));
-    // The sandbox behind a front that can fail alert deliveries (its alert inbox has no faults of its own).
-    let failAlerts = 0;
-    const front = express();
-    front.post('/alerts', (_req, res, next) => {
-      if (failAlerts <= 0) return next();
-      failAlerts -= 1;
-      res.status(500).json({ error: 'injected' });
-    });
-    front.use(sandbox.app);
-    const sandboxServer = await new Promise<Server>((resolve, reject) => {
-      const s = front.listen(0, '127.0.0.1', () => resolve(s)).on('error', reject);
-    });
-    const url = `http://127.0.0.1:${(sandboxServer.address() as AddressInfo).port}`;
+    const { server: sandboxServer, url } = await sandbox.listen(0);
     stops.push(() => new Promise((r) => sandboxServer.close(r)));
     const config = loadConfig({
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
       TASK_QUEUE_PREFIX: 'record-',
-      ACCOUNTING_API_URL: `${url}/accounting`,
-      EMAIL_API_URL: `${url}/email`,
-      CRM_API_URL: `${url}/crm`,
-      SHOP_API_URL: `${url}/shop`,
-      ALERT_WEBHOOK_URL: `${url}/alerts`,
+      ...sandboxEnv(url, sandboxKeys(probe)),
     });
     const nativeConnection = await NativeConnection.connect({ address: server.address });
     stops.push(() => nativeConnection.close());
@@ -351,10 +332,10 @@ async function main(): Promise<void> {
       sandbox,
       client,
       faults(system, faults) {
-        sandbox.systems[system].setFaults(faultsSchema.parse(faults));
+        sandbox.systems[system]!.setFaults(faultsSchema.parse(faults));
       },
       failAlerts(n) {
-        failAlerts = n;
+        sandbox.systems.alerts.setFaults(faultsSchema.parse({ failNext: n }));
       },
       async start(type, args, ids) {
         const handle = await client.workflow.start(type, {
@@ -388,8 +369,7 @@ async function main(): Promise<void> {
       }
       fs.mkdirSync(path.join(OUT_DIR, type), { recursive: true });
       for (const scenario of scenariosOf(type)) {
-        for (const s of Object.values(sandbox.systems)) s.reset();
-        failAlerts = 0;
+        for (const s of Object.values(sandbox.systems)) s?.reset();
         const step = (driver as Record<string, Step | undefined>)[scenario];
         if (!step) throw new Error(`the ${type} driver has no ${scenario} scenario`);
         const recorded = await step(harness, `rec-${type}-${scenario}`);

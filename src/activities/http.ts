@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { msOptionalToNumber } from '@temporalio/common/lib/time';
+import { FailureType } from '../contracts/failures';
+import { durationMs } from '../temporal/time';
 import type { ThrottleGate } from './throttle';
 
 // The one HTTP client layer every activity talks to third-party systems through. It owns timeouts, auth,
@@ -14,6 +15,8 @@ export interface DownstreamSystem {
   baseUrl: string;
   /** Sent as a bearer token; omitted for systems whose URL is the secret (Slack-style alert webhooks). */
   apiKey?: string;
+  /** The URL itself is a credential: errors and failure details then never carry its path or query. */
+  secretUrl?: boolean;
 }
 
 export interface CallObserver {
@@ -38,15 +41,7 @@ export interface Response<T> {
   body: T;
 }
 
-/** Failure types, for retry policies' nonRetryableErrorTypes and for operators reading a red execution. */
-export const FailureType = {
-  rejected: 'DownstreamRejected',
-  unavailable: 'DownstreamUnavailable',
-  throttled: 'DownstreamThrottled',
-  timeout: 'DownstreamTimeout',
-  network: 'DownstreamNetworkError',
-  protocol: 'DownstreamProtocolError',
-} as const;
+export { FailureType };
 
 /** The first detail of every failure thrown here, so operators and code can read what the system said. */
 export interface DownstreamFailureDetails {
@@ -148,7 +143,8 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
   const maxQueueWait = options.maxQueueWaitMs ?? 10_000;
 
   function maxDelayFor(ctx: Context | undefined): number {
-    const policyMax = msOptionalToNumber(ctx?.info.retryPolicy?.maximumInterval);
+    const maximumInterval = ctx?.info.retryPolicy?.maximumInterval;
+    const policyMax = maximumInterval === undefined ? undefined : durationMs(maximumInterval);
     return Math.min(options.maxRetryDelayMs ?? 10 * 60 * 1000, policyMax ?? Infinity);
   }
 

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { loadConfig } from '../config';
+import { warnAboutConfig } from '../config/warnings';
 import { createLogger } from '../logger';
 import { createSources } from '../sources';
 import { createLazyClient, resolveTemporalTarget } from '../temporal/connection';
@@ -9,8 +10,9 @@ import { createWorkflowStarter } from './workflow-starter';
 
 // The API role alone, for deployment.
 async function main(): Promise<void> {
-  const config = loadConfig(process.env, 'api');
+  const config = loadConfig(process.env, 'api', { deployable: true });
   const logger = createLogger({ level: config.logLevel, name: 'api' });
+  warnAboutConfig(config, logger);
   const target = resolveTemporalTarget(config, process.env);
   const client = createLazyClient(target);
   const app = createApp({

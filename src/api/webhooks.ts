@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Config, SourceName } from '../config';
-import { businessKeyOf, type CanonicalEvent } from '../domain/events';
+import { businessKeyOf } from '../domain/events';
+import { FLOWS } from '../integrations/workflows';
 import {
   API_VERSION_DRIFT,
   BUSINESS_KEY,
@@ -11,16 +12,10 @@ import {
 } from '../domain/search-attributes';
 import type { Logger } from '../logger';
 import { PayloadError, SignatureError, type RegisteredSource } from '../sources';
-import { queueFor } from '../workflows/task-queues';
+import { queueFor } from '../contracts/task-queues';
 import { HttpError } from './errors';
 import type { ApiMetrics } from './metrics';
 import { TemporalUnavailableError, type WorkflowStarter } from './workflow-starter';
-
-/** Which workflow handles each canonical event. An event type missing here is acknowledged and ignored. */
-const FLOWS: Record<CanonicalEvent['type'], string> = {
-  OrderPaid: 'orderPaid',
-  PaymentSucceeded: 'paymentSucceeded',
-};
 
 export interface WebhookDeps {
   config: Config;

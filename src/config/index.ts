@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { SOURCES } from '../integrations/sources';
+import { SYSTEMS, type SystemName } from '../integrations/systems';
+import { envPrefix } from '../integrations/types';
 
-/** Systems we call, each served by its own task queue and rate limit. */
-export const SYSTEMS = ['accounting', 'email-platform', 'crm', 'shop', 'alerts'] as const;
-export type SystemName = (typeof SYSTEMS)[number];
+// The environment, turned once into a typed, validated object. The general variables are declared below with their
+// documentation; each declared system and source adds its own (URL, key, rate limit, webhook secret). The catalog
+// and .env.example are generated from the same list (variableDocs), so docs and validation cannot drift apart.
 
-/** Every webhook source the ingress knows; each reads its secrets from WEBHOOK_SECRET_<SOURCE>. */
-export const SOURCES = ['shop', 'shopify', 'stripe'] as const;
-export type SourceName = (typeof SOURCES)[number];
+export type SourceName = (typeof SOURCES)[number]['name'];
+export type { SystemName };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -16,163 +18,405 @@ export class ConfigError extends Error {
   }
 }
 
+/** Which process reads the config: each role requires only what it uses. */
+export type Role = 'api' | 'worker' | 'all';
+type Reader = 'api' | 'worker';
+
+/** One environment variable as the catalog and .env.example document it. */
+export interface VariableDoc {
+  name: string;
+  group: string;
+  roles: Reader[];
+  description: string;
+  /** The default when unset (outside production for secrets and URLs, which have development values there). */
+  default?: string;
+  /** What an unset value means in development, when it differs from `default` (sandbox URLs, derived secrets). */
+  development?: string;
+  secret: boolean;
+  requiredInProduction: boolean;
+  /** Earlier names, still read with a deprecation warning. */
+  deprecatedNames: string[];
+}
+
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const url = z.url();
+const BOTH: Reader[] = ['api', 'worker'];
 
-/** Which process reads the config: each role requires only what it uses. */
-export type Role = 'api' | 'worker' | 'all';
+interface GeneralDoc {
+  group: string;
+  roles: Reader[];
+  description: string;
+  secret?: boolean;
+}
 
-// Variables that must be set explicitly in production, by the role that needs them. Elsewhere they fall back to
-// development values, derived here rather than written down so that no credential-shaped literal lives in the source.
-const REQUIRED_IN_PRODUCTION = {
-  api: ['WEBHOOK_SECRET_SHOP', 'WEBHOOK_SECRET_SHOPIFY', 'WEBHOOK_SECRET_STRIPE'],
-  worker: [
-    'ACCOUNTING_API_URL',
-    'ACCOUNTING_API_KEY',
-    'EMAIL_API_URL',
-    'EMAIL_API_KEY',
-    'CRM_API_URL',
-    'CRM_API_KEY',
-    'SHOP_API_URL',
-    'SHOP_API_KEY',
-    'ALERT_WEBHOOK_URL',
+const general = {
+  NODE_ENV: [
+    z.enum(['development', 'test', 'production']).default('development'),
+    {
+      group: 'Runtime',
+      roles: BOTH,
+      description:
+        'production requires every secret and URL; the deployable entry points accept development secrets only ' +
+        'with NODE_ENV=development set explicitly',
+    },
   ],
-} as const;
+  LOG_LEVEL: [
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    { group: 'Runtime', roles: BOTH, description: 'pino log level; logs are JSON, one event per line' },
+  ],
+  PORT: [port.default(3000), { group: 'Ingress', roles: ['api'], description: 'port of the webhook ingress' }],
+  HOST: [z.string().default('0.0.0.0'), { group: 'Ingress', roles: ['api'], description: 'address it binds' }],
+  WEBHOOK_MAX_BODY_BYTES: [
+    positiveInt.default(256 * 1024),
+    { group: 'Ingress', roles: ['api'], description: 'larger webhook bodies are answered 413 before being read' },
+  ],
+  SANDBOX_PORT: [
+    port.default(4000),
+    { group: 'Ingress', roles: BOTH, description: '`npm start` only: port of the sandbox stand-ins' },
+  ],
+  TEMPORAL_ADDRESS: [
+    z.string().optional(),
+    {
+      group: 'Temporal',
+      roles: BOTH,
+      description: 'host:port of the Temporal frontend; unset, `npm start` runs an embedded dev server',
+    },
+  ],
+  TEMPORAL_NAMESPACE: [
+    z.string().default('default'),
+    { group: 'Temporal', roles: BOTH, description: 'the namespace of every workflow, schedule and search attribute' },
+  ],
+  TEMPORAL_UI_URL: [
+    url.default('http://localhost:8233'),
+    { group: 'Temporal', roles: BOTH, description: 'base URL of the Web UI, for links in alerts and ops output' },
+  ],
+  TEMPORAL_START_TIMEOUT_MS: [
+    positiveInt.default(1500),
+    {
+      group: 'Temporal',
+      roles: ['api'],
+      description: 'a workflow start slower than this answers the sender 503 + Retry-After (nothing is lost)',
+    },
+  ],
+  TEMPORAL_DEV_PORT: [port.default(7233), { group: 'Temporal', roles: BOTH, description: 'embedded dev server port' }],
+  TEMPORAL_DEV_UI_PORT: [
+    port.default(8233),
+    { group: 'Temporal', roles: BOTH, description: 'embedded dev server Web UI port' },
+  ],
+  TEMPORAL_DEV_DB_FILE: [
+    z.string().default('.data/temporal.db'),
+    { group: 'Temporal', roles: BOTH, description: 'SQLite file of the embedded dev server' },
+  ],
+  TASK_QUEUE_PREFIX: [
+    z
+      .string()
+      .regex(/^[a-z0-9-]*$/, 'lowercase letters, digits and dashes only')
+      .default(''),
+    {
+      group: 'Temporal',
+      roles: BOTH,
+      description: 'prefix of every task queue and schedule id, so deployments can share a namespace',
+    },
+  ],
+  DOWNSTREAM_TIMEOUT_MS: [
+    positiveInt.default(10_000),
+    { group: 'Downstream systems', roles: ['worker'], description: 'timeout of one HTTP call to a third party' },
+  ],
+  RETRYING_ALERT_AFTER_ATTEMPTS: [
+    positiveInt.default(5),
+    {
+      group: 'Alerts',
+      roles: ['worker'],
+      description: 'an activity still failing at this attempt raises one "retrying" alert',
+    },
+  ],
+  WORKER_METRICS_PORT: [
+    port.optional(),
+    { group: 'Monitoring', roles: ['worker'], description: 'serves the worker’s Prometheus metrics when set' },
+  ],
+  ADMIN_TOKEN: [
+    z.string().min(16, 'use at least 16 characters').optional(),
+    {
+      group: 'Operating',
+      roles: ['api'],
+      secret: true,
+      description: 'bearer token of the /admin operator API (16+ characters); unset, /admin answers 404',
+    },
+  ],
+  ADMIN_TOKEN_NAME: [
+    z.string().default('admin'),
+    { group: 'Operating', roles: ['api'], description: 'the name admin calls are audited under' },
+  ],
+  SCHEDULES_APPLY_ON_START: [
+    z.enum(['true', 'false']).default('true'),
+    { group: 'Schedules', roles: ['worker'], description: 'the worker applies the declared schedules at start' },
+  ],
+  SCHEDULES_TIME_ZONE: [
+    z.string().default('Europe/Warsaw'),
+    { group: 'Schedules', roles: ['worker'], description: 'time zone of every schedule' },
+  ],
+  CONTACT_SYNC_CRON: [
+    z.string().default('0 2 * * *'),
+    { group: 'Schedules', roles: ['worker'], description: 'when the contact sync runs' },
+  ],
+  WATCHDOG_PAUSED_ALERT_AFTER_MINUTES: [
+    positiveInt.default(24 * 60),
+    { group: 'Schedules', roles: ['worker'], description: 'a schedule paused longer than this raises an alert' },
+  ],
+} as const satisfies Record<string, readonly [z.ZodType, GeneralDoc]>;
+
+type General = typeof general;
+const generalSchema = z.object(
+  Object.fromEntries(Object.entries(general).map(([k, [schema]]) => [k, schema])) as {
+    [K in keyof General]: General[K][0];
+  },
+);
+
+/** A variable derived from a system or source declaration. */
+interface DerivedVariable {
+  doc: VariableDoc;
+  /** Checks one raw value; returns problems (never echoing a secret). */
+  check(value: string): string[];
+  /** The development value when unset outside production. */
+  development(sandboxPort: number): string;
+}
+
+function developmentDigest(name: string): Buffer {
+  return createHash('sha256').update(`switchyard-development-only:${name}`).digest();
+}
+
+function developmentToken(name: string): string {
+  return `dev_${developmentDigest(name).toString('hex').slice(0, 32)}`;
+}
+
+function zodProblems(schema: z.ZodType, value: string): string[] {
+  const parsed = schema.safeParse(value);
+  return parsed.success ? [] : parsed.error.issues.map((i) => i.message);
+}
+
+/** The variables each declared system and source adds, in catalog order. */
+function derivedVariables(): DerivedVariable[] {
+  const out: DerivedVariable[] = [];
+  for (const system of SYSTEMS) {
+    const p = envPrefix(system.name);
+    const group = `System: ${system.name}`;
+    if (system.auth === 'bearer') {
+      out.push({
+        doc: {
+          name: `${p}_API_URL`,
+          group,
+          roles: ['worker'],
+          description: `base URL of the ${system.title} API`,
+          development: `the sandbox stand-in, http://127.0.0.1:<SANDBOX_PORT>/${system.name}`,
+          secret: false,
+          requiredInProduction: true,
+          deprecatedNames: system.deprecatedVariables?.url ? [system.deprecatedVariables.url] : [],
+        },
+        check: (v) => zodProblems(url, v),
+        development: (sandboxPort) => `http://127.0.0.1:${sandboxPort}/${system.name}`,
+      });
+      out.push({
+        doc: {
+          name: `${p}_API_KEY`,
+          group,
+          roles: ['worker'],
+          description: `API key for ${system.title}, sent as a bearer token`,
+          development: 'a development key derived from the variable name (the sandbox accepts it)',
+          secret: true,
+          requiredInProduction: true,
+          deprecatedNames: system.deprecatedVariables?.key ? [system.deprecatedVariables.key] : [],
+        },
+        check: (v) => (v.length < 8 ? [`is ${v.length} characters; use at least 8`] : []),
+        development: () => developmentToken(`${p}_API_KEY`),
+      });
+    } else {
+      out.push({
+        doc: {
+          name: `${p}_WEBHOOK_URL`,
+          group,
+          roles: ['worker'],
+          description: `${system.title} webhook URL; it carries its own token, so it is a secret and never logged`,
+          development: `the sandbox stand-in, http://127.0.0.1:<SANDBOX_PORT>/${system.name}/<development token>`,
+          secret: true,
+          requiredInProduction: true,
+          deprecatedNames: system.deprecatedVariables?.url ? [system.deprecatedVariables.url] : [],
+        },
+        check: (v) => zodProblems(url, v).map(() => 'must be a URL'),
+        development: (sandboxPort) =>
+          `http://127.0.0.1:${sandboxPort}/${system.name}/${developmentToken(`${p}_WEBHOOK_URL`)}`,
+      });
+    }
+    out.push({
+      doc: {
+        name: `${p}_RATE_LIMIT_PER_SECOND`,
+        group,
+        roles: ['worker'],
+        description: `calls per second to ${system.title} from all worker replicas together`,
+        default: String(system.defaultRatePerSecond),
+        secret: false,
+        requiredInProduction: false,
+        deprecatedNames: [],
+      },
+      check: (v) => zodProblems(positiveInt, v),
+      development: () => String(system.defaultRatePerSecond),
+    });
+  }
+  for (const source of SOURCES) {
+    const name = `${envPrefix(source.name)}_WEBHOOK_SECRET`;
+    out.push({
+      doc: {
+        name,
+        group: `Source: ${source.name}`,
+        roles: ['api'],
+        description:
+          `signing secret of ${source.title} webhooks: ${source.secret.format}. ` +
+          'Several, space-separated, during a rotation',
+        development: 'a development secret derived from the variable name (`npm run send-sample` signs with it)',
+        secret: true,
+        requiredInProduction: true,
+        deprecatedNames: source.deprecatedVariable ? [source.deprecatedVariable] : [],
+      },
+      check(value) {
+        const secrets = value.split(/\s+/).filter(Boolean);
+        if (secrets.length === 0) return ['is empty'];
+        return secrets.flatMap((s, i) => {
+          const problem = source.secret.check(s);
+          return problem ? [`${secrets.length > 1 ? `secret ${i + 1} ` : ''}${problem}`] : [];
+        });
+      },
+      development: () => source.secret.development(developmentDigest(name)),
+    });
+  }
+  return out;
+}
+
+/** Every variable Switchyard reads, documented: for the catalog, .env.example and the deployment checks. */
+export function variableDocs(): VariableDoc[] {
+  const docs: VariableDoc[] = Object.entries(general).map(([name, [schema, doc]]) => {
+    const parsed = schema.safeParse(undefined);
+    const d = doc as GeneralDoc;
+    return {
+      name,
+      group: d.group,
+      roles: [...d.roles],
+      description: d.description,
+      default: parsed.success && parsed.data !== undefined ? String(parsed.data) : undefined,
+      secret: d.secret ?? false,
+      requiredInProduction: false,
+      deprecatedNames: [],
+    };
+  });
+  return [...docs, ...derivedVariables().map((v) => v.doc)];
+}
 
 /** The variables a role cannot start without in production (used by the deployment checks too). */
 export function requiredInProduction(role: Role): string[] {
-  return role === 'all'
-    ? [...REQUIRED_IN_PRODUCTION.api, ...REQUIRED_IN_PRODUCTION.worker]
-    : [...REQUIRED_IN_PRODUCTION[role]];
+  return derivedVariables()
+    .filter((v) => v.doc.requiredInProduction && (role === 'all' || v.doc.roles.includes(role)))
+    .map((v) => v.doc.name);
 }
-
-const SECRET_VARS = [
-  'WEBHOOK_SECRET_SHOP',
-  'WEBHOOK_SECRET_SHOPIFY',
-  'WEBHOOK_SECRET_STRIPE',
-  'ACCOUNTING_API_KEY',
-  'EMAIL_API_KEY',
-  'CRM_API_KEY',
-  'SHOP_API_KEY',
-] as const;
-
-const SANDBOX_PATHS: Record<string, string> = {
-  ACCOUNTING_API_URL: 'accounting',
-  EMAIL_API_URL: 'email',
-  CRM_API_URL: 'crm',
-  SHOP_API_URL: 'shop',
-  ALERT_WEBHOOK_URL: 'alerts',
-};
 
 // A role that does not use a variable gets this in production, so a mistaken use fails loudly instead of silently.
 const UNUSED_BY_ROLE = 'unused-by-this-role';
 
-function developmentSecret(name: string): string {
-  const digest = createHash('sha256').update(`switchyard-development-only:${name}`).digest();
-  if (name === 'WEBHOOK_SECRET_SHOP') return `whsec_${digest.toString('base64')}`;
-  if (name === 'WEBHOOK_SECRET_STRIPE') return `whsec_${digest.toString('hex').slice(0, 32)}`;
-  return `dev_${digest.toString('hex').slice(0, 32)}`;
+export interface LoadOptions {
+  /**
+   * Set by the deployable entry points (the API and worker processes): development secrets are then refused unless
+   * NODE_ENV=development is set explicitly, because they are public and anyone could sign with them.
+   */
+  deployable?: boolean;
 }
-
-const secretList = z
-  .string()
-  .transform((s) => s.split(/\s+/).filter(Boolean))
-  .pipe(z.array(z.string().min(8, 'each secret must be at least 8 characters')).min(1));
-
-const schema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  PORT: port.default(3000),
-  HOST: z.string().default('0.0.0.0'),
-  SANDBOX_PORT: port.default(4000),
-  WEBHOOK_MAX_BODY_BYTES: positiveInt.default(256 * 1024),
-  STANDARD_WEBHOOKS_TOLERANCE_SECONDS: positiveInt.default(300),
-
-  TEMPORAL_ADDRESS: z.string().optional(),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
-  TEMPORAL_UI_URL: url.default('http://localhost:8233'),
-  TEMPORAL_DEV_PORT: port.default(7233),
-  TEMPORAL_DEV_UI_PORT: port.default(8233),
-  TEMPORAL_DEV_DB_FILE: z.string().default('.data/temporal.db'),
-  TEMPORAL_START_TIMEOUT_MS: positiveInt.default(1500),
-  TASK_QUEUE_PREFIX: z
-    .string()
-    .regex(/^[a-z0-9-]*$/, 'lowercase letters, digits and dashes only')
-    .default(''),
-
-  WEBHOOK_SECRET_SHOP: secretList,
-  WEBHOOK_SECRET_SHOPIFY: secretList,
-  WEBHOOK_SECRET_STRIPE: secretList,
-
-  ACCOUNTING_API_URL: url,
-  ACCOUNTING_API_KEY: z.string().min(8),
-  EMAIL_API_URL: url,
-  EMAIL_API_KEY: z.string().min(8),
-  CRM_API_URL: url,
-  CRM_API_KEY: z.string().min(8),
-  SHOP_API_URL: url,
-  SHOP_API_KEY: z.string().min(8),
-  ALERT_WEBHOOK_URL: url,
-  DOWNSTREAM_TIMEOUT_MS: positiveInt.default(10_000),
-
-  ACCOUNTING_RATE_LIMIT_PER_SECOND: positiveInt.default(20),
-  EMAIL_PLATFORM_RATE_LIMIT_PER_SECOND: positiveInt.default(10),
-  CRM_RATE_LIMIT_PER_SECOND: positiveInt.default(10),
-  SHOP_RATE_LIMIT_PER_SECOND: positiveInt.default(10),
-  ALERTS_RATE_LIMIT_PER_SECOND: positiveInt.default(5),
-  RETRYING_ALERT_AFTER_ATTEMPTS: positiveInt.default(5),
-
-  WORKER_METRICS_PORT: port.optional(),
-  ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
-  ADMIN_TOKEN_NAME: z.string().default('admin'),
-
-  SCHEDULES_APPLY_ON_START: z.enum(['true', 'false']).default('true'),
-  SCHEDULES_TIME_ZONE: z.string().default('Europe/Warsaw'),
-  CONTACT_SYNC_CRON: z.string().default('0 2 * * *'),
-  WATCHDOG_PAUSED_ALERT_AFTER_MINUTES: positiveInt.default(24 * 60),
-});
 
 export type Config = ReturnType<typeof loadConfig>;
 
 /**
- * Turns the environment into a typed, validated config. Throws ConfigError naming every bad or missing variable.
+ * Turns the environment into a typed, validated config. Throws ConfigError naming every bad or missing variable,
+ * never a secret's value.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'all') {
-  const nodeEnv = env.NODE_ENV ?? 'development';
-  const production = nodeEnv === 'production';
-  const input: Record<string, string | undefined> = { ...env };
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'all', options: LoadOptions = {}) {
+  const production = env.NODE_ENV === 'production';
+  const problems: string[] = [];
   const defaulted: string[] = [];
-  const missing: string[] = [];
+  const deprecations: string[] = [];
+  const sandboxPort = Number(env.SANDBOX_PORT ?? 4000);
+  const values: Record<string, string> = {};
+  const readers = (doc: VariableDoc) => role === 'all' || doc.roles.includes(role);
 
-  const required = new Set(requiredInProduction(role));
-  const sandboxPort = Number(input.SANDBOX_PORT ?? 4000);
-  for (const name of [...SECRET_VARS, ...Object.keys(SANDBOX_PATHS)]) {
-    if (input[name]?.trim()) continue;
-    const isUrl = name in SANDBOX_PATHS;
-    if (production) {
-      if (required.has(name))
-        missing.push(`${name} is required in production${isUrl ? '' : ' (a secret; see .env.example)'}`);
-      else input[name] = isUrl ? `http://${UNUSED_BY_ROLE}.invalid` : UNUSED_BY_ROLE;
-    } else if (isUrl) {
-      input[name] = `http://127.0.0.1:${sandboxPort}/${SANDBOX_PATHS[name]}`;
-    } else {
-      input[name] = developmentSecret(name);
-      defaulted.push(name);
+  for (const variable of derivedVariables()) {
+    const { doc } = variable;
+    let value = env[doc.name]?.trim() ? env[doc.name]!.trim() : undefined;
+    for (const old of doc.deprecatedNames) {
+      if (value === undefined && env[old]?.trim()) {
+        value = env[old]!.trim();
+        deprecations.push(`${old} is deprecated: rename it ${doc.name}`);
+      }
     }
+    if (value === undefined) {
+      if (doc.default !== undefined) value = doc.default;
+      else if (production) {
+        if (readers(doc)) problems.push(`${doc.name} is required in production${doc.secret ? ' (a secret)' : ''}`);
+        value = doc.name.endsWith('_URL') ? `http://${UNUSED_BY_ROLE}.invalid` : UNUSED_BY_ROLE;
+        values[doc.name] = value;
+        continue;
+      } else {
+        value = variable.development(sandboxPort);
+        if (doc.secret && readers(doc)) defaulted.push(doc.name);
+      }
+    }
+    for (const problem of variable.check(value)) problems.push(`${doc.name} ${problem}`);
+    values[doc.name] = value;
   }
-  if (missing.length) throw new ConfigError(missing);
 
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  if (options.deployable && defaulted.length && env.NODE_ENV !== 'development') {
+    problems.push(
+      `${defaulted.join(', ')} ${defaulted.length > 1 ? 'are' : 'is'} unset. Set ${defaulted.length > 1 ? 'them' : 'it'}, ` +
+        'or set NODE_ENV=development explicitly to run with the public development secrets (never in production)',
+    );
   }
+
+  // An empty value means unset (compose passes `VAR=""` for an unset `${VAR}`): ADMIN_TOKEN="" disables /admin.
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = generalSchema.safeParse(set);
+  if (!parsed.success) {
+    for (const i of parsed.error.issues) problems.push(`${i.path.join('.') || '(root)'}: ${i.message}`);
+  }
+  if (problems.length || !parsed.success) throw new ConfigError(problems);
   const c = parsed.data;
+
+  const systems = Object.fromEntries(
+    SYSTEMS.map((s) => {
+      const p = envPrefix(s.name);
+      return [
+        s.name,
+        {
+          url: values[`${p}_${s.auth === 'bearer' ? 'API' : 'WEBHOOK'}_URL`]!,
+          apiKey: s.auth === 'bearer' ? values[`${p}_API_KEY`] : undefined,
+          secretUrl: s.auth === 'secret-url',
+          ratePerSecond: Number(values[`${p}_RATE_LIMIT_PER_SECOND`]),
+        },
+      ];
+    }),
+  ) as Record<SystemName, { url: string; apiKey?: string; secretUrl: boolean; ratePerSecond: number }>;
+
+  const sources = Object.fromEntries(
+    SOURCES.map((s) => [
+      s.name,
+      {
+        secrets: values[`${envPrefix(s.name)}_WEBHOOK_SECRET`]!.split(/\s+/).filter(Boolean),
+        toleranceSeconds: s.signature.toleranceSeconds,
+      },
+    ]),
+  ) as Record<SourceName, { secrets: string[]; toleranceSeconds?: number }>;
+
   return {
     env: c.NODE_ENV,
     production,
     logLevel: c.LOG_LEVEL,
+    /** Secrets running on their public development values: the entry points warn about each. */
     defaultedSecrets: defaulted,
+    /** Deprecated variable names in use: the entry points warn about each. */
+    deprecations,
     http: { host: c.HOST, port: c.PORT, maxBodyBytes: c.WEBHOOK_MAX_BODY_BYTES },
     sandbox: { port: c.SANDBOX_PORT },
     temporal: {
@@ -183,26 +427,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
       taskQueuePrefix: c.TASK_QUEUE_PREFIX,
       dev: { port: c.TEMPORAL_DEV_PORT, uiPort: c.TEMPORAL_DEV_UI_PORT, dbFile: c.TEMPORAL_DEV_DB_FILE },
     },
-    sources: {
-      shop: { secrets: c.WEBHOOK_SECRET_SHOP, toleranceSeconds: c.STANDARD_WEBHOOKS_TOLERANCE_SECONDS },
-      shopify: { secrets: c.WEBHOOK_SECRET_SHOPIFY },
-      stripe: { secrets: c.WEBHOOK_SECRET_STRIPE, toleranceSeconds: 300 },
-    } satisfies Record<SourceName, { secrets: string[]; toleranceSeconds?: number }>,
-    downstream: {
-      timeoutMs: c.DOWNSTREAM_TIMEOUT_MS,
-      accounting: { url: c.ACCOUNTING_API_URL, apiKey: c.ACCOUNTING_API_KEY },
-      email: { url: c.EMAIL_API_URL, apiKey: c.EMAIL_API_KEY },
-      crm: { url: c.CRM_API_URL, apiKey: c.CRM_API_KEY },
-      shop: { url: c.SHOP_API_URL, apiKey: c.SHOP_API_KEY },
-      alertWebhookUrl: c.ALERT_WEBHOOK_URL,
-    },
-    rateLimits: {
-      accounting: c.ACCOUNTING_RATE_LIMIT_PER_SECOND,
-      'email-platform': c.EMAIL_PLATFORM_RATE_LIMIT_PER_SECOND,
-      crm: c.CRM_RATE_LIMIT_PER_SECOND,
-      shop: c.SHOP_RATE_LIMIT_PER_SECOND,
-      alerts: c.ALERTS_RATE_LIMIT_PER_SECOND,
-    } satisfies Record<SystemName, number>,
+    sources,
+    systems,
+    downstream: { timeoutMs: c.DOWNSTREAM_TIMEOUT_MS },
     alerts: { retryingAfterAttempts: c.RETRYING_ALERT_AFTER_ATTEMPTS },
     worker: { metricsPort: c.WORKER_METRICS_PORT },
     admin: c.ADMIN_TOKEN ? { token: c.ADMIN_TOKEN, tokenName: c.ADMIN_TOKEN_NAME } : undefined,

@@ -6,6 +6,7 @@ import { createApp } from '../api/app';
 import { createApiMetrics } from '../api/metrics';
 import { createWorkflowStarter } from '../api/workflow-starter';
 import { loadConfig } from '../config';
+import { warnAboutConfig } from '../config/warnings';
 import { createLogger } from '../logger';
 import { createSandbox, sandboxKeys } from '../sandbox/server';
 import { createSources } from '../sources';
@@ -32,6 +33,7 @@ async function listen(
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'dev' });
+  warnAboutConfig({ defaultedSecrets: [], deprecations: config.deprecations }, logger);
   installRuntime(logger, config.worker.metricsPort);
   const closers: Array<() => Promise<void>> = [];
   const shutdown = async () => {
@@ -89,7 +91,7 @@ async function main(): Promise<void> {
       `  webhooks   http://localhost:${config.http.port}/webhooks/<source>   (health: /healthz, /readyz, /metrics)`,
       `  temporal   ${target.address} namespace ${target.namespace}${devServer ? ' (embedded dev server, data in .data/)' : ''}`,
       `  web UI     ${devServer?.uiUrl ?? config.temporal.uiUrl}`,
-      `  sandbox    ${sandboxUrl}   (accounting, email, alerts; faults via /__admin)`,
+      `  sandbox    ${sandboxUrl}   (${Object.keys(sandbox.systems).join(', ')}; faults via /__admin)`,
       config.worker.metricsPort ? `  worker metrics http://localhost:${config.worker.metricsPort}/metrics` : '',
       config.defaultedSecrets.length
         ? `  DEVELOPMENT SECRETS in use for ${config.defaultedSecrets.join(', ')}: never run like this in production`

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time';
+import { toProtoDuration } from '../temporal/time';
 import { SearchAttributeType } from '@temporalio/common';
 import { ALL_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 
@@ -120,7 +120,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const retentionDays = options.retentionDays ?? 7;
     await connection.workflowService.updateNamespace({
       namespace,
-      config: { workflowExecutionRetentionTtl: msToTs(retentionDays * 24 * 3600 * 1000) },
+      config: { workflowExecutionRetentionTtl: toProtoDuration(retentionDays * 24 * 3600 * 1000) },
     });
   } finally {
     await connection.close();

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { msToNumber } from '@temporalio/common/lib/time';
+import { durationMs } from '../temporal/time';
 
 /** What every operator command needs: a client on the namespace, and where the Web UI lives. */
 export interface OpsContext {
@@ -32,7 +32,7 @@ export class OpsInputError extends Error {
 export function parseDuration(value: string | number, what: string): number {
   let ms: number;
   try {
-    ms = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : msToNumber(value as never);
+    ms = typeof value === 'number' ? value : /^\d+$/.test(value) ? Number(value) : durationMs(value);
   } catch {
     throw new OpsInputError(`${what}: "${value}" is not a duration (try 15m, 24h, 7d)`);
   }

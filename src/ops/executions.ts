@@ -1,5 +1,5 @@
 import type { WorkflowExecutionInfo } from '@temporalio/client';
-import { optionalTsToDate } from '@temporalio/common/lib/time';
+import { protoDate } from '../temporal/time';
 import { temporal } from '@temporalio/proto';
 import { BUSINESS_KEY, EVENT_ID, EVENT_TYPE, INTEGRATION_STATUS, SOURCE } from '../domain/search-attributes';
 import { and, type OpsContext, OpsInputError, parseDuration, quote, uiLink } from './context';
@@ -89,7 +89,7 @@ function errorOf(event: temporal.api.history.v1.IHistoryEvent | undefined): stri
 /** Adds the pending activity (running) or the final error (closed), and the time of the newest event. */
 async function enrich(ctx: OpsContext, s: ExecutionSummary): Promise<ExecutionSummary> {
   const event = await lastEvent(ctx, s.workflowId, s.runId);
-  s.lastEventAt = optionalTsToDate(event?.eventTime)?.toISOString();
+  s.lastEventAt = protoDate(event?.eventTime)?.toISOString();
   if (s.status === 'RUNNING') {
     const description = await ctx.client.workflow.getHandle(s.workflowId, s.runId).describe();
     const pending = [...(description.raw.pendingActivities ?? [])].sort((a, b) => (b.attempt ?? 0) - (a.attempt ?? 0));

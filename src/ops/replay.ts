@@ -1,6 +1,6 @@
 import type { HistoryAndWorkflowId } from '@temporalio/client';
 import { type ReplayWorkerOptions, Worker } from '@temporalio/worker';
-import { REPLAY_NAME } from '../workflows/task-queues';
+import { REPLAY_NAME } from '../contracts/task-queues';
 import { type OpsContext, uiLink } from './context';
 
 export interface ReplayOutcome {

@@ -1,6 +1,6 @@
 import { Connection } from '@temporalio/client';
 import { type SearchAttributeType } from '@temporalio/common';
-import { msToTs, optionalTsToMs } from '@temporalio/common/lib/time';
+import { protoMs, toProtoDuration } from '../temporal/time';
 import { temporal } from '@temporalio/proto';
 import { loadConfig } from '../config';
 import { ALL_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
@@ -69,13 +69,13 @@ export async function setupNamespace(
   }
 
   const described = await connection.workflowService.describeNamespace({ namespace });
-  const beforeMs = optionalTsToMs(described.config?.workflowExecutionRetentionTtl) ?? 0;
+  const beforeMs = protoMs(described.config?.workflowExecutionRetentionTtl) ?? 0;
   report.retentionDays.before = beforeMs / 86_400_000;
   report.retentionDays.after = report.retentionDays.before;
   if (report.retentionDays.before < wantDays) {
     await connection.workflowService.updateNamespace({
       namespace,
-      config: { workflowExecutionRetentionTtl: msToTs(wantDays * 86_400_000) },
+      config: { workflowExecutionRetentionTtl: toProtoDuration(wantDays * 86_400_000) },
     });
     report.retentionDays.after = wantDays;
   }

@@ -1,7 +1,8 @@
-import { idempotencyKey } from '../activities';
-import type { OrderPaid, PaymentSucceeded } from '../domain/events';
+import { SYSTEMS } from '../integrations/systems';
+import type { ActivityDoc } from '../integrations/types';
+import { type ActivityName, TEMPORAL_ACTIVITY_DOCS, WORKFLOWS } from '../integrations/workflows';
 
-/** One thing a workflow changes outside Temporal, and what keeps a re-run from doing it twice. */
+/** One thing a workflow changes (or reads) outside Temporal, and what keeps a re-run from doing it twice. */
 export interface SideEffect {
   activity: string;
   system: string;
@@ -15,147 +16,57 @@ export interface SideEffect {
   note?: string;
 }
 
+/** Where each activity is declared: its system (or `temporal`) and its doc. */
+function activityIndex(): Map<string, { system: string; doc: ActivityDoc }> {
+  const index = new Map<string, { system: string; doc: ActivityDoc }>();
+  for (const system of SYSTEMS) {
+    for (const [name, doc] of Object.entries(system.activityDocs)) index.set(name, { system: system.name, doc });
+  }
+  for (const [name, doc] of Object.entries(TEMPORAL_ACTIVITY_DOCS)) index.set(name, { system: 'temporal', doc });
+  return index;
+}
+
 /**
- * The side effects of each workflow type, declared by hand next to the activities that perform them. `redrive
- * --dry-run` reads this table; test/ops checks that every activity a recorded history schedules is declared here.
- * A new workflow type, or a new activity in one, needs its line here.
+ * The side effects of each workflow type, derived from the workflow declarations (which activities each schedules)
+ * and the system declarations (what each activity does and its idempotency key). `redrive --dry-run` reads it;
+ * test/ops checks that every activity a recorded history schedules is declared.
  */
-export const SIDE_EFFECTS: Record<string, SideEffect[]> = {
-  orderPaid: [
-    {
-      activity: 'createInvoice',
-      system: 'accounting',
-      effect: 'creates the order’s invoice',
-      idempotencyKey: (e: OrderPaid) => idempotencyKey('invoice', e.order.id),
-    },
-    {
-      activity: 'sendInvoiceEmail',
-      system: 'email-platform',
-      effect: 'emails the invoice to the customer',
-      idempotencyKey: (e: OrderPaid) => idempotencyKey('invoice-email', e.order.id),
-    },
-    {
-      activity: 'sendAlert',
-      system: 'alerts',
-      effect: 'posts a failure alert (only if the run fails again)',
-      idempotencyKey: null,
-      note: 'keyed per run on purpose: a re-run that fails again alerts again',
-    },
-  ],
-  paymentSucceeded: [
-    {
-      activity: 'markInvoicePaid',
-      system: 'accounting',
-      effect: 'records the payment on the order’s invoice',
-      idempotencyKey: (e: PaymentSucceeded) => idempotencyKey('invoice-payment', e.payment.id),
-    },
-    {
-      activity: 'sendAlert',
-      system: 'alerts',
-      effect: 'posts a failure alert (only if the run fails again)',
-      idempotencyKey: null,
-      note: 'keyed per run on purpose: a re-run that fails again alerts again',
-    },
-  ],
-  contactSync: [
-    {
-      activity: 'readSyncState',
-      system: 'temporal',
-      effect: 'reads the sync watermark (starts the sync-state workflow if it does not run yet)',
-      idempotencyKey: null,
-      note: 'a read; the state workflow is started with USE_EXISTING',
-    },
-    {
-      activity: 'listEmailContactChanges',
-      system: 'email-platform',
-      effect: 'reads contact changes (no change)',
-      idempotencyKey: null,
-      note: 'a read',
-    },
-    {
-      activity: 'listCrmContactChanges',
-      system: 'crm',
-      effect: 'reads contact changes (no change)',
-      idempotencyKey: null,
-      note: 'a read',
-    },
-    {
-      activity: 'upsertEmailContacts',
-      system: 'email-platform',
-      effect: 'upserts changed contacts, 100 per call',
-      idempotencyKey: { derivedAtCallTime: 'contact-upsert:<hash of the batch>' },
-      note: 'a re-run re-reads from the watermark, so an unchanged batch carries the same key',
-    },
-    {
-      activity: 'patchCrmContacts',
-      system: 'crm',
-      effect: 'PATCHes consent changes into the CRM',
-      idempotencyKey: { derivedAtCallTime: 'contact-patch:<contact id>:<hash of the patch>' },
-    },
-    {
-      activity: 'advanceSyncState',
-      system: 'temporal',
-      effect: 'advances the sync watermark (only after a run that finished)',
-      idempotencyKey: null,
-      note: 'the state refuses a watermark that moves backwards',
-    },
-    {
-      activity: 'sendAlert',
-      system: 'alerts',
-      effect: 'posts a failure alert (only if the run fails again)',
-      idempotencyKey: null,
-      note: 'keyed per run on purpose: a re-run that fails again alerts again',
-    },
-  ],
-  // Holds the watermark; schedules no activities and changes nothing outside Temporal.
-  syncState: [],
-  reconcileOrders: [
-    {
-      activity: 'listPaidOrders',
-      system: 'shop',
-      effect: 'reads the orders paid in the window (no change)',
-      idempotencyKey: null,
-      note: 'a read',
-    },
-    {
-      activity: 'findUninvoicedOrders',
-      system: 'accounting',
-      effect: 'reads which of them have no invoice (no change)',
-      idempotencyKey: null,
-      note: 'a read',
-    },
-    {
-      activity: 'orderPaid (child reconcile:<order id>)',
-      system: 'accounting, email-platform',
-      effect: 'runs the invoice flow for each paid order without an invoice',
-      idempotencyKey: null,
-      note: 'per order: the child’s id and its invoice’s Idempotency-Key are both derived from the order id',
-    },
-    {
-      activity: 'sendAlert',
-      system: 'alerts',
-      effect: 'posts a failure alert (only if the run fails again)',
-      idempotencyKey: null,
-      note: 'keyed per run on purpose: a re-run that fails again alerts again',
-    },
-  ],
-  scheduleWatchdog: [
-    {
-      activity: 'inspectSchedules',
-      system: 'temporal',
-      effect: 'describes the watched schedules and their recent runs (no change)',
-      idempotencyKey: null,
-      note: 'a read',
-    },
-    {
-      activity: 'sendScheduleAlert',
-      system: 'alerts',
-      effect: 'posts one alert per new schedule problem',
-      idempotencyKey: null,
-      note: 'keyed per problem and run: a re-run alerts again on the problems it finds',
-    },
-  ],
-};
+export const SIDE_EFFECTS: Record<string, SideEffect[]> = (() => {
+  const index = activityIndex();
+  const table: Record<string, SideEffect[]> = {};
+  for (const [type, declaration] of Object.entries(WORKFLOWS)) {
+    const keys = (declaration as { keys?: Partial<Record<ActivityName, (input: never) => string>> }).keys ?? {};
+    const effects: SideEffect[] = declaration.activities.map((activity) => {
+      const found = index.get(activity);
+      if (!found) throw new Error(`workflow ${type} declares activity ${activity}, which no system declares`);
+      const { system, doc } = found;
+      const key = keys[activity];
+      let idempotencyKey: SideEffect['idempotencyKey'] = null;
+      if (doc.kind === 'write' && !doc.perRun) {
+        idempotencyKey = key ?? (doc.idempotencyKey ? { derivedAtCallTime: doc.idempotencyKey } : null);
+      }
+      const note = doc.kind === 'read' ? `a read${doc.note ? `; ${doc.note}` : ''}` : doc.note;
+      return {
+        activity,
+        system,
+        effect: doc.kind === 'read' ? `${doc.does} (no change)` : doc.does,
+        idempotencyKey,
+        note,
+      };
+    });
+    for (const child of 'children' in declaration ? (declaration.children ?? []) : []) {
+      effects.push({
+        activity: `${child.workflow} (child ${child.id})`,
+        system: 'the child’s systems',
+        effect: `runs ${child.workflow} as a child workflow`,
+        idempotencyKey: null,
+        note: child.note,
+      });
+    }
+    table[type] = effects;
+  }
+  return table;
+})();
 
 export interface PlannedSideEffect {
   activity: string;

@@ -1,4 +1,5 @@
-import express, { type Router } from 'express';
+import express from 'express';
+import { type StandIn, type SystemState, systemRouter } from './core';
 
 export interface SandboxAlert {
   received_at: string;
@@ -7,23 +8,26 @@ export interface SandboxAlert {
 }
 
 /**
- * Alert inbox: a Slack-compatible incoming-webhook stand-in. Like Slack's, it needs no bearer key (the URL is the
- * secret). Deliveries repeating an Idempotency-Key are acknowledged and not stored twice.
+ * Alert inbox: a Slack-compatible incoming-webhook stand-in. Like Slack's, it takes no bearer key: the URL's last
+ * segment is the secret, and a wrong one is a 404. Deliveries repeating an Idempotency-Key are acknowledged and not
+ * stored twice. Faults (outage, 500s, 429) apply as to any system.
  */
-export function alertsRouter(alerts: SandboxAlert[]): Router {
-  const router = express.Router();
-  router.use(express.json({ limit: '256kb' }));
+export function alertsStandIn(state: SystemState): StandIn<{ received: SandboxAlert[] }> {
+  const received: SandboxAlert[] = [];
+  const router = systemRouter(state);
   router.post('/', (req, res) => {
     const key = req.header('idempotency-key') ?? undefined;
     if (typeof req.body?.text !== 'string') {
       res.status(400).json({ error: 'invalid', message: 'an alert needs a "text" field' });
       return;
     }
-    if (!key || !alerts.some((a) => a.idempotency_key === key)) {
-      alerts.push({ received_at: new Date().toISOString(), idempotency_key: key, payload: req.body });
+    if (!key || !received.some((a) => a.idempotency_key === key)) {
+      received.push({ received_at: new Date().toISOString(), idempotency_key: key, payload: req.body });
     }
     res.status(200).json({ ok: true });
   });
-  router.get('/', (_req, res) => res.json({ data: alerts }));
-  return router;
+  router.get('/', (_req, res) => res.json({ data: received }));
+  const outer = express.Router({ mergeParams: true });
+  outer.use(router);
+  return { router: outer, data: { received }, reset: () => void (received.length = 0) };
 }

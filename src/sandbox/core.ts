@@ -55,7 +55,9 @@ export class SystemState {
 
   constructor(
     readonly name: string,
+    /** The bearer key it accepts, or for a secret-URL system the token its URL must carry. */
     readonly apiKey: string,
+    readonly auth: 'bearer' | 'secret-url' = 'bearer',
   ) {}
 
   setFaults(faults: Faults): void {
@@ -96,10 +98,21 @@ export class SystemState {
   }
 }
 
+function secretMatches(presented: string, key: string): boolean {
+  const a = Buffer.from(presented);
+  const b = Buffer.from(key);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 function bearerMatches(header: string | undefined, key: string): boolean {
-  const presented = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
-  const expected = Buffer.from(key);
-  return presented.length === expected.length && timingSafeEqual(presented, expected);
+  return secretMatches(header?.startsWith('Bearer ') ? header.slice(7) : '', key);
+}
+
+/** A system's stand-in: its routes (behind systemRouter), the data a test or a newcomer inspects, and a reset. */
+export interface StandIn<D = unknown> {
+  router: Router;
+  data: D;
+  reset(): void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -109,7 +122,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Faults apply after auth, as a real gateway would throttle authenticated callers.
  */
 export function systemRouter(state: SystemState): Router {
-  const router = express.Router();
+  // mergeParams: a secret-URL system is mounted at /<name>/:token and checks the token here.
+  const router = express.Router({ mergeParams: true });
   router.use(express.json({ limit: '2mb' }));
   router.use(async (req: Request, res: Response, next: NextFunction) => {
     const entry: LoggedRequest = {
@@ -121,8 +135,16 @@ export function systemRouter(state: SystemState): Router {
     };
     state.log.push(entry);
     res.on('finish', () => (entry.status = res.statusCode));
-    if (!bearerMatches(req.header('authorization'), state.apiKey)) {
-      res.status(401).json({ error: 'unauthorized', message: `missing or wrong API key for ${state.name}` });
+    const authorized =
+      state.auth === 'bearer'
+        ? bearerMatches(req.header('authorization'), state.apiKey)
+        : secretMatches(String(req.params.token ?? ''), state.apiKey);
+    if (!authorized) {
+      const what = state.auth === 'bearer' ? 'API key' : 'webhook URL';
+      res.status(state.auth === 'bearer' ? 401 : 404).json({
+        error: state.auth === 'bearer' ? 'unauthorized' : 'not_found',
+        message: `missing or wrong ${what} for ${state.name}`,
+      });
       return;
     }
     const f = state.faults;

@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { z } from 'zod';
-import { idempotent, type SystemState, systemRouter } from './core';
+import { idempotent, type StandIn, type SystemState, systemRouter } from './core';
 import { applyFields, type ChangeTracked, monotonicClock, pageOfChanges } from './contacts';
 
 export interface CrmContact extends ChangeTracked {
@@ -52,4 +52,10 @@ export function crmRouter(state: SystemState, crm: CrmData): Router {
   );
 
   return router;
+}
+
+/** The CRM stand-in, as the system declaration mounts it. */
+export function crmStandIn(state: SystemState): StandIn<CrmData> {
+  const data = createCrmData();
+  return { router: crmRouter(state, data), data, reset: () => data.contacts.clear() };
 }

@@ -64,7 +64,7 @@ export function putEmailContact(
 }
 
 /**
- * Email platform contacts, mounted at /email/contacts: a batch upsert keyed by external_id (≤ 100 a call) and a
+ * Email platform contacts, mounted at /email-platform/contacts: a batch upsert keyed by external_id (≤ 100 a call) and a
  * change feed with cursors. It shares the email platform's SystemState (key, faults, request log).
  */
 export function emailContactsRouter(state: SystemState, data: EmailContactData): Router {

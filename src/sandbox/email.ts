@@ -1,6 +1,7 @@
-import type { Router } from 'express';
+import express, { type Router } from 'express';
 import { z } from 'zod';
-import { idempotent, nextId, paginate, type SystemState, systemRouter } from './core';
+import { idempotent, nextId, paginate, type StandIn, type SystemState, systemRouter } from './core';
+import { createEmailContactData, type EmailContactData, emailContactsRouter } from './email-contacts';
 
 export interface SandboxMessage {
   id: string;
@@ -39,4 +40,24 @@ export function emailRouter(state: SystemState, messages: SandboxMessage[]): Rou
   });
 
   return router;
+}
+
+/** The email platform stand-in: transactional messages and the contact list, under one key and one fault set. */
+export function emailPlatformStandIn(
+  state: SystemState,
+): StandIn<{ messages: SandboxMessage[]; contacts: EmailContactData }> {
+  const messages: SandboxMessage[] = [];
+  const contacts = createEmailContactData();
+  const router = express.Router();
+  router.use('/contacts', emailContactsRouter(state, contacts));
+  router.use(emailRouter(state, messages));
+  return {
+    router,
+    data: { messages, contacts },
+    reset() {
+      messages.length = 0;
+      contacts.contacts.clear();
+      contacts.byExternalId.clear();
+    },
+  };
 }

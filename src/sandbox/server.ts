@@ -1,60 +1,52 @@
-import type { Config } from '../config';
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
-import { accountingRouter, type SandboxInvoice } from './accounting';
-import { alertsRouter, type SandboxAlert } from './alerts';
-import { faultsSchema, SystemState } from './core';
-import { emailRouter, type SandboxMessage } from './email';
-import { createCrmData, crmRouter } from './crm';
-import { createEmailContactData, emailContactsRouter } from './email-contacts';
-import { createShopData, shopRouter } from './shop';
+import type { Config } from '../config';
+import { SYSTEMS } from '../integrations/systems';
+import type { SystemDeclaration } from '../integrations/types';
+import { faultsSchema, type StandIn, SystemState } from './core';
 
-/** The API keys the sandbox's systems accept: the ones the configured clients send. */
-export function sandboxKeys(config: Pick<Config, 'downstream'>): SandboxKeys {
-  const d = config.downstream;
-  return { accounting: d.accounting.apiKey, email: d.email.apiKey, crm: d.crm.apiKey, shop: d.shop.apiKey };
-}
+type Builtin = (typeof SYSTEMS)[number];
+type DataOf<S> = S extends { sandbox: (state: SystemState) => StandIn<infer D> } ? D : never;
+/** The data each built-in stand-in keeps, by system name: what tests and newcomers inspect. */
+export type SandboxData = { [S in Builtin as S['name']]: DataOf<S> };
+type BuiltinStates = { [S in Builtin as S['name']]: SystemState };
 
-export interface SandboxKeys {
-  accounting: string;
-  email: string;
-  crm: string;
-  shop: string;
+/** The credential each system's stand-in accepts: the configured API key, or the token in a secret URL. */
+export function sandboxKeys(config: Pick<Config, 'systems'>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(config.systems).map(([name, s]) => [
+      name,
+      s.secretUrl ? (new URL(s.url).pathname.split('/').filter(Boolean).pop() ?? '') : (s.apiKey ?? ''),
+    ]),
+  );
 }
 
 /**
- * The stand-ins for the third-party systems, on one Express app: /accounting, /email, /crm, /shop, /alerts, and /__admin to
- * inspect requests and inject faults (latency, 500s, 429 with Retry-After, a real rate limit, outage, held requests).
+ * The stand-ins for the third-party systems, on one Express app: each declared system at /<name> (a secret-URL system
+ * at /<name>/<token>), and /__admin to inspect requests and inject faults (latency, 500s, 429 with Retry-After, a
+ * real rate limit, outage, held requests).
  */
-export function createSandbox(keys: SandboxKeys) {
-  const systems = {
-    accounting: new SystemState('accounting', keys.accounting),
-    email: new SystemState('email', keys.email),
-    crm: new SystemState('crm', keys.crm),
-    shop: new SystemState('shop', keys.shop),
-  };
-  // Record stores keyed by id, kept apart from `data`'s lists.
-  const stores = { crm: createCrmData(), emailContacts: createEmailContactData(), shop: createShopData() };
-  const data = {
-    invoices: [] as SandboxInvoice[],
-    messages: [] as SandboxMessage[],
-    alerts: [] as SandboxAlert[],
-  };
-
+export function createSandbox(keys: Record<string, string>, extra: readonly SystemDeclaration[] = []) {
+  const declared = [...(SYSTEMS as readonly SystemDeclaration[]), ...extra];
+  const systems: Record<string, SystemState> = {};
+  const standIns: Record<string, StandIn> = {};
   const app: Express = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => res.json({ ok: true }));
-  app.use('/accounting', accountingRouter(systems.accounting, data.invoices));
-  app.use('/email/contacts', emailContactsRouter(systems.email, stores.emailContacts));
-  app.use('/email', emailRouter(systems.email, data.messages));
-  app.use('/crm', crmRouter(systems.crm, stores.crm));
-  app.use('/shop', shopRouter(systems.shop, stores.shop));
-  app.use('/alerts', alertsRouter(data.alerts));
+  for (const system of declared) {
+    const key = keys[system.name];
+    if (!key) throw new Error(`sandbox: no key for system "${system.name}"`);
+    const state = new SystemState(system.name, key, system.auth);
+    const standIn = system.sandbox(state);
+    systems[system.name] = state;
+    standIns[system.name] = standIn;
+    app.use(system.auth === 'secret-url' ? `/${system.name}/:token` : `/${system.name}`, standIn.router);
+  }
 
   const admin = express.Router();
   admin.use(express.json());
-  const systemOf = (name: string) => systems[name as keyof typeof systems];
+  const systemOf = (name: string) => systems[name];
   admin.put('/:system/faults', (req, res) => {
     const state = systemOf(req.params.system);
     if (!state) return void res.status(404).json({ error: 'unknown_system', systems: Object.keys(systems) });
@@ -75,20 +67,18 @@ export function createSandbox(keys: SandboxKeys) {
   });
   admin.post('/reset', (_req, res) => {
     for (const s of Object.values(systems)) s.reset();
-    for (const list of Object.values(data)) list.length = 0;
-    stores.crm.contacts.clear();
-    stores.emailContacts.contacts.clear();
-    stores.emailContacts.byExternalId.clear();
-    stores.shop.orders.clear();
+    for (const s of Object.values(standIns)) s.reset();
     res.json({ ok: true });
   });
   app.use('/__admin', admin);
 
   return {
     app,
-    systems,
-    data,
-    stores,
+    /** Each system's state: faults, request log, idempotency records. */
+    systems: systems as BuiltinStates & Record<string, SystemState | undefined>,
+    /** Each system's records, by system name (sandbox.data.accounting.invoices, sandbox.data.crm.contacts, …). */
+    data: Object.fromEntries(Object.entries(standIns).map(([n, s]) => [n, s.data])) as SandboxData &
+      Record<string, unknown>,
     /** Listens on `port` (0 for any free one) and resolves with the server and its base URL. */
     async listen(port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
       const server = await new Promise<Server>((resolve, reject) => {
@@ -101,3 +91,14 @@ export function createSandbox(keys: SandboxKeys) {
 }
 
 export type Sandbox = ReturnType<typeof createSandbox>;
+
+/** The variables that point every declared system at a sandbox at `sandboxUrl` (tests, the history recorder). */
+export function sandboxEnv(sandboxUrl: string, keys: Record<string, string>, extra: readonly SystemDeclaration[] = []) {
+  const env: Record<string, string> = {};
+  for (const system of [...(SYSTEMS as readonly SystemDeclaration[]), ...extra]) {
+    const p = system.name.toUpperCase().replace(/-/g, '_');
+    if (system.auth === 'secret-url') env[`${p}_WEBHOOK_URL`] = `${sandboxUrl}/${system.name}/${keys[system.name]}`;
+    else env[`${p}_API_URL`] = `${sandboxUrl}/${system.name}`;
+  }
+  return env;
+}

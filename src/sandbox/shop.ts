@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { type SystemState, systemRouter } from './core';
+import { type StandIn, type SystemState, systemRouter } from './core';
 import { type ChangeTracked, monotonicClock, pageOfChanges } from './contacts';
 
 export interface ShopOrder extends ChangeTracked {
@@ -52,4 +52,10 @@ export function shopRouter(state: SystemState, data: ShopData): Router {
     );
   });
   return router;
+}
+
+/** The shop API stand-in, as the system declaration mounts it. */
+export function shopStandIn(state: SystemState): StandIn<ShopData> {
+  const data = createShopData();
+  return { router: shopRouter(state, data), data, reset: () => data.orders.clear() };
 }

@@ -1,6 +1,6 @@
 import { type Client, type ScheduleDescription, WorkflowNotFoundError } from '@temporalio/client';
 import type { Conflict } from '../domain/ownership';
-import { type SyncStateSnapshot, syncStateQuery } from '../workflows/sync-state';
+import { type SyncStateSnapshot, syncStateQuery } from '../contracts/sync-state';
 import { appliedFingerprint, fingerprint } from './apply';
 import type { ScheduleDefinition } from './definitions';
 

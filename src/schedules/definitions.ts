@@ -2,9 +2,10 @@ import type { Duration } from '@temporalio/common';
 import type { Config } from '../config';
 import type { ContactSyncInput } from '../workflows/contact-sync';
 import type { ReconcileOrdersInput } from '../workflows/reconcile-orders';
-import type { ScheduleWatchdogInput, WatchedSchedule } from '../workflows/schedule-watchdog';
-import { syncStateId } from '../workflows/sync-state';
-import { queueFor } from '../workflows/task-queues';
+import type { WatchedSchedule } from '../contracts/schedules';
+import { syncStateId } from '../contracts/sync-state';
+import type { ScheduleWatchdogInput } from '../workflows/schedule-watchdog';
+import { queueFor } from '../contracts/task-queues';
 
 // Every schedule of the deployment, declared here and applied with `npm run schedules -- apply` (and by the worker
 // at start). Ids carry TASK_QUEUE_PREFIX so deployments and test runs sharing a namespace keep their own.

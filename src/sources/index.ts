@@ -1,7 +1,6 @@
 import type { Config, SourceName } from '../config';
-import { createShopSource } from './shop';
-import { createShopifySource } from './shopify';
-import { createStripeSource } from './stripe';
+import { SOURCES } from '../integrations/sources';
+import { envPrefix } from '../integrations/types';
 import type { SourceAdapter } from './types';
 
 export type { SourceAdapter, Delivery, Translation } from './types';
@@ -13,20 +12,18 @@ export interface RegisteredSource {
 }
 
 /**
- * Every source the ingress serves, with its current secrets. Register a new adapter here. Throws when a source has
- * no secret, so no configuration can make the ingress accept unsigned deliveries.
+ * Every declared source the ingress serves, with its current secrets. Throws when a source has no secret, so no
+ * configuration can make the ingress accept unsigned deliveries.
  */
-export function createSources(config: Config): Map<SourceName, RegisteredSource> {
-  const { shop, shopify, stripe } = config.sources;
-  const sources = new Map<SourceName, RegisteredSource>([
-    ['shop', { adapter: createShopSource({ toleranceSeconds: shop.toleranceSeconds }), secrets: shop.secrets }],
-    ['shopify', { adapter: createShopifySource(), secrets: shopify.secrets }],
-    ['stripe', { adapter: createStripeSource({ toleranceSeconds: stripe.toleranceSeconds }), secrets: stripe.secrets }],
-  ]);
-  for (const [name, source] of sources) {
-    if (source.secrets.length === 0) {
-      throw new Error(`webhook source "${name}" has no secret: set WEBHOOK_SECRET_${name.toUpperCase()}`);
+export function createSources(config: Pick<Config, 'sources'>): Map<SourceName, RegisteredSource> {
+  const sources = new Map<SourceName, RegisteredSource>();
+  for (const declaration of SOURCES) {
+    const { secrets, toleranceSeconds } = config.sources[declaration.name];
+    if (secrets.length === 0) {
+      const variable = `${envPrefix(declaration.name)}_WEBHOOK_SECRET`;
+      throw new Error(`webhook source "${declaration.name}" has no secret: set ${variable}`);
     }
+    sources.set(declaration.name, { adapter: declaration.adapter({ toleranceSeconds }), secrets });
   }
   return sources;
 }

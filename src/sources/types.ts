@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CanonicalEvent } from '../domain/events';
-import type { SourceName } from '../config';
 
 /** One webhook delivery as it arrived: the raw bytes the sender signed, and its headers (lower-cased by Node). */
 export interface Delivery {
@@ -19,10 +18,10 @@ export interface Translation {
 
 /**
  * A provider adapter. The ingress calls `verify` on the raw bytes first, and only then parses JSON and
- * calls `translate`. Adding a source means writing one of these and registering it in `sources/index.ts`.
+ * calls `translate`. Adding a source means writing one of these and declaring it in `src/integrations/sources.ts`.
  */
 export interface SourceAdapter {
-  readonly name: SourceName;
+  readonly name: string;
   /** Provider API versions this adapter was written against; others are accepted but flagged as drift. */
   readonly knownApiVersions: readonly string[];
   /** Throws SignatureError unless one of `secrets` signed this delivery (and it is fresh, where the scheme says). */

@@ -1,5 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
+import { warnAboutConfig } from '../config/warnings';
 import { createLogger } from '../logger';
 import { connectionOptions, resolveTemporalTarget } from '../temporal/connection';
 import { Client } from '@temporalio/client';
@@ -8,8 +9,9 @@ import { createWorkers, installRuntime, runWorkers } from './workers';
 
 // The worker role alone, for deployment: connects to TEMPORAL_ADDRESS and serves every task queue.
 async function main(): Promise<void> {
-  const config = loadConfig(process.env, 'worker');
+  const config = loadConfig(process.env, 'worker', { deployable: true });
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
+  warnAboutConfig(config, logger);
   installRuntime(logger, config.worker.metricsPort);
   const target = resolveTemporalTarget(config, process.env);
   const connection = await NativeConnection.connect(connectionOptions(target));

@@ -27,7 +27,7 @@ export function createWorkerMetrics() {
   });
   const alertsSent = new Counter({
     name: 'switchyard_alerts_sent_total',
-    help: 'Alerts delivered to ALERT_WEBHOOK_URL, by kind (failed, retrying).',
+    help: 'Alerts delivered to the alert inbox (ALERTS_WEBHOOK_URL), by kind (failed, retrying, schedule).',
     labelNames: ['kind'] as const,
     registers: [registry],
   });

@@ -1,9 +1,9 @@
 import type { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import type { AlertInput } from '../activities';
+import type { AlertInput } from '../activities/alerts';
 import type { Logger } from '../logger';
-import { activityRecoveredSignal, activityRetryingSignal } from '../workflows/flow';
+import { activityRecoveredSignal, activityRetryingSignal } from '../contracts/flow-signals';
 
 export interface RetryingAlertOptions {
   /** The attempt whose failure raises the alert (RETRYING_ALERT_AFTER_ATTEMPTS). */

@@ -9,12 +9,15 @@ import {
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Config } from '../config';
 import { Client } from '@temporalio/client';
-import { createActivities } from '../activities';
-import { createSyncActivities } from '../activities/sync';
+import { createAlertActivities } from '../activities/alerts';
 import { createDownstreamClient } from '../activities/http';
+import { createTemporalActivities } from '../activities/temporal';
 import { ThrottleGate } from '../activities/throttle';
+import type { SystemName } from '../config';
+import { queueFor } from '../contracts/task-queues';
+import { SYSTEMS } from '../integrations/systems';
+import type { SystemDeclaration } from '../integrations/types';
 import type { Logger } from '../logger';
-import { queueFor, type QueueSystem } from '../workflows/task-queues';
 import { createWorkerMetrics, serveWorkerMetrics, type WorkerMetrics } from './metrics';
 import { retryingAlertInterceptor } from './retrying-alerts';
 
@@ -51,14 +54,6 @@ export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('WARN') });
 }
 
-const SYSTEM_RATE: Record<QueueSystem, keyof Config['rateLimits']> = {
-  accounting: 'accounting',
-  'email-platform': 'email-platform',
-  crm: 'crm',
-  shop: 'shop',
-  alerts: 'alerts',
-};
-
 export interface WorkerSetOptions {
   connection: NativeConnection;
   namespace: string;
@@ -67,31 +62,45 @@ export interface WorkerSetOptions {
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Our own counters; created here when not given. Served on WORKER_METRICS_PORT when that is set. */
   metrics?: WorkerMetrics;
+  /** The downstream systems to serve (default: every declared one). Tests add a fixture system here. */
+  systems?: readonly SystemDeclaration[];
 }
 
 /**
- * One worker for workflows on the orchestration queue, and one per third-party system on its own queue, each
- * limited server-side with maxTaskQueueActivitiesPerSecond so the rate holds across every worker replica.
+ * One worker for workflows on the orchestration queue, and one per declared system on its own queue, registering only
+ * that system's activities and limited server-side with maxTaskQueueActivitiesPerSecond, so the rate holds across
+ * every worker replica.
  */
 export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]> {
   const { connection, namespace, config, logger } = options;
+  const systems = options.systems ?? (SYSTEMS as readonly SystemDeclaration[]);
   const prefix = config.temporal.taskQueuePrefix;
   const metrics = options.metrics ?? createWorkerMetrics();
   // One gate per process: a 429 seen by any activity slows every caller of that system here, and calls are spaced
   // at each system's rate so the server-side limit's bursts do not reach it.
   const gate = new ThrottleGate();
-  for (const [system, perSecond] of Object.entries(config.rateLimits)) gate.setRate(system, perSecond);
   const common = { timeoutMs: config.downstream.timeoutMs, maxRetryDelayMs: 10 * 60 * 1000, gate, ...metrics.observer };
-  const d = config.downstream;
-  const activities = createActivities({
-    accounting: createDownstreamClient(
-      { name: 'accounting', baseUrl: d.accounting.url, apiKey: d.accounting.apiKey },
+  const settings = (name: string) => {
+    const s = (config.systems as Record<string, Config['systems'][SystemName] | undefined>)[name];
+    if (!s) throw new Error(`system "${name}" is declared but has no configuration`);
+    return s;
+  };
+  const activitiesOf = (system: SystemDeclaration) => {
+    const s = settings(system.name);
+    gate.setRate(system.name, s.ratePerSecond);
+    const client = createDownstreamClient(
+      { name: system.name, baseUrl: s.url, apiKey: s.apiKey, secretUrl: s.secretUrl },
       common,
-    ),
-    email: createDownstreamClient({ name: 'email-platform', baseUrl: d.email.url, apiKey: d.email.apiKey }, common),
-    alerts: d.alertWebhookUrl
-      ? createDownstreamClient({ name: 'alerts', baseUrl: d.alertWebhookUrl }, common)
-      : undefined,
+    );
+    return system.activities({
+      client,
+      temporalUiUrl: config.temporal.uiUrl,
+      namespace,
+      onAlertSent: (kind) => metrics.alertsSent.inc({ kind }),
+    });
+  };
+  const alertActivities = createAlertActivities({
+    client: createDownstreamClient({ name: 'alerts', baseUrl: config.systems.alerts.url, secretUrl: true }, common),
     temporalUiUrl: config.temporal.uiUrl,
     namespace,
     onAlertSent: (kind) => metrics.alertsSent.inc({ kind }),
@@ -100,7 +109,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
     activity: [
       retryingAlertInterceptor({
         afterAttempts: config.alerts.retryingAfterAttempts,
-        sendAlert: activities.sendAlert,
+        sendAlert: alertActivities.sendAlert,
         logger,
       }),
     ],
@@ -114,24 +123,6 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
     logger.info({ url }, 'worker metrics served');
   }
 
-  // Scheduled syncs: the third-party calls go to each system's queue, the Temporal-only ones (watermark, schedule
-  // inspection) to the orchestration queue.
-  const syncActivities = createSyncActivities({
-    crm: createDownstreamClient({ name: 'crm', baseUrl: d.crm.url, apiKey: d.crm.apiKey }, common),
-    email: createDownstreamClient({ name: 'email-platform', baseUrl: d.email.url, apiKey: d.email.apiKey }, common),
-    shop: createDownstreamClient({ name: 'shop', baseUrl: d.shop.url, apiKey: d.shop.apiKey }, common),
-    accounting: createDownstreamClient(
-      { name: 'accounting', baseUrl: d.accounting.url, apiKey: d.accounting.apiKey },
-      common,
-    ),
-    alerts: d.alertWebhookUrl
-      ? createDownstreamClient({ name: 'alerts', baseUrl: d.alertWebhookUrl }, common)
-      : undefined,
-    temporal: new Client({ connection, namespace }),
-    temporalUiUrl: config.temporal.uiUrl,
-    namespace,
-  });
-
   const workflowBundle = options.workflowBundle ?? (await bundleWorkflows());
   const workers = [
     await Worker.create({
@@ -139,18 +130,19 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       namespace,
       taskQueue: queueFor(prefix, 'orchestration'),
       workflowBundle,
-      activities: syncActivities,
+      // Only the activities that talk to Temporal itself run here; every third-party call runs on its system's queue.
+      activities: createTemporalActivities({ temporal: new Client({ connection, namespace }) }),
     }),
   ];
-  for (const system of Object.keys(SYSTEM_RATE) as QueueSystem[]) {
+  for (const system of systems) {
     workers.push(
       await Worker.create({
         connection,
         namespace,
-        taskQueue: queueFor(prefix, system),
-        activities: { ...activities, ...syncActivities },
+        taskQueue: queueFor(prefix, system.name),
+        activities: activitiesOf(system),
         interceptors,
-        maxTaskQueueActivitiesPerSecond: config.rateLimits[SYSTEM_RATE[system]],
+        maxTaskQueueActivitiesPerSecond: settings(system.name).ratePerSecond,
       }),
     );
   }

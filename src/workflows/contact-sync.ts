@@ -1,5 +1,6 @@
-import { continueAsNew, log, metricMeter, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { createSyncActivities } from '../activities/sync';
+import { continueAsNew, log, metricMeter, workflowInfo } from '@temporalio/workflow';
+import { syncStateId, type Watermarks } from '../contracts/sync-state';
+import { prefixOf } from '../contracts/task-queues';
 import {
   CONTACT_OWNERSHIP,
   type Conflict,
@@ -7,13 +8,9 @@ import {
   type ContactValues,
   planContact,
 } from '../domain/ownership';
-import { runFlow, systemQueue } from './flow';
-import { syncStateId, type Watermarks } from './sync-state';
-import { prefixOf } from './task-queues';
+import { systemActivities, temporalActivities } from './activities';
+import { runFlow } from './flow';
 
-type SyncActivities = ReturnType<typeof createSyncActivities>;
-
-const NON_RETRYABLE = ['DownstreamRejected'];
 /** Conflicts kept in a result and in the sync state; the count is always complete. */
 const MAX_CONFLICTS_KEPT = 200;
 
@@ -71,31 +68,10 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
   const stateQueue = info.taskQueue;
   const stateId = syncStateId(prefixOf(stateQueue), 'contact');
   const historyLimit = input.historyLimit ?? 2_000;
-  const retry = {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '1m',
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  };
-  const state = proxyActivities<SyncActivities>({
-    taskQueue: stateQueue,
-    startToCloseTimeout: '30s',
-    retry,
-  });
-  const crm = proxyActivities<SyncActivities>({
-    taskQueue: systemQueue('crm'),
-    startToCloseTimeout: '2m',
-    heartbeatTimeout: '30s',
-    scheduleToCloseTimeout: '2h',
-    retry,
-  });
+  const state = temporalActivities();
+  const crm = systemActivities('crm', 'batch');
   // The email platform's queue carries its rate limit: every batch waits its turn there.
-  const email = proxyActivities<SyncActivities>({
-    taskQueue: systemQueue('email-platform'),
-    startToCloseTimeout: '1m',
-    scheduleToCloseTimeout: '2h',
-    retry,
-  });
+  const email = systemActivities('email-platform', 'batch');
   const conflictCounter = metricMeter.createCounter(
     'switchyard_contact_sync_conflicts',
     'conflicts',

@@ -1,41 +1,17 @@
 import {
   ActivityFailure,
   ApplicationFailure,
-  defineSignal,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
+import { activityRecoveredSignal, activityRetryingSignal } from '../contracts/flow-signals';
 import { INTEGRATION_STATUS, type IntegrationStatus } from '../domain/search-attributes';
-import { prefixOf, queueFor } from './task-queues';
-
-type Activities = ReturnType<typeof createActivities>;
-
-/** The activity task queue of `system` for the workflow running now. */
-export function systemQueue(system: Parameters<typeof queueFor>[1]): string {
-  return queueFor(prefixOf(workflowInfo().taskQueue), system);
-}
+import { systemActivities } from './activities';
 
 export function setStatus(status: IntegrationStatus): void {
   upsertSearchAttributes([{ key: INTEGRATION_STATUS, value: status }]);
 }
-
-export interface ActivityRetrying {
-  activityId: string;
-  activityType: string;
-  attempt: number;
-  error: string;
-}
-
-/**
- * Sent by the worker's retrying-alert interceptor when an activity is still failing at the configured attempt
- * (search attributes can only be upserted by the workflow itself).
- */
-export const activityRetryingSignal = defineSignal<[ActivityRetrying]>('activityRetrying');
-/** Sent by the same interceptor when an activity that had raised a retrying alert finally succeeds. */
-export const activityRecoveredSignal = defineSignal<[{ activityId: string }]>('activityRecovered');
 
 export interface FlowContext {
   source?: string;
@@ -77,13 +53,7 @@ export async function runFlow<T>(ctx: FlowContext, body: () => Promise<T>): Prom
     finished = true;
     setStatus('failed');
     const info = workflowInfo();
-    const alerts = proxyActivities<Activities>({
-      taskQueue: systemQueue('alerts'),
-      startToCloseTimeout: '10s',
-      scheduleToCloseTimeout: '1h',
-      retry: { initialInterval: '1s', maximumInterval: '1m' },
-    });
-    await alerts.sendAlert({
+    await systemActivities('alerts', 'alert').sendAlert({
       kind: 'failed',
       workflowId: info.workflowId,
       runId: info.runId,

@@ -1,9 +1,6 @@
-import { proxyActivities } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
 import type { PaymentSucceeded } from '../domain/events';
-import { runFlow, systemQueue } from './flow';
-
-type Activities = ReturnType<typeof createActivities>;
+import { systemActivities } from './activities';
+import { runFlow } from './flow';
 
 export interface PaymentSucceededResult {
   orderId: string;
@@ -17,17 +14,7 @@ export interface PaymentSucceededResult {
  * the order's invoice exists, the activity fails and is retried until orderPaid has created it.
  */
 export async function paymentSucceeded(event: PaymentSucceeded): Promise<PaymentSucceededResult> {
-  const accounting = proxyActivities<Activities>({
-    taskQueue: systemQueue('accounting'),
-    startToCloseTimeout: '30s',
-    scheduleToCloseTimeout: '3 days',
-    retry: {
-      initialInterval: '1s',
-      backoffCoefficient: 2,
-      maximumInterval: '10m',
-      nonRetryableErrorTypes: ['DownstreamRejected'],
-    },
-  });
+  const accounting = systemActivities('accounting', 'call');
 
   const { payment } = event;
   return runFlow({ source: event.source, event: event.type, businessKey: payment.orderId }, async () => {

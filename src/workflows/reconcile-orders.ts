@@ -1,17 +1,8 @@
-import {
-  continueAsNew,
-  executeChild,
-  log,
-  ParentClosePolicy,
-  proxyActivities,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { continueAsNew, executeChild, log, ParentClosePolicy, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { createSyncActivities } from '../activities/sync';
 import type { OrderPaid } from '../domain/events';
-import { runFlow, systemQueue } from './flow';
-
-type SyncActivities = ReturnType<typeof createSyncActivities>;
+import { systemActivities } from './activities';
+import { runFlow } from './flow';
 
 export interface ReconcileOrdersInput {
   /** How far back from the run's nominal time to look (default 180 min: three hourly runs overlap each order). */
@@ -57,25 +48,8 @@ function nominalTime(): number {
  * webhook from creating a second invoice.
  */
 export async function reconcileOrders(input: ReconcileOrdersInput = {}): Promise<ReconcileOrdersResult> {
-  const retry = {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '1m',
-    nonRetryableErrorTypes: ['DownstreamRejected'],
-  };
-  const shop = proxyActivities<SyncActivities>({
-    taskQueue: systemQueue('shop'),
-    startToCloseTimeout: '1m',
-    scheduleToCloseTimeout: '1h',
-    retry,
-  });
-  const accounting = proxyActivities<SyncActivities>({
-    taskQueue: systemQueue('accounting'),
-    startToCloseTimeout: '5m',
-    heartbeatTimeout: '30s',
-    scheduleToCloseTimeout: '1h',
-    retry,
-  });
+  const shop = systemActivities('shop', 'batch');
+  const accounting = systemActivities('accounting', 'batch');
   const historyLimit = input.historyLimit ?? 2_000;
 
   const outcome = await runFlow({ businessKey: 'reconcile-orders' }, async () => {

@@ -1,27 +1,8 @@
-import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { createSyncActivities } from '../activities/sync';
-import { systemQueue } from './flow';
+import { log, workflowInfo } from '@temporalio/workflow';
+import type { ScheduleObservation, WatchedSchedule } from '../contracts/schedules';
+import { systemActivities, temporalActivities } from './activities';
 
-type SyncActivities = ReturnType<typeof createSyncActivities>;
-
-export interface WatchedSchedule {
-  id: string;
-  expectedIntervalMs: number;
-  /** For syncs: the sync-state workflow, whose last success counts too. */
-  syncStateId?: string;
-}
-
-export interface ScheduleObservation {
-  id: string;
-  exists: boolean;
-  paused: boolean;
-  pausedSince: string | null;
-  note: string | null;
-  createdAt: string | null;
-  /** The most recent finished run among the schedule's recent actions. */
-  lastRun: { workflowId: string; outcome: 'completed' | 'failed' | 'other'; at: string } | null;
-  lastSuccessAt: string | null;
-}
+export type { ScheduleObservation, WatchedSchedule };
 
 export type ScheduleProblemKind = 'missing' | 'paused-too-long' | 'last-run-failed' | 'no-recent-success';
 
@@ -78,17 +59,8 @@ export function assessSchedule(w: WatchedSchedule, o: ScheduleObservation, now: 
 
 /** A dead-man's switch for the schedules: one alert when a problem appears, none while it lasts. */
 export async function scheduleWatchdog(input: ScheduleWatchdogInput): Promise<ScheduleWatchdogResult> {
-  const temporal = proxyActivities<SyncActivities>({
-    taskQueue: workflowInfo().taskQueue,
-    startToCloseTimeout: '1m',
-    retry: { maximumAttempts: 3 },
-  });
-  const alerts = proxyActivities<SyncActivities>({
-    taskQueue: systemQueue('alerts'),
-    startToCloseTimeout: '10s',
-    scheduleToCloseTimeout: '10m',
-    retry: { initialInterval: '1s', maximumInterval: '1m' },
-  });
+  const temporal = temporalActivities();
+  const alerts = systemActivities('alerts', 'alert');
 
   // A schedule hands each run the previous run's result: the problems already alerted on.
   const previous = (workflowInfo().lastResult as ScheduleWatchdogResult | undefined)?.open ?? [];

@@ -1,7 +1,7 @@
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
+import { durationMs } from '../../src/temporal/time';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDownstreamClient, downstreamDetails, FailureType, parseRetryAfter } from '../../src/activities/http';
 import { ThrottleGate } from '../../src/activities/throttle';
@@ -81,7 +81,7 @@ describe('the downstream HTTP client layer', () => {
     const f = await failureOf(client({ gate }).request('POST', '/answer', answer(429, { retryAfter: '3' })));
     expect(f.type).toBe(FailureType.throttled);
     expect(f.nonRetryable).toBe(false);
-    expect(msToNumber(f.nextRetryDelay!)).toBe(3000);
+    expect(durationMs(f.nextRetryDelay!)).toBe(3000);
     expect(gate.remainingMs('accounting')).toBeGreaterThan(2000);
     expect(gate.remainingMs('email-platform')).toBe(0);
   });
@@ -90,7 +90,7 @@ describe('the downstream HTTP client layer', () => {
     const at = new Date(Date.now() + 20_000).toUTCString();
     const f = await failureOf(client().request('GET', '/answer', { query: { status: 503, retryAfter: at } }));
     expect(f.type).toBe(FailureType.throttled);
-    const delay = msToNumber(f.nextRetryDelay!);
+    const delay = durationMs(f.nextRetryDelay!);
     expect(delay).toBeGreaterThan(17_000);
     expect(delay).toBeLessThanOrEqual(20_000);
   });
@@ -98,7 +98,7 @@ describe('the downstream HTTP client layer', () => {
   test("a server's Retry-After is capped by the running activity's maximum interval", async () => {
     const env = new MockActivityEnvironment({ retryPolicy: { maximumInterval: 2000 } });
     const f = await failureOf(env.run(() => client().request('POST', '/answer', answer(429, { retryAfter: '3600' }))));
-    expect(msToNumber(f.nextRetryDelay!)).toBe(2000);
+    expect(durationMs(f.nextRetryDelay!)).toBe(2000);
   });
 
   test('parseRetryAfter reads seconds and HTTP-dates and ignores garbage', () => {
@@ -117,7 +117,7 @@ describe('the downstream HTTP client layer', () => {
     const f = await failureOf(client({ gate, maxGateWaitMs: 0 }).request('POST', '/answer', answer(201)));
     expect(hits).toBe(before);
     expect(f.type).toBe(FailureType.throttled);
-    expect(msToNumber(f.nextRetryDelay!)).toBeGreaterThan(9000);
+    expect(durationMs(f.nextRetryDelay!)).toBeGreaterThan(9000);
   });
 
   test('a call slower than the timeout fails as a retryable DownstreamTimeout', async () => {

@@ -1,6 +1,8 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
-import { createActivities, type EmailMessage, type Invoice } from '../../src/activities';
+import { createAccountingActivities, type Invoice } from '../../src/activities/accounting';
+import { createAlertActivities } from '../../src/activities/alerts';
+import { createEmailPlatformActivities, type EmailMessage } from '../../src/activities/email-platform';
 import { createDownstreamClient } from '../../src/activities/http';
 import { loadConfig } from '../../src/config';
 import { createSandbox, sandboxKeys } from '../../src/sandbox/server';
@@ -9,30 +11,36 @@ import { closeServer, uniqueId } from '../helpers/stack';
 // The order activities against the sandbox's accounting and email APIs, in MockActivityEnvironment.
 describe('invoice activities against the sandbox', () => {
   const config = loadConfig({ NODE_ENV: 'test' });
-  const keys = config.downstream;
+  const keys = config.systems;
   const sandbox = createSandbox(sandboxKeys(config));
   let url: string;
   let close: () => Promise<void>;
-  let activities: ReturnType<typeof createActivities>;
+  let activities: ReturnType<typeof createAccountingActivities> &
+    ReturnType<typeof createEmailPlatformActivities> &
+    ReturnType<typeof createAlertActivities>;
 
   beforeAll(async () => {
     const started = await sandbox.listen(0);
     url = started.url;
     close = () => closeServer(started.server);
     const opts = { timeoutMs: 2000 };
-    activities = createActivities({
-      accounting: createDownstreamClient(
-        { name: 'accounting', baseUrl: `${url}/accounting`, apiKey: keys.accounting.apiKey },
-        opts,
-      ),
-      email: createDownstreamClient(
-        { name: 'email-platform', baseUrl: `${url}/email`, apiKey: keys.email.apiKey },
-        opts,
-      ),
-      alerts: createDownstreamClient({ name: 'alerts', baseUrl: `${url}/alerts` }, opts),
-      temporalUiUrl: 'http://localhost:8233',
-      namespace: 'default',
-    });
+    const links = { temporalUiUrl: 'http://localhost:8233', namespace: 'default' };
+    const client = (name: string, baseUrl: string, apiKey?: string) =>
+      createDownstreamClient({ name, baseUrl, apiKey }, opts);
+    activities = {
+      ...createAccountingActivities({
+        client: client('accounting', `${url}/accounting`, keys.accounting.apiKey),
+        ...links,
+      }),
+      ...createEmailPlatformActivities({
+        client: client('email-platform', `${url}/email-platform`, keys['email-platform'].apiKey),
+        ...links,
+      }),
+      ...createAlertActivities({
+        client: client('alerts', `${url}/alerts/${sandboxKeys(config).alerts}`),
+        ...links,
+      }),
+    };
   });
   afterAll(() => close());
 
@@ -44,7 +52,7 @@ describe('invoice activities against the sandbox', () => {
     const first = await env.run(activities.createInvoice, input(orderId));
     const second = await env.run(activities.createInvoice, input(orderId));
     expect(second).toEqual(first);
-    expect(sandbox.data.invoices.filter((i) => i.order_id === orderId)).toHaveLength(1);
+    expect(sandbox.data.accounting.invoices.filter((i) => i.order_id === orderId)).toHaveLength(1);
     const keysSent = sandbox.systems.accounting.log.filter((r) => r.method === 'POST').map((r) => r.idempotencyKey);
     expect(keysSent).toContain(`invoice:${orderId}`);
   });
@@ -63,7 +71,7 @@ describe('invoice activities against the sandbox', () => {
     const manual = (await res.json()) as { id: string };
     const invoice = (await new MockActivityEnvironment().run(activities.createInvoice, input(orderId))) as Invoice;
     expect(invoice.id).toBe(manual.id);
-    expect(sandbox.data.invoices.filter((i) => i.order_id === orderId)).toHaveLength(1);
+    expect(sandbox.data.accounting.invoices.filter((i) => i.order_id === orderId)).toHaveLength(1);
   });
 
   test('sendInvoiceEmail is idempotent by order: a retry sends no second email', async () => {
@@ -73,17 +81,15 @@ describe('invoice activities against the sandbox', () => {
     const a = (await env.run(activities.sendInvoiceEmail, msg)) as EmailMessage;
     const b = (await env.run(activities.sendInvoiceEmail, msg)) as EmailMessage;
     expect(b.id).toBe(a.id);
-    expect(sandbox.data.messages.filter((m) => (m.data as { order_id: string }).order_id === orderId)).toHaveLength(1);
+    expect(
+      sandbox.data['email-platform'].messages.filter((m) => (m.data as { order_id: string }).order_id === orderId),
+    ).toHaveLength(1);
   });
 
   test('a wrong API key is a non-retryable failure that says which system refused', async () => {
-    const bad = createActivities({
-      accounting: createDownstreamClient(
+    const bad = createAccountingActivities({
+      client: createDownstreamClient(
         { name: 'accounting', baseUrl: `${url}/accounting`, apiKey: 'wrong-key-123' },
-        { timeoutMs: 2000 },
-      ),
-      email: createDownstreamClient(
-        { name: 'email-platform', baseUrl: `${url}/email`, apiKey: 'x' },
         { timeoutMs: 2000 },
       ),
       temporalUiUrl: 'http://localhost:8233',
@@ -112,7 +118,7 @@ describe('invoice activities against the sandbox', () => {
     const env = new MockActivityEnvironment();
     await env.run(activities.sendAlert, alert);
     await env.run(activities.sendAlert, alert);
-    const received = sandbox.data.alerts.filter((a) => a.payload.workflow_id === alert.workflowId);
+    const received = sandbox.data.alerts.received.filter((a) => a.payload.workflow_id === alert.workflowId);
     expect(received).toHaveLength(1);
     expect(received[0]!.payload).toMatchObject({
       text: expect.stringContaining('orderPaid failed for ORD-1'),

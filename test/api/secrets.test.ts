@@ -10,9 +10,9 @@ import { type InProcessApi, rawHeaders, startInProcessApi } from './in-process';
 // source without one.
 
 const secrets = {
-  WEBHOOK_SECRET_SHOP: [`whsec_${randomBytes(24).toString('base64')}`, `whsec_${randomBytes(24).toString('base64')}`],
-  WEBHOOK_SECRET_SHOPIFY: [`shpss_${randomBytes(16).toString('hex')}`],
-  WEBHOOK_SECRET_STRIPE: [`whsec_${randomBytes(16).toString('hex')}`],
+  SHOP_WEBHOOK_SECRET: [`whsec_${randomBytes(24).toString('base64')}`, `whsec_${randomBytes(24).toString('base64')}`],
+  SHOP_WEBHOOK_SECRETIFY: [`shpss_${randomBytes(16).toString('hex')}`],
+  STRIPE_WEBHOOK_SECRET: [`whsec_${randomBytes(16).toString('hex')}`],
 };
 
 /** Every 12-character window of every secret, and of the key bytes a whsec_ secret encodes. */
@@ -46,9 +46,9 @@ describe('secrets', () => {
   afterAll(() => api.stop());
 
   test('when deliveries of every kind arrive, no secret appears in logs, answers or metrics', async () => {
-    const shop = secrets.WEBHOOK_SECRET_SHOP[1]!;
-    const shopify = secrets.WEBHOOK_SECRET_SHOPIFY[0]!;
-    const stripe = secrets.WEBHOOK_SECRET_STRIPE[0]!;
+    const shop = secrets.SHOP_WEBHOOK_SECRET[1]!;
+    const shopify = secrets.SHOP_WEBHOOK_SECRETIFY[0]!;
+    const stripe = secrets.STRIPE_WEBHOOK_SECRET[0]!;
     const stranger = `whsec_${randomBytes(24).toString('base64')}`;
     const requests = [
       { source: 'shop', ...signShop(shop, 'evt_s1', orderPaidBody('evt_s1', 'ORD-1')) },
@@ -96,9 +96,9 @@ describe('production startup', () => {
       NODE_ENV: 'production',
       PORT: '0',
       TEMPORAL_ADDRESS: '127.0.0.1:9',
-      WEBHOOK_SECRET_SHOP: secrets.WEBHOOK_SECRET_SHOP.join(' '),
-      WEBHOOK_SECRET_SHOPIFY: secrets.WEBHOOK_SECRET_SHOPIFY.join(' '),
-      WEBHOOK_SECRET_STRIPE: ' ',
+      SHOP_WEBHOOK_SECRET: secrets.SHOP_WEBHOOK_SECRET.join(' '),
+      SHOP_WEBHOOK_SECRETIFY: secrets.SHOP_WEBHOOK_SECRETIFY.join(' '),
+      STRIPE_WEBHOOK_SECRET: ' ',
     };
     const root = path.resolve(__dirname, '../..');
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/api/main.ts'], { cwd: root, env });
@@ -107,7 +107,7 @@ describe('production startup', () => {
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(1);
-    expect(output).toContain('WEBHOOK_SECRET_STRIPE is required in production');
+    expect(output).toContain('STRIPE_WEBHOOK_SECRET is required in production');
     expect(output).not.toContain('api listening');
     const leaked = secretFragments().filter((f) => output.includes(f));
     expect(leaked).toEqual([]);

@@ -54,8 +54,10 @@ describe('POST /webhooks/shopify and /webhooks/stripe', () => {
       stack.client.workflow.getHandle(`shopify:${webhookId}`).result(),
     ]);
     expect(results[0].invoiceId).toBe(results[1].invoiceId);
-    expect(stack.sandbox.data.invoices.filter((i) => i.order_id === orderId)).toHaveLength(1);
-    const emails = stack.sandbox.data.messages.filter((m) => (m.data as { order_id: string }).order_id === orderId);
+    expect(stack.sandbox.data.accounting.invoices.filter((i) => i.order_id === orderId)).toHaveLength(1);
+    const emails = stack.sandbox.data['email-platform'].messages.filter(
+      (m) => (m.data as { order_id: string }).order_id === orderId,
+    );
     expect(emails).toHaveLength(1);
   });
 
@@ -71,7 +73,7 @@ describe('POST /webhooks/shopify and /webhooks/stripe', () => {
     const handle = stack.client.workflow.getHandle(`stripe:${stripeEvent}`);
     expect((await handle.describe()).type).toBe('paymentSucceeded');
     expect(await handle.result()).toMatchObject({ orderId, invoiceStatus: 'paid' });
-    const invoice = stack.sandbox.data.invoices.find((i) => i.order_id === orderId)!;
+    const invoice = stack.sandbox.data.accounting.invoices.find((i) => i.order_id === orderId)!;
     expect(invoice.status).toBe('paid');
     expect(invoice.payments).toEqual([{ payment_id: `pi_${stripeEvent.slice(4)}`, amount: 1499, currency: 'PLN' }]);
     expect((await handle.describe()).searchAttributes).toMatchObject({

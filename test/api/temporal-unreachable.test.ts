@@ -148,7 +148,7 @@ describe.each<[string, Exclude<ProxyMode, 'forward'>]>([
     );
     expect(orders.size).toBe(3);
     for (const order of orders) {
-      const invoices = stack.sandbox.data.invoices.filter((i) => i.order_id === order);
+      const invoices = stack.sandbox.data.accounting.invoices.filter((i) => i.order_id === order);
       expect({ order, invoices: invoices.map((i) => i.status) }).toEqual({ order, invoices: ['paid'] });
     }
   });

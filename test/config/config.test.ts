@@ -1,21 +1,31 @@
-import { ConfigError, loadConfig, requiredInProduction } from '../../src/config';
+import { randomBytes } from 'node:crypto';
+import { ConfigError, loadConfig, requiredInProduction, variableDocs } from '../../src/config';
 
 const productionEnv = (overrides: Record<string, string> = {}) => ({
   NODE_ENV: 'production',
-  WEBHOOK_SECRET_SHOP: 'whsec_c2VjcmV0LXNob3AtcHJvZHVjdGlvbg==',
-  WEBHOOK_SECRET_SHOPIFY: 'shopify-secret-production',
-  WEBHOOK_SECRET_STRIPE: 'whsec_stripeproductionsecret',
+  SHOP_WEBHOOK_SECRET: 'whsec_c2VjcmV0LXNob3AtcHJvZHVjdGlvbg==',
+  SHOPIFY_WEBHOOK_SECRET: 'shopify-secret-production',
+  STRIPE_WEBHOOK_SECRET: 'whsec_stripeproductionsecret',
   ACCOUNTING_API_URL: 'https://accounting.example.com/api',
   ACCOUNTING_API_KEY: 'accounting-key-prod',
-  EMAIL_API_URL: 'https://email.example.com/v3',
-  EMAIL_API_KEY: 'email-key-production',
+  EMAIL_PLATFORM_API_URL: 'https://email.example.com/v3',
+  EMAIL_PLATFORM_API_KEY: 'email-key-production',
   CRM_API_URL: 'https://crm.example.com',
   CRM_API_KEY: 'crm-key-production',
   SHOP_API_URL: 'https://shop.example.com',
   SHOP_API_KEY: 'shop-key-production',
-  ALERT_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/XXXX',
+  ALERTS_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/XXXX',
   ...overrides,
 });
+
+const messageOf = (fn: () => unknown): string => {
+  try {
+    fn();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+};
 
 describe('config', () => {
   test('with no configuration, development values are used and listed for the startup banner', () => {
@@ -23,8 +33,10 @@ describe('config', () => {
     expect(config.production).toBe(false);
     expect(config.http.port).toBe(3000);
     expect(config.sources.shop.secrets[0]).toMatch(/^whsec_/);
-    expect(config.defaultedSecrets).toEqual(expect.arrayContaining(['WEBHOOK_SECRET_SHOP', 'ACCOUNTING_API_KEY']));
-    expect(config.downstream.accounting.url).toBe('http://127.0.0.1:4000/accounting');
+    expect(config.defaultedSecrets).toEqual(expect.arrayContaining(['SHOP_WEBHOOK_SECRET', 'ACCOUNTING_API_KEY']));
+    expect(config.systems.accounting.url).toBe('http://127.0.0.1:4000/accounting');
+    expect(config.systems['email-platform'].url).toBe('http://127.0.0.1:4000/email-platform');
+    expect(config.systems.alerts.url).toMatch(/^http:\/\/127\.0\.0\.1:4000\/alerts\/dev_[0-9a-f]{32}$/);
   });
 
   test('development secrets are stable across loads, so a restarted sender and receiver still agree', () => {
@@ -39,13 +51,8 @@ describe('config', () => {
   });
 
   test('in production, every missing variable is named at once', () => {
-    try {
-      loadConfig({ NODE_ENV: 'production' });
-      throw new Error('expected a ConfigError');
-    } catch (err) {
-      expect(err).toBeInstanceOf(ConfigError);
-      for (const name of requiredInProduction('all')) expect((err as Error).message).toContain(name);
-    }
+    const message = messageOf(() => loadConfig({ NODE_ENV: 'production' }));
+    for (const name of requiredInProduction('all')) expect(message).toContain(name);
   });
 
   test('the API role needs the webhook secrets but not the downstream credentials', () => {
@@ -56,13 +63,15 @@ describe('config', () => {
   });
 
   test('a source with no secret refuses to start in production', () => {
-    const env = productionEnv({ WEBHOOK_SECRET_SHOPIFY: '  ' });
-    expect(() => loadConfig(env, 'api')).toThrow(/WEBHOOK_SECRET_SHOPIFY is required in production/);
+    const env = productionEnv({ SHOPIFY_WEBHOOK_SECRET: '  ' });
+    expect(() => loadConfig(env, 'api')).toThrow(/SHOPIFY_WEBHOOK_SECRET is required in production/);
   });
 
   test('several space-separated secrets are read for rotation', () => {
-    const config = loadConfig(productionEnv({ WEBHOOK_SECRET_SHOP: 'whsec_b2xkLXNlY3JldA==  whsec_bmV3LXNlY3JldA==' }));
-    expect(config.sources.shop.secrets).toEqual(['whsec_b2xkLXNlY3JldA==', 'whsec_bmV3LXNlY3JldA==']);
+    const a = `whsec_${randomBytes(24).toString('base64')}`;
+    const b = `whsec_${randomBytes(24).toString('base64')}`;
+    const config = loadConfig(productionEnv({ SHOP_WEBHOOK_SECRET: `${a}  ${b}` }));
+    expect(config.sources.shop.secrets).toEqual([a, b]);
   });
 
   test('a malformed value is rejected with the variable and the reason', () => {
@@ -72,12 +81,85 @@ describe('config', () => {
   });
 
   test('the error message never contains a secret value', () => {
-    const env = productionEnv({ EMAIL_API_KEY: 'short' });
-    expect(() => loadConfig(env)).toThrow(/EMAIL_API_KEY/);
-    try {
-      loadConfig(env);
-    } catch (err) {
-      expect((err as Error).message).not.toContain('accounting-key-prod');
+    const env = productionEnv({ EMAIL_PLATFORM_API_KEY: 'short', SHOP_WEBHOOK_SECRET: 'whsec_ab' });
+    const message = messageOf(() => loadConfig(env));
+    expect(message).toMatch(/EMAIL_PLATFORM_API_KEY/);
+    expect(message).toMatch(/SHOP_WEBHOOK_SECRET/);
+    for (const value of ['accounting-key-prod', 'short', 'whsec_ab']) expect(message).not.toContain(value);
+  });
+
+  describe('weak webhook secrets are refused, naming the variable and never the value', () => {
+    test.each([
+      ['SHOP_WEBHOOK_SECRET', 'whsec_ab', /canonical base64/],
+      ['SHOP_WEBHOOK_SECRET', 'whsec_YWI=', /decodes to 2 bytes/],
+      ['SHOP_WEBHOOK_SECRET', `whsec_${Buffer.alloc(15, 7).toString('base64')}`, /decodes to 15 bytes/],
+      ['SHOP_WEBHOOK_SECRET', 'whsec_c2Vjc!mV0LXNob3AtcHJvZHVjdGlvbg==', /canonical base64/],
+      ['SHOP_WEBHOOK_SECRET', 'whsec_c2VjcmV0LXNob3AtcHJvZHVjdGlvbg', /canonical base64/],
+      ['SHOP_WEBHOOK_SECRET', 'c2VjcmV0LXNob3AtcHJvZHVjdGlvbg==', /must start with whsec_/],
+      ['SHOPIFY_WEBHOOK_SECRET', 'shpss_short', /use at least 16/],
+      ['STRIPE_WEBHOOK_SECRET', 'whsec_123', /use at least 16/],
+      ['STRIPE_WEBHOOK_SECRET', 'sk_live_not_a_webhook_secret', /must start with whsec_/],
+    ])('%s=%s', (name, value, reason) => {
+      const message = messageOf(() => loadConfig(productionEnv({ [name]: value }), 'api'));
+      expect(message).toContain(name);
+      expect(message).toMatch(reason);
+      expect(message).not.toContain(value);
+    });
+
+    test('one weak secret among rotated ones is named by its position', () => {
+      const good = `whsec_${randomBytes(24).toString('base64')}`;
+      const message = messageOf(() => loadConfig(productionEnv({ SHOP_WEBHOOK_SECRET: `${good} whsec_YWI=` }), 'api'));
+      expect(message).toMatch(/SHOP_WEBHOOK_SECRET secret 2 decodes to 2 bytes/);
+    });
+  });
+
+  describe('the deployable entry points and development secrets', () => {
+    test('NODE_ENV unset: development secrets are refused, naming the variables and the way out', () => {
+      const message = messageOf(() => loadConfig({}, 'api', { deployable: true }));
+      expect(message).toMatch(/SHOP_WEBHOOK_SECRET, SHOPIFY_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET are unset/);
+      expect(message).toMatch(/NODE_ENV=development/);
+    });
+
+    test('NODE_ENV=test is not development: refused too', () => {
+      expect(() => loadConfig({ NODE_ENV: 'test' }, 'worker', { deployable: true })).toThrow(/ACCOUNTING_API_KEY/);
+    });
+
+    test('NODE_ENV=development set explicitly: accepted, and listed so the entry point warns', () => {
+      const config = loadConfig({ NODE_ENV: 'development' }, 'api', { deployable: true });
+      expect(config.defaultedSecrets).toEqual(
+        expect.arrayContaining(['SHOP_WEBHOOK_SECRET', 'SHOPIFY_WEBHOOK_SECRET', 'STRIPE_WEBHOOK_SECRET']),
+      );
+    });
+
+    test('every secret set: accepted outside development with nothing defaulted', () => {
+      const env = { ...productionEnv(), NODE_ENV: 'test' };
+      expect(loadConfig(env, 'all', { deployable: true }).defaultedSecrets).toEqual([]);
+    });
+  });
+
+  test('an earlier variable name still works and is reported as deprecated', () => {
+    const env = productionEnv({ EMAIL_API_KEY: 'email-key-from-old-name' });
+    delete (env as Record<string, string>).EMAIL_PLATFORM_API_KEY;
+    const config = loadConfig(env);
+    expect(config.systems['email-platform'].apiKey).toBe('email-key-from-old-name');
+    expect(config.deprecations).toEqual(['EMAIL_API_KEY is deprecated: rename it EMAIL_PLATFORM_API_KEY']);
+  });
+
+  test('an empty ADMIN_TOKEN (as compose passes an unset one) means the admin API is off, not a startup error', () => {
+    expect(loadConfig(productionEnv({ ADMIN_TOKEN: '' })).admin).toBeUndefined();
+    expect(() => loadConfig(productionEnv({ ADMIN_TOKEN: 'too-short' }))).toThrow(/ADMIN_TOKEN/);
+  });
+
+  test('every variable is documented with its role, and each secret is marked secret', () => {
+    const docs = variableDocs();
+    const names = docs.map((d) => d.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const doc of docs) {
+      expect(doc.description.length).toBeGreaterThan(10);
+      expect(doc.roles.length).toBeGreaterThan(0);
+    }
+    for (const name of ['SHOP_WEBHOOK_SECRET', 'ACCOUNTING_API_KEY', 'ALERTS_WEBHOOK_URL', 'ADMIN_TOKEN']) {
+      expect(docs.find((d) => d.name === name)?.secret).toBe(true);
     }
   });
 });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { requiredInProduction, type Role } from '../../src/config';
+import { loadConfig, requiredInProduction, type Role } from '../../src/config';
 
 // We cannot run Docker here, so the compose file is checked statically: each Switchyard service must be given every
 // variable its role cannot start without, the stack must have Temporal on PostgreSQL and the UI, and the image's
@@ -58,5 +58,20 @@ describe('docker-compose.yml', () => {
       const source = script!.replace(/^dist\//, '').replace(/\.js$/, '.ts');
       expect(fs.existsSync(path.join(root, source))).toBe(true);
     }
+  });
+
+  test('an unset ADMIN_TOKEN reaches the API as an empty value, which starts the API with /admin off', () => {
+    const env = envOf(compose.services.api!);
+    expect(env.ADMIN_TOKEN).toBe('${ADMIN_TOKEN:-}');
+    // What compose substitutes for ${ADMIN_TOKEN:-} when the operator did not set it.
+    const substituted = Object.fromEntries(
+      Object.entries(env).map(([k, v]) => [k, v.replace(/\$\{[A-Z_]+:-\}/, '').replace(/\$\{[A-Z_]+:\?[^}]*\}/, 'x')]),
+    );
+    const secrets = {
+      SHOP_WEBHOOK_SECRET: `whsec_${Buffer.alloc(24, 1).toString('base64')}`,
+      SHOPIFY_WEBHOOK_SECRET: 'shpss_0123456789abcdef0123',
+      STRIPE_WEBHOOK_SECRET: 'whsec_0123456789abcdef0123',
+    };
+    expect(loadConfig({ ...substituted, ...secrets }, 'api').admin).toBeUndefined();
   });
 });

@@ -33,9 +33,11 @@ describe('order.paid end to end', () => {
     const executions = [];
     for await (const e of stack.client.workflow.list({ query: `WorkflowId = "shop:${eventId}"` })) executions.push(e);
     expect(executions).toHaveLength(1);
-    expect(stack.sandbox.data.invoices.filter((i) => i.order_id === orderId)).toHaveLength(1);
+    expect(stack.sandbox.data.accounting.invoices.filter((i) => i.order_id === orderId)).toHaveLength(1);
     expect(
-      stack.sandbox.data.messages.filter((m) => (m.data as { order_id: string }).order_id === orderId),
+      stack.sandbox.data['email-platform'].messages.filter(
+        (m) => (m.data as { order_id: string }).order_id === orderId,
+      ),
     ).toHaveLength(1);
 
     const description = await handle.describe();

@@ -8,7 +8,7 @@ import { createApiMetrics } from '../../src/api/metrics';
 import { createWorkflowStarter } from '../../src/api/workflow-starter';
 import { type Config, loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { createSandbox, type Sandbox, sandboxKeys } from '../../src/sandbox/server';
+import { createSandbox, type Sandbox, sandboxEnv, sandboxKeys } from '../../src/sandbox/server';
 import { createSources } from '../../src/sources';
 import { createWorkers } from '../../src/worker/workers';
 
@@ -44,11 +44,7 @@ export function testConfig(sandboxUrl: string, env: Record<string, string> = {})
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     TASK_QUEUE_PREFIX: `${uniqueId()}-`,
-    ACCOUNTING_API_URL: `${sandboxUrl}/accounting`,
-    EMAIL_API_URL: `${sandboxUrl}/email`,
-    CRM_API_URL: `${sandboxUrl}/crm`,
-    SHOP_API_URL: `${sandboxUrl}/shop`,
-    ALERT_WEBHOOK_URL: `${sandboxUrl}/alerts`,
+    ...sandboxEnv(sandboxUrl, sandboxKeys(loadConfig({ NODE_ENV: 'test' }))),
     TEMPORAL_UI_URL: process.env.SWITCHYARD_TEST_TEMPORAL_UI_URL ?? 'http://localhost:8233',
     // The whole service shares one event loop here (API, workers, sandbox, test client) on two cores that also run
     // Temporal, another suite and sometimes Chromium; event-loop lag alone can exceed the shipped 1.5 s start deadline
@@ -56,6 +52,20 @@ export function testConfig(sandboxUrl: string, env: Record<string, string> = {})
     TEMPORAL_START_TIMEOUT_MS: '5000',
     ...env,
   });
+}
+
+/** Every system's URL and key of `config` as variables: what a separately started worker process is given. */
+export function systemsEnv(config: Config): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, s] of Object.entries(config.systems)) {
+    const prefix = name.toUpperCase().replace(/-/g, '_');
+    if (s.secretUrl) env[`${prefix}_WEBHOOK_URL`] = s.url;
+    else {
+      env[`${prefix}_API_URL`] = s.url;
+      env[`${prefix}_API_KEY`] = s.apiKey!;
+    }
+  }
+  return env;
 }
 
 export interface Stack {

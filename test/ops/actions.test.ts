@@ -4,7 +4,7 @@ import { find } from '../../src/ops/executions';
 import { type Stack, startStack } from '../helpers/stack';
 import { eventually, opsContext, postOrder, runCli } from './helpers';
 
-async function faults(stack: Stack, system: 'accounting' | 'email', body: Record<string, unknown>) {
+async function faults(stack: Stack, system: 'accounting' | 'email-platform', body: Record<string, unknown>) {
   const res = await fetch(`${stack.sandboxUrl}/__admin/${system}/faults`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
@@ -18,7 +18,7 @@ describe('terminate, cancel and reset', () => {
   beforeAll(async () => {
     stack = await startStack();
   });
-  afterEach(() => faults(stack, 'accounting', {}).then(() => faults(stack, 'email', {})));
+  afterEach(() => faults(stack, 'accounting', {}).then(() => faults(stack, 'email-platform', {})));
   afterAll(() => stack.stop());
 
   const heldAtAccounting = async () => {
@@ -51,12 +51,12 @@ describe('terminate, cancel and reset', () => {
   });
 
   test('when the email step failed, a reset after the fix completes the flow with still exactly one invoice and one email', async () => {
-    await faults(stack, 'email', { respondNext: { status: 400, count: 1 } });
+    await faults(stack, 'email-platform', { respondNext: { status: 400, count: 1 } });
     const order = await postOrder(stack);
     const handle = stack.client.workflow.getHandle(order.workflowId);
     await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
     const failedRun = (await handle.describe()).runId;
-    expect(stack.sandbox.data.invoices.filter((i) => i.order_id === order.orderId)).toHaveLength(1);
+    expect(stack.sandbox.data.accounting.invoices.filter((i) => i.order_id === order.orderId)).toHaveLength(1);
 
     // The fix: the email platform accepts again (respondNext was used up). Reset through the CLI, as an operator.
     const cli = await runCli(['--json', 'reset', order.workflowId]);
@@ -68,11 +68,13 @@ describe('terminate, cancel and reset', () => {
 
     const result = await stack.client.workflow.getHandle(order.workflowId, printed.newRunId).result();
     expect(result).toMatchObject({ orderId: order.orderId });
-    const invoices = stack.sandbox.data.invoices.filter((i) => i.order_id === order.orderId);
+    const invoices = stack.sandbox.data.accounting.invoices.filter((i) => i.order_id === order.orderId);
     expect(invoices).toHaveLength(1);
     expect(result.invoiceId).toBe(invoices[0]!.id);
     expect(
-      stack.sandbox.data.messages.filter((m) => (m.data as { order_id: string }).order_id === order.orderId),
+      stack.sandbox.data['email-platform'].messages.filter(
+        (m) => (m.data as { order_id: string }).order_id === order.orderId,
+      ),
     ).toHaveLength(1);
     // The re-run did call accounting again, and its idempotency key is what kept the invoice single.
     const posts = stack.sandbox.systems.accounting.log.filter(
@@ -89,6 +91,6 @@ describe('terminate, cancel and reset', () => {
     await faults(stack, 'accounting', {});
     const result = await stack.client.workflow.getHandle(order.workflowId, r.newRunId).result();
     expect(result).toMatchObject({ orderId: order.orderId });
-    expect(stack.sandbox.data.invoices.filter((i) => i.order_id === order.orderId)).toHaveLength(1);
+    expect(stack.sandbox.data.accounting.invoices.filter((i) => i.order_id === order.orderId)).toHaveLength(1);
   });
 });

@@ -69,7 +69,9 @@ describe('redrive', () => {
     );
     expect(runsAfter).toEqual(runsBefore);
     expect(stack.sandbox.systems.accounting.log.length).toBe(requestsBefore);
-    expect(stack.sandbox.data.invoices.filter((i) => failed.some((f) => f.orderId === i.order_id))).toEqual([]);
+    expect(stack.sandbox.data.accounting.invoices.filter((i) => failed.some((f) => f.orderId === i.order_id))).toEqual(
+      [],
+    );
   });
 
   test('a real redrive re-runs every failed execution, goes on past an error, reports it, and a second redrive finds nothing left to do', async () => {
@@ -99,7 +101,7 @@ describe('redrive', () => {
       const result = await stack.client.workflow.getHandle(r.workflowId, r.newRunId).result();
       const order = failed.find((f) => f.workflowId === r.workflowId)!;
       expect(result).toMatchObject({ orderId: order.orderId });
-      expect(stack.sandbox.data.invoices.filter((i) => i.order_id === order.orderId)).toHaveLength(1);
+      expect(stack.sandbox.data.accounting.invoices.filter((i) => i.order_id === order.orderId)).toHaveLength(1);
     }
 
     // The failed runs are no longer their workflow's latest: a second redrive skips them and says why.

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { Connection } from '@temporalio/client';
-import { optionalTsToMs } from '@temporalio/common/lib/time';
+import { protoMs } from '../../src/temporal/time';
 import { freePort } from '../../src/dev/temporal-dev-server';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes';
 import { setupNamespace } from '../../src/ops/setup';
@@ -39,7 +39,7 @@ describe('npm run setup on an existing cluster', () => {
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
     for (const key of ALL_SEARCH_ATTRIBUTES) expect(customAttributes?.[key.name]).toBeDefined();
     const ns = await connection.workflowService.describeNamespace({ namespace: 'default' });
-    expect(optionalTsToMs(ns.config?.workflowExecutionRetentionTtl)).toBe(7 * 86_400_000);
+    expect(protoMs(ns.config?.workflowExecutionRetentionTtl)).toBe(7 * 86_400_000);
 
     const second = await setupNamespace(connection, 'default');
     expect(second.added).toEqual([]);

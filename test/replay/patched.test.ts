@@ -53,9 +53,11 @@ describe('orderPaid, versioned with patched()', () => {
 
     const history = await handle.fetchHistory();
     expect(patchIds(history)).toEqual([NORMALIZE_CUSTOMER_EMAIL]);
-    const invoice = stack.sandbox.data.invoices.find((i) => i.order_id === orderId);
+    const invoice = stack.sandbox.data.accounting.invoices.find((i) => i.order_id === orderId);
     expect(invoice?.customer_email).toBe('k.nowak@example.com');
-    const message = stack.sandbox.data.messages.find((m) => (m.data as { order_id: string }).order_id === orderId);
+    const message = stack.sandbox.data['email-platform'].messages.find(
+      (m) => (m.data as { order_id: string }).order_id === orderId,
+    );
     expect(message?.to).toBe('k.nowak@example.com');
 
     const [outcome] = await replayHistories([{ workflowId: 'after-patch', history }], bundle());

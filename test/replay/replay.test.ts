@@ -3,7 +3,7 @@ import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { replayHistories, type ReplayOutcome } from '../../src/ops/replay';
 import * as workflows from '../../src/workflows';
-import { REPLAY_NAME } from '../../src/workflows/task-queues';
+import { REPLAY_NAME } from '../../src/contracts/task-queues';
 import { scenariosOf } from '../../scripts/record-histories';
 import { loadRecordedHistories } from './histories';
 

@@ -12,7 +12,7 @@ describe('downstream failures', () => {
   afterAll(() => stack.stop());
 
   const alertsFor = (workflowId: string) =>
-    stack.sandbox.data.alerts.filter((a) => a.payload.workflow_id === workflowId);
+    stack.sandbox.data.alerts.received.filter((a) => a.payload.workflow_id === workflowId);
   const status = async (workflowId: string) =>
     (await stack.client.workflow.getHandle(workflowId).describe()).searchAttributes.IntegrationStatus?.[0];
 

@@ -27,7 +27,7 @@ export async function deliver(stack: Stack, order: Order): Promise<number> {
 }
 
 /** Sets a sandbox system's faults through its admin API, as a test operator would. */
-export async function setFaults(stack: Stack, system: 'accounting' | 'email', faults: object): Promise<void> {
+export async function setFaults(stack: Stack, system: 'accounting' | 'email-platform', faults: object): Promise<void> {
   const res = await fetch(`${stack.sandboxUrl}/__admin/${system}/faults`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
@@ -36,7 +36,7 @@ export async function setFaults(stack: Stack, system: 'accounting' | 'email', fa
   if (!res.ok) throw new Error(`faults for ${system} refused: ${res.status} ${await res.text()}`);
 }
 
-export async function requestsOf(stack: Stack, system: 'accounting' | 'email'): Promise<LoggedRequest[]> {
+export async function requestsOf(stack: Stack, system: 'accounting' | 'email-platform'): Promise<LoggedRequest[]> {
   const res = await fetch(`${stack.sandboxUrl}/__admin/${system}/requests`);
   return ((await res.json()) as { data: LoggedRequest[] }).data;
 }
@@ -69,9 +69,11 @@ export function maxPerSecond(times: number[], skipMs = 1000): number {
 }
 
 export function invoicesFor(stack: Stack, orderId: string) {
-  return stack.sandbox.data.invoices.filter((i) => i.order_id === orderId);
+  return stack.sandbox.data.accounting.invoices.filter((i) => i.order_id === orderId);
 }
 
 export function emailsFor(stack: Stack, orderId: string) {
-  return stack.sandbox.data.messages.filter((m) => (m.data as { order_id: string }).order_id === orderId);
+  return stack.sandbox.data['email-platform'].messages.filter(
+    (m) => (m.data as { order_id: string }).order_id === orderId,
+  );
 }

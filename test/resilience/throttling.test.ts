@@ -33,14 +33,14 @@ describe('throttled third-party systems', () => {
 
   test('with the email platform limited to 5 req/s, 100 flows at once stay within 5 req/s and all complete', async () => {
     const orders = newOrders(100);
-    await setFaults(stack, 'email', { rateLimitPerSecond: 5 });
+    await setFaults(stack, 'email-platform', { rateLimitPerSecond: 5 });
     const started = Date.now();
     const statuses = await Promise.all(orders.map((o) => deliver(stack, o)));
     expect(statuses.every((s) => s === 202)).toBe(true);
     await Promise.all(orders.map((o) => stack.client.workflow.getHandle(o.workflowId).result()));
     const elapsed = Date.now() - started;
 
-    const log = await requestsOf(stack, 'email');
+    const log = await requestsOf(stack, 'email-platform');
     const observed = maxPerSecond(log.map((r) => r.at));
     process.stdout.write(
       `rate limit: 100 flows in ${elapsed} ms, email requests ${log.length}, ` +

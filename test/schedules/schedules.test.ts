@@ -147,7 +147,7 @@ describe('schedules on the dev server', () => {
     await apply(defs);
     await pauseSchedule(stack.client, paused.id, 'testing');
 
-    const scheduleAlerts = () => stack.sandbox.data.alerts.filter((a) => a.payload.kind === 'schedule');
+    const scheduleAlerts = () => stack.sandbox.data.alerts.received.filter((a) => a.payload.kind === 'schedule');
     await eventually(async () => (scheduleAlerts().length >= 2 ? true : undefined));
     // Several more checks pass: still one alert per problem.
     const watchdogRuns = async () => {

@@ -126,7 +126,7 @@ describe('stripe adapter', () => {
 describe('every source', () => {
   test('when a source has no secret at all, the sources cannot be created', () => {
     const broken = { ...config, sources: { ...config.sources, stripe: { ...config.sources.stripe, secrets: [] } } };
-    expect(() => createSources(broken)).toThrow(/"stripe" has no secret: set WEBHOOK_SECRET_STRIPE/);
+    expect(() => createSources(broken)).toThrow(/"stripe" has no secret: set STRIPE_WEBHOOK_SECRET/);
   });
 
   test('when the shop signs with the standardwebhooks library, the delivery is accepted', () => {

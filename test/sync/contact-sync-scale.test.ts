@@ -14,7 +14,7 @@ describe('contactSync at scale', () => {
   afterAll(() => stack.stop());
 
   test('20,000 changed contacts reach the email platform in 200 batches, each run under 2,500 history events', async () => {
-    seedCrmContacts(stack.sandbox.stores.crm, 20_000, 'scale_');
+    seedCrmContacts(stack.sandbox.data.crm, 20_000, 'scale_');
     const workflowId = uniqueId('contact-sync-scale-');
     const started = Date.now();
     const result: ContactSyncResult = await stack.client.workflow.execute('contactSync', {
@@ -34,7 +34,7 @@ describe('contactSync at scale', () => {
     );
 
     expect(result).toMatchObject({ crmScanned: 20_000, sentToEmail: 20_000, upsertCalls: 200, conflicts: 0 });
-    expect(stack.sandbox.stores.emailContacts.contacts.size).toBe(20_000);
+    expect(stack.sandbox.data['email-platform'].contacts.contacts.size).toBe(20_000);
     expect(result.runs).toBeGreaterThan(1);
     expect(lengths).toHaveLength(result.runs);
     for (const n of lengths) expect(n).toBeLessThan(2_500);

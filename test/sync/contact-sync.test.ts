@@ -2,7 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { putEmailContact } from '../../src/sandbox/email-contacts';
 import { putCrmContact, seedCrmContacts } from '../../src/sandbox/seed';
 import type { ContactSyncInput, ContactSyncResult } from '../../src/workflows/contact-sync';
-import { syncStateId, syncStateQuery } from '../../src/workflows/sync-state';
+import { syncStateId, syncStateQuery } from '../../src/contracts/sync-state';
 import { uniqueId } from '../helpers/stack';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { type Deployment, startDeployment, startTimeSkippingEnv } from './harness';
@@ -26,19 +26,21 @@ describe('contactSync', () => {
       taskQueue: h.taskQueue,
       args: [input],
     });
-  const emailContact = (id: string) => h.sandbox.stores.emailContacts.byExternalId.get(id);
-  const crmContact = (id: string) => h.sandbox.stores.crm.contacts.get(id)!;
+  const emailContact = (id: string) => h.sandbox.data['email-platform'].contacts.byExternalId.get(id);
+  const crmContact = (id: string) => h.sandbox.data.crm.contacts.get(id)!;
   const batchStatuses = () =>
-    h.sandbox.systems.email.log.filter((r) => r.method === 'POST' && r.path === '/batch').map((r) => r.status);
+    h.sandbox.systems['email-platform'].log
+      .filter((r) => r.method === 'POST' && r.path === '/batch')
+      .map((r) => r.status);
 
   test('450 changed contacts go out in batches of at most 100, across several runs chained by continueAsNew', async () => {
-    seedCrmContacts(h.sandbox.stores.crm, 450);
+    seedCrmContacts(h.sandbox.data.crm, 450);
     const workflowId = uniqueId('contact-sync-');
     const result = await run({ historyLimit: 40 }, workflowId);
 
     expect(result).toMatchObject({ crmScanned: 450, sentToEmail: 450, upsertCalls: 5, patchedInCrm: 0, conflicts: 0 });
     expect(result.runs).toBeGreaterThan(1);
-    expect(h.sandbox.stores.emailContacts.contacts.size).toBe(450);
+    expect(h.sandbox.data['email-platform'].contacts.contacts.size).toBe(450);
     expect(emailContact('crm_00007')).toMatchObject({
       email: 'crm00007@example.com',
       name: crmContact('crm_00007').name,
@@ -57,8 +59,8 @@ describe('contactSync', () => {
   });
 
   test('each field flows only from its owner; conflicts are settled by rule, recorded, and not sent again', async () => {
-    const crm = h.sandbox.stores.crm;
-    const email = h.sandbox.stores.emailContacts;
+    const crm = h.sandbox.data.crm;
+    const email = h.sandbox.data['email-platform'].contacts;
     seedCrmContacts(crm, 5, 'c_');
     await run();
     // The people on the email platform gave consent after the first sync.
@@ -115,7 +117,7 @@ describe('contactSync', () => {
   });
 
   test('after a failed run the next one resumes from the last successful watermark and loses no change', async () => {
-    const crm = h.sandbox.stores.crm;
+    const crm = h.sandbox.data.crm;
     seedCrmContacts(crm, 250, 'r_');
     // One contact the email platform rejects (400): the second batch fails, the first went out.
     putCrmContact(crm, { id: 'r_00150', email: 'not-an-email' });
@@ -123,10 +125,10 @@ describe('contactSync', () => {
 
     const failed = run();
     await expect(failed).rejects.toBeInstanceOf(WorkflowFailedError);
-    expect(h.sandbox.stores.emailContacts.contacts.size).toBeGreaterThanOrEqual(99);
-    expect(h.sandbox.stores.emailContacts.contacts.size).toBeLessThan(250);
+    expect(h.sandbox.data['email-platform'].contacts.contacts.size).toBeGreaterThanOrEqual(99);
+    expect(h.sandbox.data['email-platform'].contacts.contacts.size).toBeLessThan(250);
     expect((await stateHandle().query(syncStateQuery)).watermarks).toEqual({ crm: null, email: null });
-    expect(h.sandbox.data.alerts.some((a) => a.payload.workflow_type === 'contactSync')).toBe(true);
+    expect(h.sandbox.data.alerts.received.some((a) => a.payload.workflow_type === 'contactSync')).toBe(true);
 
     // The bad address is fixed in the CRM, and someone renames a contact meanwhile.
     putCrmContact(crm, { id: 'r_00150', email: 'fixed@example.com' });
@@ -134,7 +136,7 @@ describe('contactSync', () => {
     const result = await run();
 
     expect(result.sentToEmail).toBe(250);
-    expect(h.sandbox.stores.emailContacts.contacts.size).toBe(250);
+    expect(h.sandbox.data['email-platform'].contacts.contacts.size).toBe(250);
     expect(emailContact('r_00150')!.email).toBe('fixed@example.com');
     expect(emailContact('r_00001')!.name).toBe('Changed While Broken');
     expect(emailContact('r_00250')).toBeDefined();

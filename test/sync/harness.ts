@@ -4,7 +4,7 @@ import { type Config, loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createSandbox, type Sandbox, sandboxKeys } from '../../src/sandbox/server';
 import { createWorkers } from '../../src/worker/workers';
-import { queueFor } from '../../src/workflows/task-queues';
+import { queueFor } from '../../src/contracts/task-queues';
 import { closeServer, testConfig } from '../helpers/stack';
 
 export { startTimeSkippingEnv } from '../helpers/time-skipping';

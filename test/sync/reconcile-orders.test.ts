@@ -35,7 +35,7 @@ describe('reconcileOrders', () => {
   });
 
   test('orders paid in the window without an invoice, and only those, get one through reconcile:<order id>', async () => {
-    const shop = h.sandbox.stores.shop;
+    const shop = h.sandbox.data.shop;
     const prefix = uniqueId('ORD-');
     const since = shop.now();
     const orders = seedShopOrders(shop, 230, `${prefix}-`);
@@ -50,7 +50,7 @@ describe('reconcileOrders', () => {
     putShopOrder(shop, { id: `${prefix}-later`, total: 5, currency: 'PLN', customer_email: 'l@example.com' });
     // The webhooks made invoices for all but three; one of the three is found on the third page.
     const missed = [orders[4]!, orders[117]!, orders[229]!];
-    for (const id of orders) if (!missed.includes(id)) h.sandbox.data.invoices.push(invoice(id));
+    for (const id of orders) if (!missed.includes(id)) h.sandbox.data.accounting.invoices.push(invoice(id));
 
     const result = await run({ window: { since, until }, historyLimit: 40 });
 
@@ -58,10 +58,11 @@ describe('reconcileOrders', () => {
     expect(result.gapsRepaired).toBe(3);
     expect(result.repaired.sort()).toEqual([...missed].sort());
     expect(result.failed).toEqual([]);
-    for (const id of orders) expect(h.sandbox.data.invoices.filter((i) => i.order_id === id)).toHaveLength(1);
-    expect(h.sandbox.data.invoices.some((i) => i.order_id.endsWith('-pending') || i.order_id.endsWith('-later'))).toBe(
-      false,
-    );
+    for (const id of orders)
+      expect(h.sandbox.data.accounting.invoices.filter((i) => i.order_id === id)).toHaveLength(1);
+    expect(
+      h.sandbox.data.accounting.invoices.some((i) => i.order_id.endsWith('-pending') || i.order_id.endsWith('-later')),
+    ).toBe(false);
     const child = await env.client.workflow.getHandle(`reconcile:${missed[0]}`).result();
     expect(child).toMatchObject({ orderId: missed[0] });
 

@@ -1,8 +1,8 @@
 import type { ContactSyncResult } from '../../src/workflows/contact-sync';
-import { syncStateId, syncStateQuery } from '../../src/workflows/sync-state';
+import { syncStateId, syncStateQuery } from '../../src/contracts/sync-state';
 import { putEmailContact } from '../../src/sandbox/email-contacts';
 import { putCrmContact, seedCrmContacts } from '../../src/sandbox/seed';
-import { queueFor } from '../../src/workflows/task-queues';
+import { queueFor } from '../../src/contracts/task-queues';
 import { type Stack, startStack, uniqueId } from '../helpers/stack';
 
 // On the dev server (the time-skipping server times the long-lived state workflow out by itself): the watermark must
@@ -22,10 +22,10 @@ describe('the contact sync state', () => {
     });
 
   test('when an operator terminates the state workflow, the next run carries on from its last watermark', async () => {
-    const crm = stack.sandbox.stores.crm;
+    const crm = stack.sandbox.data.crm;
     seedCrmContacts(crm, 3, 't_');
     await run();
-    const email = stack.sandbox.stores.emailContacts;
+    const email = stack.sandbox.data['email-platform'].contacts;
     putEmailContact(email, {
       external_id: 't_00001',
       email: email.byExternalId.get('t_00001')!.email,

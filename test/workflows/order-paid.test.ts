@@ -2,10 +2,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { AlertInput, CreateInvoiceInput, SendInvoiceEmailInput } from '../../src/activities';
+import type { CreateInvoiceInput } from '../../src/activities/accounting';
+import type { AlertInput } from '../../src/activities/alerts';
+import type { SendInvoiceEmailInput } from '../../src/activities/email-platform';
 import type { OrderPaid } from '../../src/domain/events';
 import { orderPaid } from '../../src/workflows';
-import { queueFor } from '../../src/workflows/task-queues';
+import { queueFor } from '../../src/contracts/task-queues';
 import { uniqueId } from '../helpers/stack';
 import { startTimeSkippingEnv } from '../helpers/time-skipping';
 

@@ -1,13 +1,13 @@
 // Pure module: imported by workflows (to route activities) and by the worker (to serve them).
-// Each third-party system has its own task queue, so its rate limit holds across every workflow and replica.
-// Queues share an optional prefix (TASK_QUEUE_PREFIX) so several deployments or test runs can share a namespace.
+// Each third-party system has its own task queue, named after the system, so its rate limit holds across every
+// workflow and replica. Queues share an optional prefix (TASK_QUEUE_PREFIX) so several deployments or test runs can
+// share a namespace.
 
+/** The queue of workflows and of the activities that only talk to Temporal itself. */
 export const ORCHESTRATION_QUEUE = 'switchyard';
 
-export type QueueSystem = 'accounting' | 'email-platform' | 'crm' | 'shop' | 'alerts';
-
-/** The task queue that serves `system`, under `prefix`. */
-export function queueFor(prefix: string, system: QueueSystem | 'orchestration'): string {
+/** The task queue that serves `system` (a declared system's name), under `prefix`. */
+export function queueFor(prefix: string, system: string): string {
   return `${prefix}${system === 'orchestration' ? ORCHESTRATION_QUEUE : system}`;
 }
 

@@ -1,0 +1,61 @@
+import { Context } from '@temporalio/activity';
+import type { ContactValues } from '../domain/ownership';
+import { type ContactPage, contactPage } from './contacts';
+import type { SystemActivityDeps } from './deps';
+import { contentKey, idempotencyKey } from './keys';
+
+// The email platform: sends transactional email, owns each contact's consent, and receives copies of the CRM's
+// contact fields.
+
+export interface EmailMessage {
+  id: string;
+  to: string;
+  subject: string;
+}
+
+export interface SendInvoiceEmailInput {
+  orderId: string;
+  invoiceId: string;
+  to: string;
+  total: number;
+  currency: string;
+}
+
+export function createEmailPlatformActivities({ client }: SystemActivityDeps) {
+  return {
+    async sendInvoiceEmail(input: SendInvoiceEmailInput): Promise<EmailMessage> {
+      const res = await client.request<EmailMessage>('POST', '/messages', {
+        idempotencyKey: idempotencyKey('invoice-email', input.orderId),
+        signal: Context.current().cancellationSignal,
+        body: {
+          to: input.to,
+          template: 'invoice',
+          subject: `Your invoice for order ${input.orderId}`,
+          data: { order_id: input.orderId, invoice_id: input.invoiceId, total: input.total, currency: input.currency },
+        },
+      });
+      return res.body;
+    },
+
+    async listEmailContactChanges(input: { since: string | null; cursor: string | null }): Promise<ContactPage> {
+      return contactPage(client, '/contacts', input.since, input.cursor, (raw) => raw.external_id);
+    },
+
+    /** Upserts up to 100 contacts, keyed by the CRM id, in one call. */
+    async upsertEmailContacts(input: {
+      contacts: Array<ContactValues & { externalId: string }>;
+    }): Promise<{ received: number; created: number; updated: number }> {
+      const body = {
+        contacts: input.contacts.map(({ externalId, ...values }) => ({ external_id: externalId, ...values })),
+      };
+      const res = await client.request<{ received: number; created: number; updated: number }>(
+        'POST',
+        '/contacts/batch',
+        { body, idempotencyKey: contentKey('contact-upsert', body), signal: Context.current().cancellationSignal },
+      );
+      return res.body;
+    },
+  };
+}
+
+export type EmailPlatformActivities = ReturnType<typeof createEmailPlatformActivities>;

@@ -1,0 +1,138 @@
+import { Context } from '@temporalio/activity';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { ScheduleObservation, WatchedSchedule } from '../contracts/schedules';
+import {
+  type AdvanceSync,
+  advanceSyncUpdate,
+  EMPTY_SYNC_STATE,
+  type SyncStateSnapshot,
+  syncStateQuery,
+} from '../contracts/sync-state';
+
+// Activities that talk to Temporal itself, on the orchestration queue: the sync watermark kept in a workflow, and the
+// schedule inspection the watchdog judges.
+
+const TERMINAL_FAILURES = new Set(['FAILED', 'TIMED_OUT', 'TERMINATED', 'CANCELLED']);
+
+export function createTemporalActivities(deps: { temporal: Client }) {
+  async function stateHandle(workflowId: string, taskQueue: string) {
+    const handle = deps.temporal.workflow.getHandle(workflowId);
+    let initial = EMPTY_SYNC_STATE;
+    try {
+      const { status } = await handle.describe();
+      if (status.name === 'RUNNING') return handle;
+      // The state workflow closed (an operator terminated it, it failed or timed out). Starting it empty would reset
+      // the watermark to "never synced": everything would be sent again and old edits reported as conflicts. Its last
+      // state is still queryable, so the new run carries it on.
+      initial = await handle.query(syncStateQuery);
+      Context.current().log.warn('sync state workflow was closed; its last watermark carries into a new run', {
+        stateWorkflowId: workflowId,
+        closedStatus: status.name,
+        watermarks: initial.watermarks,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    // USE_EXISTING makes concurrent first runs share one.
+    await deps.temporal.workflow.start('syncState', {
+      workflowId,
+      taskQueue,
+      args: [initial],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    return handle;
+  }
+
+  async function observe(watched: WatchedSchedule): Promise<ScheduleObservation> {
+    let description;
+    try {
+      description = await deps.temporal.schedule.getHandle(watched.id).describe();
+    } catch (err) {
+      if ((err as Error).name !== 'ScheduleNotFoundError') throw err;
+      return {
+        id: watched.id,
+        exists: false,
+        paused: false,
+        pausedSince: null,
+        note: null,
+        createdAt: null,
+        lastRun: null,
+        lastSuccessAt: null,
+      };
+    }
+    const actions = [...description.info.recentActions].sort((a, b) => b.takenAt.getTime() - a.takenAt.getTime());
+    let lastRun: ScheduleObservation['lastRun'] = null;
+    let lastSuccessAt: string | null = null;
+    for (const action of actions) {
+      let status: string;
+      let closedAt: string | null;
+      try {
+        const wf = await deps.temporal.workflow.getHandle(action.action.workflow.workflowId).describe();
+        status = wf.status.name;
+        closedAt = wf.closeTime?.toISOString() ?? null;
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) continue;
+        throw err;
+      }
+      if (status === 'RUNNING') continue;
+      const outcome = status === 'COMPLETED' ? 'completed' : TERMINAL_FAILURES.has(status) ? 'failed' : 'other';
+      lastRun ??= {
+        workflowId: action.action.workflow.workflowId,
+        outcome,
+        at: closedAt ?? action.takenAt.toISOString(),
+      };
+      if (outcome === 'completed') {
+        lastSuccessAt = closedAt ?? action.takenAt.toISOString();
+        break;
+      }
+    }
+    if (watched.syncStateId) {
+      try {
+        const state = await deps.temporal.workflow.getHandle(watched.syncStateId).query(syncStateQuery);
+        const at = state.lastSuccess?.finishedAt ?? null;
+        if (at && (!lastSuccessAt || at > lastSuccessAt)) lastSuccessAt = at;
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    }
+    const note = description.state.note ?? null;
+    const pausedAt = note?.match(/\(paused at (\S+)\)$/)?.[1];
+    return {
+      id: watched.id,
+      exists: true,
+      paused: description.state.paused,
+      pausedSince: description.state.paused
+        ? (pausedAt ?? (description.info.lastUpdatedAt ?? description.info.createdAt).toISOString())
+        : null,
+      note,
+      createdAt: description.info.createdAt.toISOString(),
+      lastRun,
+      lastSuccessAt,
+    };
+  }
+
+  return {
+    async readSyncState(input: { workflowId: string; taskQueue: string }): Promise<SyncStateSnapshot> {
+      const handle = await stateHandle(input.workflowId, input.taskQueue);
+      return handle.query(syncStateQuery);
+    },
+
+    async advanceSyncState(input: {
+      workflowId: string;
+      taskQueue: string;
+      advance: AdvanceSync;
+    }): Promise<SyncStateSnapshot> {
+      const handle = await stateHandle(input.workflowId, input.taskQueue);
+      return handle.executeUpdate(advanceSyncUpdate, { args: [input.advance] });
+    },
+
+    /** What the watchdog needs to know about each schedule: paused state, the last finished run, the last success. */
+    async inspectSchedules(input: { schedules: WatchedSchedule[] }): Promise<ScheduleObservation[]> {
+      const observations: ScheduleObservation[] = [];
+      for (const watched of input.schedules) observations.push(await observe(watched));
+      return observations;
+    },
+  };
+}
+
+export type TemporalActivities = ReturnType<typeof createTemporalActivities>;

@@ -1,0 +1,133 @@
+import { createAccountingActivities } from '../activities/accounting';
+import { createAlertActivities } from '../activities/alerts';
+import { createCrmActivities } from '../activities/crm';
+import { createEmailPlatformActivities } from '../activities/email-platform';
+import { createShopActivities } from '../activities/shop';
+import { accountingStandIn } from '../sandbox/accounting';
+import { alertsStandIn } from '../sandbox/alerts';
+import { crmStandIn } from '../sandbox/crm';
+import { emailPlatformStandIn } from '../sandbox/email';
+import { shopStandIn } from '../sandbox/shop';
+import { defineSystem } from './types';
+
+// Every third-party system Switchyard calls, declared once. Adding one: a declaration here, its activities file in
+// src/activities/, its stand-in in src/sandbox/ (see README, "Adding a downstream system").
+
+export const accounting = defineSystem({
+  name: 'accounting',
+  title: 'Accounting',
+  owns: 'invoices and their payments (source of truth); receives an invoice per paid order',
+  auth: 'bearer',
+  defaultRatePerSecond: 20,
+  activities: createAccountingActivities,
+  activityDocs: {
+    createInvoice: {
+      does: "creates the order's invoice",
+      kind: 'write',
+      profile: 'call',
+      idempotencyKey: 'invoice:<order id>',
+      note: 'a 409 (the order is already invoiced) fetches the existing invoice and succeeds',
+    },
+    markInvoicePaid: {
+      does: "records the payment on the order's invoice",
+      kind: 'write',
+      profile: 'call',
+      idempotencyKey: 'invoice-payment:<payment id>',
+    },
+    findUninvoicedOrders: { does: 'reads which orders have no invoice', kind: 'read', profile: 'batch' },
+  },
+  sandbox: accountingStandIn,
+});
+
+export const emailPlatform = defineSystem({
+  name: 'email-platform',
+  title: 'Email platform',
+  owns: "each contact's consent (source of truth); receives invoice emails and copies of the CRM's contact fields",
+  auth: 'bearer',
+  defaultRatePerSecond: 10,
+  deprecatedVariables: { url: 'EMAIL_API_URL', key: 'EMAIL_API_KEY' },
+  activities: createEmailPlatformActivities,
+  activityDocs: {
+    sendInvoiceEmail: {
+      does: 'emails the invoice to the customer',
+      kind: 'write',
+      profile: 'call',
+      idempotencyKey: 'invoice-email:<order id>',
+    },
+    listEmailContactChanges: { does: 'reads contact changes since the watermark', kind: 'read', profile: 'batch' },
+    upsertEmailContacts: {
+      does: 'upserts changed contacts, 100 per call',
+      kind: 'write',
+      profile: 'batch',
+      idempotencyKey: 'contact-upsert:<hash of the batch>',
+      note: 'a re-run re-reads from the watermark, so an unchanged batch carries the same key',
+    },
+  },
+  sandbox: emailPlatformStandIn,
+});
+
+export const crm = defineSystem({
+  name: 'crm',
+  title: 'CRM',
+  owns: "each contact's identity: email, name, company (source of truth); receives consent back",
+  auth: 'bearer',
+  defaultRatePerSecond: 10,
+  activities: createCrmActivities,
+  activityDocs: {
+    listCrmContactChanges: { does: 'reads contact changes since the watermark', kind: 'read', profile: 'batch' },
+    patchCrmContacts: {
+      does: 'PATCHes consent changes into the CRM',
+      kind: 'write',
+      profile: 'batch',
+      idempotencyKey: 'contact-patch:<contact id>:<hash of the patch>',
+    },
+  },
+  sandbox: crmStandIn,
+});
+
+export const shop = defineSystem({
+  name: 'shop',
+  title: 'Shop',
+  owns: 'orders and whether they are paid (source of truth); also sends the order.paid webhook',
+  auth: 'bearer',
+  defaultRatePerSecond: 10,
+  activities: createShopActivities,
+  activityDocs: {
+    listPaidOrders: { does: 'reads the orders paid in a window', kind: 'read', profile: 'batch' },
+  },
+  sandbox: shopStandIn,
+});
+
+export const alerts = defineSystem({
+  name: 'alerts',
+  title: 'Alert inbox',
+  owns: 'nothing: it receives one message per failure, retrying flow and schedule problem',
+  auth: 'secret-url',
+  defaultRatePerSecond: 5,
+  deprecatedVariables: { url: 'ALERT_WEBHOOK_URL' },
+  activities: createAlertActivities,
+  activityDocs: {
+    sendAlert: {
+      does: 'posts a failure or retrying alert',
+      kind: 'write',
+      profile: 'alert',
+      idempotencyKey: 'alert-<kind>:<workflow id>:<run id>[:<activity id>]',
+      perRun: true,
+      note: 'keyed per run on purpose: a re-run that fails again alerts again',
+    },
+    sendScheduleAlert: {
+      does: 'posts one alert per new schedule problem',
+      kind: 'write',
+      profile: 'alert',
+      idempotencyKey: 'schedule-alert:<problem>:<watchdog run>',
+      perRun: true,
+      note: 'keyed per problem and run: a re-run alerts again on the problems it finds',
+    },
+  },
+  sandbox: alertsStandIn,
+});
+
+/** Every downstream system, in the order the catalog lists them. */
+export const SYSTEMS = [accounting, emailPlatform, crm, shop, alerts] as const;
+
+export type SystemName = (typeof SYSTEMS)[number]['name'];

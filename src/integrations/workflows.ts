@@ -1,0 +1,121 @@
+import type { TemporalActivities } from '../activities/temporal';
+import { idempotencyKey } from '../activities/keys';
+import type { CanonicalEvent, OrderPaid, PaymentSucceeded } from '../domain/events';
+import { contactSync } from '../workflows/contact-sync';
+import { orderPaid } from '../workflows/order-paid';
+import { paymentSucceeded } from '../workflows/payment-succeeded';
+import { reconcileOrders } from '../workflows/reconcile-orders';
+import { scheduleWatchdog } from '../workflows/schedule-watchdog';
+import { syncState } from '../workflows/sync-state';
+import type { ActivitiesOf, SystemName } from '../workflows/activities';
+import type { ActivityDoc } from './types';
+
+// Every workflow type, declared once with what starts it and what it changes outside Temporal. The workflow is
+// referenced, not named, so renaming one is a compile error here. The ingress routes canonical events with FLOWS;
+// `redrive --dry-run` and the catalog read the activities each one schedules.
+
+/** Any activity a workflow can schedule: a declared system's, or one that only talks to Temporal. */
+export type ActivityName = { [N in SystemName]: keyof ActivitiesOf<N> & string }[SystemName] | keyof TemporalActivities;
+
+export interface WorkflowDeclaration<I = never> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- workflow signatures vary.
+  workflow: (...args: any[]) => Promise<unknown>;
+  description: string;
+  trigger: { event: CanonicalEvent['type'] } | { schedule: string } | { by: string };
+  /** The activities it schedules, in order; each side effect's key is computed from the input where it can be. */
+  activities: ActivityName[];
+  keys?: Partial<Record<ActivityName, (input: I) => string>>;
+  /** Child workflows it starts, and what keeps them from running twice. */
+  children?: Array<{ workflow: string; id: string; note: string }>;
+}
+
+function declare<I>(d: WorkflowDeclaration<I>): WorkflowDeclaration<never> {
+  return d as WorkflowDeclaration<never>;
+}
+
+export const WORKFLOWS = {
+  orderPaid: declare<OrderPaid>({
+    workflow: orderPaid,
+    description: 'an order was paid: invoice it in accounting, then email the invoice to the customer',
+    trigger: { event: 'OrderPaid' },
+    activities: ['createInvoice', 'sendInvoiceEmail', 'sendAlert'],
+    keys: {
+      createInvoice: (e) => idempotencyKey('invoice', e.order.id),
+      sendInvoiceEmail: (e) => idempotencyKey('invoice-email', e.order.id),
+    },
+  }),
+  paymentSucceeded: declare<PaymentSucceeded>({
+    workflow: paymentSucceeded,
+    description: "a payment succeeded: record it against the order's invoice",
+    trigger: { event: 'PaymentSucceeded' },
+    activities: ['markInvoicePaid', 'sendAlert'],
+    keys: { markInvoicePaid: (e) => idempotencyKey('invoice-payment', e.payment.id) },
+  }),
+  contactSync: declare({
+    workflow: contactSync,
+    description: "copies each contact field from its owner to the other system, from the last run's watermark",
+    trigger: { schedule: 'contact-sync' },
+    activities: [
+      'readSyncState',
+      'listEmailContactChanges',
+      'listCrmContactChanges',
+      'upsertEmailContacts',
+      'patchCrmContacts',
+      'advanceSyncState',
+      'sendAlert',
+    ],
+  }),
+  syncState: declare({
+    workflow: syncState,
+    description: "holds a sync's watermark: read by query, advanced by update, never backwards",
+    trigger: { by: 'contactSync, on first use (USE_EXISTING)' },
+    activities: [],
+  }),
+  reconcileOrders: declare({
+    workflow: reconcileOrders,
+    description: 'paid orders without an invoice get the invoice flow (the safety net under the webhooks)',
+    trigger: { schedule: 'reconcile-orders' },
+    activities: ['listPaidOrders', 'findUninvoicedOrders', 'sendAlert'],
+    children: [
+      {
+        workflow: 'orderPaid',
+        id: 'reconcile:<order id>',
+        note: 'per order: the child’s id and its invoice’s Idempotency-Key are both derived from the order id',
+      },
+    ],
+  }),
+  scheduleWatchdog: declare({
+    workflow: scheduleWatchdog,
+    description: "dead-man's switch: one alert per new problem with any schedule",
+    trigger: { schedule: 'schedule-watchdog' },
+    activities: ['inspectSchedules', 'sendScheduleAlert'],
+  }),
+} satisfies Record<string, WorkflowDeclaration<never>>;
+
+export type WorkflowType = keyof typeof WORKFLOWS;
+
+/** Which workflow handles each canonical event: derived from the triggers above. */
+export const FLOWS = Object.fromEntries(
+  Object.entries(WORKFLOWS).flatMap(([type, d]) => ('event' in d.trigger ? [[d.trigger.event, type]] : [])),
+) as Record<CanonicalEvent['type'], WorkflowType>;
+
+/** Docs of the activities on the orchestration queue, which only talk to Temporal. */
+export const TEMPORAL_ACTIVITY_DOCS: { [K in keyof TemporalActivities]: ActivityDoc } = {
+  readSyncState: {
+    does: 'reads the sync watermark (starts the sync-state workflow if it does not run yet)',
+    kind: 'read',
+    profile: 'temporal',
+    note: 'the state workflow is started with USE_EXISTING',
+  },
+  advanceSyncState: {
+    does: 'advances the sync watermark (only after a run that finished)',
+    kind: 'write',
+    profile: 'temporal',
+    note: 'the state refuses a watermark that moves backwards',
+  },
+  inspectSchedules: {
+    does: 'describes the watched schedules and their recent runs',
+    kind: 'read',
+    profile: 'temporal',
+  },
+};
