@@ -2,6 +2,7 @@ import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { protoDate } from '../temporal/time';
 import { temporal } from '@temporalio/proto';
 import { BUSINESS_KEY, EVENT_ID, EVENT_TYPE, INTEGRATION_STATUS, SOURCE } from '../domain/search-attributes';
+import { DEFAULT_CONCURRENCY, mapConcurrent } from './concurrency';
 import { and, type OpsContext, OpsInputError, parseDuration, quote, uiLink } from './context';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -109,13 +110,18 @@ async function enrich(ctx: OpsContext, s: ExecutionSummary): Promise<ExecutionSu
   return s;
 }
 
-async function collect(ctx: OpsContext, query: string, limit: number): Promise<ExecutionSummary[]> {
+async function collect(
+  ctx: OpsContext,
+  query: string,
+  limit: number,
+  concurrency = DEFAULT_CONCURRENCY,
+): Promise<ExecutionSummary[]> {
   const out: ExecutionSummary[] = [];
   for await (const info of ctx.client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
     out.push(summarise(ctx, info));
     if (out.length >= limit) break;
   }
-  return Promise.all(out.map((s) => enrich(ctx, s)));
+  return mapConcurrent(out, concurrency, (s) => enrich(ctx, s));
 }
 
 export interface FindOptions {
@@ -146,6 +152,8 @@ export interface ListOptions {
   /** Extra visibility clause, ANDed (e.g. TaskQueue = "…"). */
   query?: string;
   limit?: number;
+  /** Calls to Temporal in flight while enriching the executions found. */
+  concurrency?: number;
   now?: Date;
 }
 
@@ -173,7 +181,7 @@ export async function list(ctx: OpsContext, options: ListOptions = {}): Promise<
     options.type ? `WorkflowType = ${quote(options.type)}` : undefined,
     options.query,
   );
-  const found = await collect(ctx, query, options.limit ?? 100);
+  const found = await collect(ctx, query, options.limit ?? 100, options.concurrency);
   if (options.status !== 'retrying') return found;
   return found.filter((s) => (s.pendingActivity?.attempt ?? 1) > 1 || s.integrationStatus === 'retrying');
 }
