@@ -9,8 +9,8 @@ import { connectionOptions, resolveTemporalTarget } from '../temporal/connection
 import { cancel, type ActionResult, reset, RESET_POINTS, type ResetPoint, terminate } from './actions';
 import { type OpsContext, OpsInputError } from './context';
 import { find, list, LIST_STATUSES, type ListStatus, stuck } from './executions';
-import { executionsTable, progressBar, table } from './format';
-import { planRedrive, type RedrivePlanItem, runRedrive } from './redrive';
+import { executionsTable, table } from './format';
+import { assertReviewed, planRedrive, REDRIVE_LIMIT, type RedrivePlan, runRedrive } from './redrive';
 import { replayFromServer, type ReplayOutcome } from './replay';
 
 // `npm run ops -- <command>`: what an operator types at 3 a.m. Every command connects with the same settings as
@@ -54,10 +54,14 @@ function actionText(r: ActionResult): string {
   );
 }
 
-function planText(plan: RedrivePlanItem[]): string {
-  if (plan.length === 0) return 'no failed execution matches the query\n';
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function planText(plan: RedrivePlan): string {
   const lines: string[] = [];
-  for (const p of plan) {
+  if (plan.items.length === 0) lines.push('no failed execution matches the query');
+  for (const p of plan.items) {
     const e = p.execution;
     lines.push(
       `${p.action === 'reset' ? 'WOULD RE-RUN' : 'SKIP'}  ${e.workflowId}  ${e.type}  ${e.businessKey ?? ''}  ${
@@ -77,8 +81,21 @@ function planText(plan: RedrivePlanItem[]): string {
       lines.push(`    ${s.activity.padEnd(18)} ${s.system.padEnd(15)} ${s.effect.padEnd(52)} ${protection}`);
     }
   }
-  const n = plan.filter((p) => p.action === 'reset').length;
+  const n = plan.items.filter((p) => p.action === 'reset').length;
   lines.push('', `${n} execution(s) would re-run from their first workflow task; nothing was changed.`);
+  if (plan.truncated) {
+    lines.push(
+      `TRUNCATED at ${plan.limit}: more failed executions match the query than the plan holds. Narrow the query ` +
+        '(e.g. a StartTime range) and redrive each part.',
+    );
+  }
+  if (n > 0) {
+    const limit = plan.limit === REDRIVE_LIMIT ? '' : ` --limit ${plan.limit}`;
+    lines.push(
+      `plan id: ${plan.planId}`,
+      `to run exactly this plan: npm run ops -- redrive --query ${shellQuote(plan.query)}${limit} --plan-id ${plan.planId}`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -201,25 +218,41 @@ export function buildProgram(): Command {
 
   program
     .command('redrive')
-    .description('reset every failed execution matching a visibility query, after a fix')
+    .description('reset every failed execution matching a visibility query, after a fix: dry run first, then its plan')
     .requiredOption(
       '--query <visibility query>',
       'e.g. \'WorkflowType = "orderPaid" AND StartTime > "2024-11-12T00:00:00Z"\'',
     )
     .option('--dry-run', 'list what would run again and whether idempotency keys protect each side effect')
+    .option('--plan-id <id>', 'run the plan a dry run printed; refused if it changed since')
+    .option('--limit <n>', `at most this many executions (max ${REDRIVE_LIMIT})`, (v) => Number(v), REDRIVE_LIMIT)
     .option('--yes', 'do not ask for confirmation')
-    .action(async (o: { query: string; dryRun?: boolean; yes?: boolean }) => {
+    .action(async (o: { query: string; dryRun?: boolean; planId?: string; limit: number; yes?: boolean }) => {
       const ctx = await context();
-      const plan = await planRedrive(ctx, { query: o.query });
+      if (!o.dryRun && !o.planId) {
+        throw new OpsInputError(
+          'redrive: a real redrive runs a reviewed plan: run it with --dry-run first, then again with --plan-id <id>',
+        );
+      }
+      const plan = await planRedrive(ctx, { query: o.query, limit: o.limit });
       if (o.dryRun) {
-        out(program, { dryRun: true, query: o.query, plan }, () => planText(plan));
+        out(program, { dryRun: true, ...plan }, () => planText(plan));
         return;
       }
-      const n = plan.filter((p) => p.action === 'reset').length;
-      if (n > 0 && !o.yes && !(await confirm(`Reset ${n} failed execution(s) matching the query?`))) {
+      assertReviewed(plan, o.planId!);
+      const n = plan.items.filter((p) => p.action === 'reset').length;
+      if (n > 0 && !o.yes && !(await confirm(`Reset ${n} failed execution(s) of plan ${plan.planId}?`))) {
         throw new OpsInputError('redrive: not confirmed (pass --yes when not at a terminal); nothing was changed');
       }
-      const report = await runRedrive(ctx, plan, { onProgress: progressBar(process.stderr, 'redrive') });
+      // One line per execution as it is acted on, so an interrupted redrive shows how far it got.
+      const report = await runRedrive(ctx, plan, {
+        reason: `redrive of plan ${plan.planId}`,
+        onOutcome: (e) => {
+          const done = `${e.result} ${e.workflowId} ${e.runId}`;
+          const detail = e.result === 'reset' ? `→ ${e.newRunId ?? ''}` : (e.reason ?? e.error ?? '');
+          process.stderr.write(`redrive: ${done} ${detail}\n`);
+        },
+      });
       out(program, report, () => {
         const rows = [
           ...report.reset.map((r) => [r.workflowId, 're-run', r.newRunId, r.link]),
@@ -230,7 +263,9 @@ export function buildProgram(): Command {
           table(
             [{ title: 'WORKFLOW ID' }, { title: 'RESULT' }, { title: 'NEW RUN / WHY', max: 80 }, { title: 'LINK' }],
             rows,
-          ) + `${report.reset.length} re-run, ${report.skipped.length} skipped, ${report.failed.length} failed\n`
+          ) +
+          `${report.reset.length} re-run, ${report.skipped.length} skipped, ${report.failed.length} failed` +
+          `${report.truncated ? `; TRUNCATED at ${report.limit}, more failed executions match the query` : ''}\n`
         );
       });
       if (report.failed.length) process.exitCode = 1;

@@ -45,23 +45,3 @@ export function executionsTable(items: ExecutionSummary[], extra: 'stuck' | 'non
     ]),
   );
 }
-
-/** A one-line progress bar for a TTY; elsewhere one line per tenth, so CI logs stay short. */
-export function progressBar(stream: NodeJS.WriteStream, label: string): (done: number, total: number) => void {
-  let lastTenth = -1;
-  return (done, total) => {
-    const ratio = total === 0 ? 1 : done / total;
-    if (stream.isTTY) {
-      const width = 30;
-      const filled = Math.round(ratio * width);
-      stream.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
-      if (done === total) stream.write('\n');
-      return;
-    }
-    const tenth = Math.floor(ratio * 10);
-    if (tenth !== lastTenth || done === total) {
-      lastTenth = tenth;
-      stream.write(`${label} ${done}/${total} (${Math.round(ratio * 100)}%)\n`);
-    }
-  };
-}
