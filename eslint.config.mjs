@@ -1,6 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import importX from 'eslint-plugin-import-x';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
 const nodeBuiltins = [
   'assert',
@@ -32,6 +32,12 @@ const nodeBuiltins = [
   'zlib',
 ];
 
+// The SDK's internals (`@temporalio/common/lib/...`) are not its public API and move between releases.
+const deepTemporalImport = {
+  group: ['@temporalio/*/lib', '@temporalio/*/lib/*'],
+  message: "Import from the package's public entry point; internal lib/ paths move between releases.",
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -51,6 +57,10 @@ export default tseslint.config(
     files: ['**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     plugins: { 'import-x': importX },
+    // Resolve extensionless TypeScript imports, so path and dependency rules see every import.
+    settings: {
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json', '.d.ts'] })],
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
@@ -58,7 +68,31 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-non-null-assertion': 'off',
       'import-x/no-cycle': 'error',
+      'import-x/no-extraneous-dependencies': ['error', { devDependencies: false }],
+      // Folders import one way: src never reaches into scripts/ or test/, scripts never into test/, and activities
+      // never import workflow code (shared shapes live in src/contracts).
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            { target: './src', from: './scripts', message: 'src/ must not import scripts/.' },
+            { target: './src', from: './test', message: 'src/ must not import test/.' },
+            { target: './scripts', from: './test', message: 'scripts/ must not import test/.' },
+            {
+              target: './src/activities',
+              from: './src/workflows',
+              message: 'Activities must not import workflow code: put shared shapes in src/contracts.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-imports': ['error', { patterns: [deepTemporalImport] }],
     },
+  },
+  {
+    // Tests and scripts may use development dependencies (the senders' libraries, jest, fast-check).
+    files: ['test/**/*.ts', 'scripts/**/*.ts'],
+    rules: { 'import-x/no-extraneous-dependencies': ['error', { devDependencies: true }] },
   },
   {
     // Workflow code is replayed deterministically inside an isolate: no Node built-ins, no I/O.
@@ -74,6 +108,7 @@ export default tseslint.config(
               message: 'Workflows must be deterministic: do I/O in an activity instead.',
             })),
           patterns: [
+            deepTemporalImport,
             {
               group: ['../activities', '../activities/*'],
               allowTypeImports: true,

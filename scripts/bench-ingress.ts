@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
-import { orderPaidBody, signShop } from '../test/helpers/signing';
-import { startStack, uniqueId } from '../test/helpers/stack';
+import { startStack, uniqueId } from '../src/dev/stack';
+import { orderPaidBody, signShop } from './lib/senders';
 import { type DevServer, startDevServer } from '../src/dev/temporal-dev-server';
 import { provisionTemporal } from './provision-temporal.js';
 
@@ -25,12 +25,13 @@ async function main(): Promise<void> {
     if (cli.type !== 'existing-path') throw new Error('no Temporal CLI; run `node scripts/provision-temporal`');
     devServer = await startDevServer({ cliPath: cli.path, port: 0, logFile: path.join(dir, 'temporal.log') });
   }
-  process.env.SWITCHYARD_TEST_TEMPORAL_ADDRESS = process.env.TEMPORAL_ADDRESS ?? devServer!.address;
   const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows') });
-  process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE = path.join(dir, 'bundle.js');
-  fs.writeFileSync(process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE, bundle.code);
+  const workflowBundlePath = path.join(dir, 'bundle.js');
+  fs.writeFileSync(workflowBundlePath, bundle.code);
 
   const stack = await startStack({
+    address: process.env.TEMPORAL_ADDRESS ?? devServer!.address,
+    workflowBundlePath,
     env: { ACCOUNTING_RATE_LIMIT_PER_SECOND: '500', EMAIL_PLATFORM_RATE_LIMIT_PER_SECOND: '500' },
   });
   try {

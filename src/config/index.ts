@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { SOURCES } from '../integrations/sources';
 import { SYSTEMS, type SystemName } from '../integrations/systems';
-import { envPrefix } from '../integrations/types';
+import { envPrefix, type SystemDeclaration } from '../integrations/types';
 
 // The environment, turned once into a typed, validated object. The general variables are declared below with their
 // documentation; each declared system and source adds its own (URL, key, rate limit, webhook secret). The catalog
@@ -195,10 +195,12 @@ function zodProblems(schema: z.ZodType, value: string): string[] {
   return parsed.success ? [] : parsed.error.issues.map((i) => i.message);
 }
 
+type Systems = readonly Pick<SystemDeclaration, 'name' | 'title' | 'auth' | 'defaultRatePerSecond' | 'deprecatedVariables'>[];
+
 /** The variables each declared system and source adds, in catalog order. */
-function derivedVariables(): DerivedVariable[] {
+function derivedVariables(systems: Systems = SYSTEMS): DerivedVariable[] {
   const out: DerivedVariable[] = [];
-  for (const system of SYSTEMS) {
+  for (const system of systems) {
     const p = envPrefix(system.name);
     const group = `System: ${system.name}`;
     if (system.auth === 'bearer') {
@@ -292,7 +294,7 @@ function derivedVariables(): DerivedVariable[] {
 }
 
 /** Every variable Switchyard reads, documented: for the catalog, .env.example and the deployment checks. */
-export function variableDocs(): VariableDoc[] {
+export function variableDocs(systems: Systems = SYSTEMS): VariableDoc[] {
   const docs: VariableDoc[] = Object.entries(general).map(([name, [schema, doc]]) => {
     const parsed = schema.safeParse(undefined);
     const d = doc as GeneralDoc;
@@ -307,7 +309,7 @@ export function variableDocs(): VariableDoc[] {
       deprecatedNames: [],
     };
   });
-  return [...docs, ...derivedVariables().map((v) => v.doc)];
+  return [...docs, ...derivedVariables(systems).map((v) => v.doc)];
 }
 
 /** The variables a role cannot start without in production (used by the deployment checks too). */
@@ -326,6 +328,8 @@ export interface LoadOptions {
    * NODE_ENV=development is set explicitly, because they are public and anyone could sign with them.
    */
   deployable?: boolean;
+  /** The downstream systems to configure (default: every declared one). Tests add a fixture system here. */
+  systems?: Systems;
 }
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -343,7 +347,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
   const values: Record<string, string> = {};
   const readers = (doc: VariableDoc) => role === 'all' || doc.roles.includes(role);
 
-  for (const variable of derivedVariables()) {
+  const systemDeclarations = options.systems ?? SYSTEMS;
+  for (const variable of derivedVariables(systemDeclarations)) {
     const { doc } = variable;
     let value = env[doc.name]?.trim() ? env[doc.name]!.trim() : undefined;
     for (const old of doc.deprecatedNames) {
@@ -385,7 +390,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
   const c = parsed.data;
 
   const systems = Object.fromEntries(
-    SYSTEMS.map((s) => {
+    systemDeclarations.map((s) => {
       const p = envPrefix(s.name);
       return [
         s.name,

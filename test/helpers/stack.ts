@@ -1,16 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import { createApp } from '../../src/api/app';
-import { createApiMetrics } from '../../src/api/metrics';
-import { createWorkflowStarter } from '../../src/api/workflow-starter';
-import { type Config, loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
-import { createSandbox, type Sandbox, sandboxEnv, sandboxKeys } from '../../src/sandbox/server';
-import { createSources } from '../../src/sources';
-import { createWorkers } from '../../src/worker/workers';
+import type { Config } from '../../src/config';
+import * as stack from '../../src/dev/stack';
+
+// The in-process stack of src/dev/stack.ts, on the dev server and workflow bundle that jest's globalSetup started.
+export { closeServer, listenOnFreePort, systemsEnv, uniqueId, type Stack } from '../../src/dev/stack';
 
 export const TEST_ADDRESS = () => {
   const address = process.env.SWITCHYARD_TEST_TEMPORAL_ADDRESS;
@@ -18,134 +10,23 @@ export const TEST_ADDRESS = () => {
   return address;
 };
 
-/** A unique lowercase id, for task-queue prefixes, event ids and order ids that must not collide across tests. */
-export function uniqueId(prefix = 't'): string {
-  return `${prefix}${randomBytes(5).toString('hex')}`;
-}
-
-/** Listens on port 0 and returns the base URL. */
-export async function listenOnFreePort(app: { listen: (port: number, host: string, cb: () => void) => Server }) {
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    s.on('error', reject);
-  });
-  const { port } = server.address() as AddressInfo;
-  return { server, url: `http://127.0.0.1:${port}` };
-}
-
-export function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections?.();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
+const testEnv = (env: Record<string, string> = {}) => ({
+  LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+  TEMPORAL_UI_URL: process.env.SWITCHYARD_TEST_TEMPORAL_UI_URL ?? 'http://localhost:8233',
+  ...env,
+});
 
 /** Config as a test deployment would have it: sandbox URLs, a unique task-queue prefix, explicit env overrides. */
 export function testConfig(sandboxUrl: string, env: Record<string, string> = {}): Config {
-  return loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    TASK_QUEUE_PREFIX: `${uniqueId()}-`,
-    ...sandboxEnv(sandboxUrl, sandboxKeys(loadConfig({ NODE_ENV: 'test' }))),
-    TEMPORAL_UI_URL: process.env.SWITCHYARD_TEST_TEMPORAL_UI_URL ?? 'http://localhost:8233',
-    // The whole service shares one event loop here (API, workers, sandbox, test client) on two cores that also run
-    // Temporal, another suite and sometimes Chromium; event-loop lag alone can exceed the shipped 1.5 s start deadline
-    // and turn a duplicate into a 503. The deadline itself is tested through startProductionIngress, which keeps it.
-    TEMPORAL_START_TIMEOUT_MS: '5000',
-    ...env,
+  return stack.testConfig(sandboxUrl, testEnv(env));
+}
+
+/** The whole service on the shared dev server, isolated from other tests by a unique task-queue prefix. */
+export function startStack(options: { env?: Record<string, string>; workers?: boolean } = {}): Promise<stack.Stack> {
+  return stack.startStack({
+    ...options,
+    env: testEnv(options.env),
+    address: TEST_ADDRESS(),
+    workflowBundlePath: process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE,
   });
-}
-
-/** Every system's URL and key of `config` as variables: what a separately started worker process is given. */
-export function systemsEnv(config: Config): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, s] of Object.entries(config.systems)) {
-    const prefix = name.toUpperCase().replace(/-/g, '_');
-    if (s.secretUrl) env[`${prefix}_WEBHOOK_URL`] = s.url;
-    else {
-      env[`${prefix}_API_URL`] = s.url;
-      env[`${prefix}_API_KEY`] = s.apiKey!;
-    }
-  }
-  return env;
-}
-
-export interface Stack {
-  config: Config;
-  sandbox: Sandbox;
-  sandboxUrl: string;
-  apiUrl: string;
-  client: Client;
-  metrics: ReturnType<typeof createApiMetrics>;
-  /** Starts the workers (if `workers: false` was passed) */
-  startWorkers(): Promise<void>;
-  stopWorkers(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-export interface StackOptions {
-  env?: Record<string, string>;
-  /** Start workers in-process (default true). */
-  workers?: boolean;
-}
-
-/**
- * The whole service on the shared dev server: sandbox, workers and ingress, each on a free port, isolated from
- * other tests by a unique task-queue prefix.
- */
-export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const probe = loadConfig({ NODE_ENV: 'test' });
-  const sandbox = createSandbox(sandboxKeys(probe));
-  const { server: sandboxServer, url: sandboxUrl } = await sandbox.listen(0);
-  const config = testConfig(sandboxUrl, options.env);
-  const logger = createLogger({ level: config.logLevel });
-
-  const connection = await NativeConnection.connect({ address: TEST_ADDRESS() });
-  let workers: Worker[] = [];
-  let running: Promise<unknown> | undefined;
-  const startWorkers = async () => {
-    workers = await createWorkers({
-      connection,
-      namespace: 'default',
-      config,
-      logger,
-      workflowBundle: { codePath: process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE! } as never,
-    });
-    running = Promise.all(workers.map((w) => w.run()));
-  };
-  const stopWorkers = async () => {
-    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-    await running;
-    running = undefined;
-  };
-  if (options.workers !== false) await startWorkers();
-
-  const clientConnection = await Connection.connect({ address: TEST_ADDRESS() });
-  const client = new Client({ connection: clientConnection, namespace: 'default' });
-  const metrics = createApiMetrics();
-  const app = createApp({
-    config,
-    logger,
-    starter: createWorkflowStarter(client, config.temporal.startTimeoutMs),
-    metrics,
-    sources: createSources(config),
-    client,
-  });
-  const { server: apiServer, url: apiUrl } = await listenOnFreePort(app);
-
-  return {
-    config,
-    sandbox,
-    sandboxUrl,
-    apiUrl,
-    client,
-    metrics,
-    startWorkers,
-    stopWorkers,
-    async stop() {
-      await closeServer(apiServer);
-      await stopWorkers();
-      await connection.close();
-      await clientConnection.close();
-      await closeServer(sandboxServer);
-    },
-  };
 }
