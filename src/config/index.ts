@@ -195,7 +195,10 @@ function zodProblems(schema: z.ZodType, value: string): string[] {
   return parsed.success ? [] : parsed.error.issues.map((i) => i.message);
 }
 
-type Systems = readonly Pick<SystemDeclaration, 'name' | 'title' | 'auth' | 'defaultRatePerSecond' | 'deprecatedVariables'>[];
+type Systems = readonly Pick<
+  SystemDeclaration,
+  'name' | 'title' | 'auth' | 'defaultRatePerSecond' | 'deprecatedVariables'
+>[];
 
 /** The variables each declared system and source adds, in catalog order. */
 function derivedVariables(systems: Systems = SYSTEMS): DerivedVariable[] {

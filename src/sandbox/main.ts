@@ -9,7 +9,10 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: 'sandbox' });
   const sandbox = createSandbox(sandboxKeys(config));
   const { server, url } = await sandbox.listen(config.sandbox.port, '127.0.0.1');
-  logger.info({ url, systems: Object.keys(sandbox.systems) }, 'sandbox listening; faults and request logs under /__admin');
+  logger.info(
+    { url, systems: Object.keys(sandbox.systems) },
+    'sandbox listening; faults and request logs under /__admin',
+  );
   const stop = () => server.close(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
