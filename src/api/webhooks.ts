@@ -11,10 +11,18 @@ import {
   SOURCE,
 } from '../domain/search-attributes';
 import type { Logger } from '../logger';
-import { PayloadError, SignatureError, type RegisteredSource } from '../sources';
+import {
+  type Delivery,
+  headerOnce,
+  isKeyword,
+  PayloadError,
+  type RegisteredSource,
+  RepeatedHeaderError,
+  SignatureError,
+} from '../sources';
 import { queueFor } from '../contracts/task-queues';
 import { HttpError } from './errors';
-import type { ApiMetrics } from './metrics';
+import { type ApiMetrics, apiVersionLabel, closedLabel } from './metrics';
 import { TemporalUnavailableError, type WorkflowStarter } from './workflow-starter';
 
 export interface WebhookDeps {
@@ -25,24 +33,53 @@ export interface WebhookDeps {
   sources: Map<SourceName, RegisteredSource>;
 }
 
-function reject(metrics: ApiMetrics, source: string, reason: string, err: HttpError): never {
-  metrics.webhooks.inc({ source, event_type: 'unknown', outcome: 'rejected', reason });
-  throw err;
+/** Text from a request, made safe to log, echo or store: visible ASCII only (others become `?`), at most `max`. */
+function printable(value: string, max: number): string {
+  const visible = value.replace(/[^\x21-\x7e]/g, '?');
+  return visible.length > max ? `${visible.slice(0, max - 3)}...` : visible;
 }
 
-// Rejects anything that is not JSON before a single body byte is read.
-function requireJson(req: Request, _res: Response, next: NextFunction): void {
-  const type = req.headers['content-type'];
-  if (!type || !/^application\/json\s*(;|$)/i.test(type.trim())) {
-    next(new HttpError(415, 'unsupported_media_type', 'send the webhook as Content-Type: application/json'));
-    return;
+/** The answer for an error an adapter or a header check throws; undefined for anything else (a bug: 500). */
+function answerFor(err: unknown): HttpError | undefined {
+  if (err instanceof SignatureError) return new HttpError(401, 'invalid_signature', err.message);
+  if (err instanceof RepeatedHeaderError) {
+    return new HttpError(400, 'repeated_header', err.message, { header: err.header });
   }
-  const encoding = (req.headers['content-encoding'] ?? 'identity').toString().trim().toLowerCase();
-  if (encoding !== 'identity') {
-    next(new HttpError(415, 'unsupported_encoding', `Content-Encoding ${encoding} is not accepted; send identity`));
-    return;
-  }
-  next();
+  if (err instanceof PayloadError) return new HttpError(400, 'invalid_payload', err.message, { field: err.field });
+  return undefined;
+}
+
+/** The metric reason of a refused delivery: the answer's code, or the signature check that failed. */
+function reasonOf(err: unknown, answer: HttpError): string {
+  return err instanceof SignatureError ? `signature_${err.reason}` : answer.code;
+}
+
+// Rejects anything that is not JSON before a single body byte is read. (The app's error handler counts 415s.)
+function requireJson(metrics: ApiMetrics) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    try {
+      const type = headerOnce(req.headersDistinct, 'content-type');
+      if (!type || !/^application\/json\s*(;|$)/i.test(type)) {
+        next(new HttpError(415, 'unsupported_media_type', 'send the webhook as Content-Type: application/json'));
+        return;
+      }
+      // Present but blank is not identity: only an absent header or "identity" says the body is the signed bytes.
+      const encoding = headerOnce(req.headersDistinct, 'content-encoding')?.toLowerCase() ?? '';
+      if (req.headersDistinct['content-encoding'] && encoding !== 'identity') {
+        const shown = encoding ? printable(encoding, 64) : '(empty)';
+        next(new HttpError(415, 'unsupported_encoding', `Content-Encoding ${shown} is not accepted; send identity`));
+        return;
+      }
+      next();
+    } catch (err) {
+      const answer = answerFor(err);
+      if (answer) {
+        const source = String(req.params.source);
+        metrics.webhooks.inc({ source, event_type: 'unknown', outcome: 'rejected', reason: answer.code });
+      }
+      next(answer ?? err);
+    }
+  };
 }
 
 function safeJsonParse(raw: Buffer): unknown {
@@ -62,64 +99,71 @@ export function webhookRouter(deps: WebhookDeps): Router {
     '/:source',
     (req, _res, next) => {
       if (!sources.has(req.params.source as SourceName)) {
-        next(new HttpError(404, 'unknown_source', `no webhook source "${req.params.source}"`));
+        next(new HttpError(404, 'unknown_source', `no webhook source "${printable(String(req.params.source), 64)}"`));
         return;
       }
       next();
     },
-    requireJson,
+    requireJson(metrics),
     express.raw({ type: () => true, limit: config.http.maxBodyBytes, inflate: false }),
     async (req: Request, res: Response) => {
       const name = req.params.source as SourceName;
       const endTimer = metrics.latency.startTimer({ source: name });
-      const { adapter, secrets } = sources.get(name)!;
+      const { adapter, secrets, eventTypes, singleHeaders } = sources.get(name)!;
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const delivery = { rawBody, headers: req.headers, receivedAt: new Date() };
+      const delivery: Delivery = { rawBody, headers: req.headersDistinct, receivedAt: new Date() };
+      // Every refusal is counted, with a reason from a closed set, and answered with what the sender must fix.
+      const refusal = (err: unknown): unknown => {
+        const answer = err instanceof HttpError ? err : answerFor(err);
+        if (!answer) return err;
+        const reason = reasonOf(err, answer);
+        metrics.webhooks.inc({ source: name, event_type: 'unknown', outcome: 'rejected', reason });
+        return answer;
+      };
 
-      try {
-        adapter.verify(delivery, secrets);
-      } catch (err) {
-        if (err instanceof SignatureError) {
-          reject(metrics, name, `signature_${err.reason}`, new HttpError(401, 'invalid_signature', err.message));
-        }
-        throw err;
-      }
-      if (rawBody.length === 0) reject(metrics, name, 'empty_body', new HttpError(400, 'empty_body', 'body is empty'));
-      const body = safeJsonParse(rawBody);
       let translation;
       try {
-        translation = adapter.translate(body, delivery);
+        // Whatever the adapter reads, every header its scheme is declared with must be unambiguous.
+        for (const header of singleHeaders) headerOnce(delivery.headers, header);
+        adapter.verify(delivery, secrets);
+        if (rawBody.length === 0) throw new HttpError(400, 'empty_body', 'body is empty');
+        translation = adapter.translate(safeJsonParse(rawBody), delivery);
       } catch (err) {
-        if (err instanceof PayloadError) {
-          reject(
-            metrics,
-            name,
-            'invalid_payload',
-            new HttpError(400, 'invalid_payload', err.message, { field: err.field }),
-          );
-        }
-        throw err;
+        throw refusal(err);
       }
 
       const { eventId, eventType, apiVersion, event } = translation;
+      // Labels, memo fields, search attributes and log fields taken from the delivery are bounded here, whatever an
+      // adapter lets through: a topic or API version is anyone's to choose on an unsigned header.
+      const eventTypeLabel = closedLabel(eventType, eventTypes);
+      const shownType = printable(eventType, 128);
+      const shownVersion = apiVersion === undefined ? undefined : printable(apiVersion, 64);
       const drift = apiVersion !== undefined && !adapter.knownApiVersions.includes(apiVersion);
       if (drift) {
-        metrics.apiVersionDrift.inc({ source: name, api_version: apiVersion });
+        metrics.apiVersionDrift.inc({
+          source: name,
+          api_version: apiVersionLabel(apiVersion, adapter.knownApiVersions),
+        });
         logger.warn(
-          { source: name, eventId, eventType, apiVersion, known: adapter.knownApiVersions },
+          { source: name, eventId, eventType: shownType, apiVersion: shownVersion, known: adapter.knownApiVersions },
           'webhook API version not declared by the adapter; accepted, but the provider may have changed its format',
         );
       }
       if (!event) {
-        metrics.webhooks.inc({ source: name, event_type: eventType, outcome: 'ignored', reason: '' });
-        logger.info({ source: name, eventId, eventType }, 'webhook ignored: no flow handles this event type');
-        res.status(200).json({ status: 'ignored', eventType });
+        metrics.webhooks.inc({ source: name, event_type: eventTypeLabel, outcome: 'ignored', reason: '' });
+        logger.info(
+          { source: name, eventId, eventType: shownType },
+          'webhook ignored: no flow handles this event type',
+        );
+        res.status(200).json({ status: 'ignored', eventType: shownType });
         endTimer({ status: 200 });
         return;
       }
 
       const workflowId = `${name}:${eventId}`;
       const businessKey = businessKeyOf(event);
+      if (!isKeyword(eventId)) throw refusal(new PayloadError('eventId', 'must be visible text, at most 128'));
+      if (!isKeyword(businessKey)) throw refusal(new PayloadError('businessKey', 'must be visible text, at most 128'));
       let result;
       try {
         result = await starter.start({
@@ -135,7 +179,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
             { key: INTEGRATION_STATUS, value: 'processing' },
             ...(drift ? [{ key: API_VERSION_DRIFT, value: true }] : []),
           ],
-          memo: apiVersion ? { apiVersion, apiVersionKnown: !drift } : undefined,
+          memo: shownVersion ? { apiVersion: shownVersion, apiVersionKnown: !drift } : undefined,
         });
       } catch (err) {
         const reason = err instanceof TemporalUnavailableError ? 'unavailable' : 'error';
@@ -149,8 +193,8 @@ export function webhookRouter(deps: WebhookDeps): Router {
           { 'Retry-After': '5' },
         );
       }
-      metrics.webhooks.inc({ source: name, event_type: eventType, outcome: result.status, reason: '' });
-      logger.info({ source: name, eventType, businessKey, ...result }, `webhook ${result.status}`);
+      metrics.webhooks.inc({ source: name, event_type: eventTypeLabel, outcome: result.status, reason: '' });
+      logger.info({ source: name, eventType: shownType, businessKey, ...result }, `webhook ${result.status}`);
       res.status(result.status === 'accepted' ? 202 : 200).json(result);
       endTimer({ status: result.status === 'accepted' ? 202 : 200 });
     },

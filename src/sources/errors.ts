@@ -16,3 +16,17 @@ export class PayloadError extends Error {
     this.name = 'PayloadError';
   }
 }
+
+/**
+ * A header the delivery must carry at most once arrived several times (Node would have joined the values with ", ").
+ * No single value can be trusted, so the delivery is refused rather than read one way or another.
+ */
+export class RepeatedHeaderError extends Error {
+  constructor(
+    readonly header: string,
+    readonly count: number,
+  ) {
+    super(`header ${header} was sent ${count} times; send it exactly once`);
+    this.name = 'RepeatedHeaderError';
+  }
+}

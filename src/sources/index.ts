@@ -3,12 +3,18 @@ import { SOURCES } from '../integrations/sources';
 import { envPrefix } from '../integrations/types';
 import type { SourceAdapter } from './types';
 
-export type { SourceAdapter, Delivery, Translation } from './types';
-export { SignatureError, PayloadError } from './errors';
+export type { SourceAdapter, Delivery, DistinctHeaders, Translation } from './types';
+export { SignatureError, PayloadError, RepeatedHeaderError } from './errors';
+export { distinctHeaders, headerOnce } from './signing';
+export { isKeyword } from './parse';
 
 export interface RegisteredSource {
   adapter: SourceAdapter;
   secrets: readonly string[];
+  /** Provider event types that start a flow (the declaration's `events`); metrics count any other as `other`. */
+  eventTypes: readonly string[];
+  /** Headers the scheme reads (the declaration's `signature.headers`): each must arrive at most once. */
+  singleHeaders: readonly string[];
 }
 
 /**
@@ -23,7 +29,12 @@ export function createSources(config: Pick<Config, 'sources'>): Map<SourceName, 
       const variable = `${envPrefix(declaration.name)}_WEBHOOK_SECRET`;
       throw new Error(`webhook source "${declaration.name}" has no secret: set ${variable}`);
     }
-    sources.set(declaration.name, { adapter: declaration.adapter({ toleranceSeconds }), secrets });
+    sources.set(declaration.name, {
+      adapter: declaration.adapter({ toleranceSeconds }),
+      secrets,
+      eventTypes: Object.keys(declaration.events),
+      singleHeaders: declaration.signature.headers,
+    });
   }
   return sources;
 }

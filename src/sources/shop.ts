@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SignatureError } from './errors';
-import { assertFresh, encodedMacEquals, hmacSha256, singleHeader } from './signing';
-import { parseWith } from './parse';
+import { businessKeySchema, parseWith } from './parse';
+import { assertFresh, encodedMacEquals, hmacSha256, headerOnce } from './signing';
 import type { Delivery, SourceAdapter, Translation } from './types';
 
 // Our own shop signs per the Standard Webhooks spec: webhook-id, webhook-timestamp and
@@ -16,7 +16,7 @@ const payloadSchema = z.object({
 });
 
 const orderSchema = z.object({
-  id: z.string().min(1).max(128),
+  id: businessKeySchema,
   total: z.number().finite().nonnegative(),
   currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. PLN'),
   customer_email: z.email(),
@@ -32,9 +32,9 @@ export function createShopSource(options: { toleranceSeconds: number }): SourceA
     knownApiVersions: ['2024-11-01'],
 
     verify(delivery: Delivery, secrets: readonly string[]): void {
-      const id = singleHeader(delivery.headers, 'webhook-id');
-      const timestamp = singleHeader(delivery.headers, 'webhook-timestamp');
-      const signatureHeader = singleHeader(delivery.headers, 'webhook-signature');
+      const id = headerOnce(delivery.headers, 'webhook-id');
+      const timestamp = headerOnce(delivery.headers, 'webhook-timestamp');
+      const signatureHeader = headerOnce(delivery.headers, 'webhook-signature');
       if (!id || !timestamp || !signatureHeader) throw new SignatureError('missing');
       assertFresh(timestamp, delivery.receivedAt, options.toleranceSeconds);
       const candidates = signatureHeader

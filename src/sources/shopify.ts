@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { PayloadError, SignatureError } from './errors';
-import { parseWith } from './parse';
-import { encodedMacEquals, hmacSha256, singleHeader } from './signing';
+import { businessKeySchema, parseWith } from './parse';
+import { encodedMacEquals, headerOnce, hmacSha256 } from './signing';
 import type { Delivery, SourceAdapter, Translation } from './types';
 
 // Shopify signs the raw body only: X-Shopify-Hmac-Sha256 is the base64 HMAC-SHA256 of it with the app's secret.
-// There is no timestamp, so a captured delivery can be replayed; X-Shopify-Webhook-Id (the workflow id) and the
-// downstream idempotency keys (built from the order) are what make a replay harmless.
+// The topic, webhook id and API version headers are unsigned, and there is no timestamp: whoever holds one captured
+// delivery can resend its body under any topic and any webhook id. So what a flow acts on comes from the signed body
+// (an order is paid only when the body says so); the headers only route and label.
 
 const webhookId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits and _.:- only, at most 128');
 
@@ -14,16 +15,17 @@ const webhookId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'letters, digits 
 const orderSchema = z.object({
   // The order's name is its number with the store's prefix ("#1001", or "ORD-10427" when the store's order ID
   // format has the prefix "ORD-"): the id the shop and accounting know the order by.
-  name: z.string().trim().min(1).max(128),
+  name: businessKeySchema,
   total_price: z.string().regex(/^\d{1,15}(\.\d{1,4})?$/, 'a decimal amount as a string, e.g. "1499.00"'),
   currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. PLN'),
   email: z.email(),
   updated_at: z.iso.datetime({ offset: true }),
+  financial_status: z.string().max(64).optional(),
 });
 
 function header(delivery: Delivery, name: string): string {
-  const value = singleHeader(delivery.headers, name);
-  if (value === undefined) throw new PayloadError(name, 'header is missing (or sent more than once)');
+  const value = headerOnce(delivery.headers, name);
+  if (value === undefined) throw new PayloadError(name, 'header is missing');
   return value;
 }
 
@@ -33,7 +35,7 @@ export function createShopifySource(): SourceAdapter {
     knownApiVersions: ['2024-10', '2025-01', '2025-04', '2025-07'],
 
     verify(delivery: Delivery, secrets: readonly string[]): void {
-      const signature = singleHeader(delivery.headers, 'x-shopify-hmac-sha256');
+      const signature = headerOnce(delivery.headers, 'x-shopify-hmac-sha256');
       if (!signature) throw new SignatureError('missing');
       if (!/^[A-Za-z0-9+/]{43}=$/.test(signature)) throw new SignatureError('malformed');
       for (const secret of secrets) {
@@ -45,10 +47,19 @@ export function createShopifySource(): SourceAdapter {
     translate(body: unknown, delivery: Delivery): Translation {
       const eventId = parseWith(webhookId, header(delivery, 'x-shopify-webhook-id'), 'x-shopify-webhook-id');
       const eventType = header(delivery, 'x-shopify-topic');
-      const apiVersion = singleHeader(delivery.headers, 'x-shopify-api-version');
+      const apiVersion = headerOnce(delivery.headers, 'x-shopify-api-version');
       const base = { eventId, eventType, apiVersion };
       if (eventType !== 'orders/paid') return base;
       const order = parseWith(orderSchema, body);
+      // Only "paid" invoices an order: "partially_paid" is not the total, "authorized" is not captured. A genuine
+      // orders/paid always says "paid", so anything else is a body signed for another topic, relabelled.
+      if (order.financial_status !== 'paid') {
+        const was = order.financial_status === undefined ? 'missing' : `"${order.financial_status}"`;
+        throw new PayloadError(
+          'financial_status',
+          `is ${was}, not "paid": the X-Shopify-Topic header is not signed, so orders/paid needs a body Shopify signed as paid`,
+        );
+      }
       return {
         ...base,
         event: {

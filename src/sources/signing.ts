@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
-import { SignatureError } from './errors';
+import { RepeatedHeaderError, SignatureError } from './errors';
+import type { DistinctHeaders } from './types';
 
 /** HMAC-SHA256 of `parts` joined as bytes, with `key`. */
 export function hmacSha256(key: Buffer | string, ...parts: (Buffer | string)[]): Buffer {
@@ -22,11 +22,25 @@ export function encodedMacEquals(expected: Buffer, candidate: string, encoding: 
   return macEquals(Buffer.from(expected.toString(encoding)), Buffer.from(candidate));
 }
 
-/** A single header value, or undefined when absent or sent more than once (ambiguous, so treated as absent). */
-export function singleHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  if (Array.isArray(value)) return undefined;
-  return value?.trim() || undefined;
+/**
+ * The one value of a header that must appear at most once, trimmed; undefined when absent or blank. Throws
+ * RepeatedHeaderError when it arrived several times, whatever the case of its names or the equality of its values:
+ * which copy a proxy, a library or an attacker meant is unknowable, and joining them changes what the scheme reads.
+ */
+export function headerOnce(headers: DistinctHeaders, name: string): string | undefined {
+  const values = headers[name.toLowerCase()] ?? [];
+  if (values.length > 1) throw new RepeatedHeaderError(name.toLowerCase(), values.length);
+  return values[0]?.trim() || undefined;
+}
+
+/** Headers as a plain record (a sender's, a test's) in the distinct form a Delivery carries; names lower-cased. */
+export function distinctHeaders(headers: Record<string, string | readonly string[] | undefined>): DistinctHeaders {
+  const out: Record<string, string[]> = Object.create(null);
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    (out[name.toLowerCase()] ??= []).push(...(typeof value === 'string' ? [value] : value));
+  }
+  return out;
 }
 
 /** Rejects timestamps (unix seconds) further than `toleranceSeconds` from `now`. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SignatureError } from './errors';
-import { parseWith } from './parse';
-import { assertFresh, encodedMacEquals, hmacSha256, singleHeader } from './signing';
+import { businessKeySchema, parseWith } from './parse';
+import { assertFresh, encodedMacEquals, hmacSha256, headerOnce } from './signing';
 import type { Delivery, SourceAdapter, Translation } from './types';
 
 // Stripe-Signature: "t=<unix seconds>,v1=<hex HMAC-SHA256 of '<t>.<raw body>'>[,v1=…][,v0=…]", keyed with the
@@ -21,7 +21,7 @@ const paymentIntentSchema = z.object({
     amount_received: z.number().int().nonnegative(),
     currency: z.string().regex(/^[a-z]{3}$/, 'lowercase ISO 4217 code, e.g. pln'),
     metadata: z.object({
-      order_id: z.string().trim().min(1, 'set metadata.order_id on the PaymentIntent').max(128),
+      order_id: z.string('set metadata.order_id on the PaymentIntent').pipe(businessKeySchema),
     }),
   }),
 });
@@ -65,7 +65,7 @@ export function createStripeSource(options: { toleranceSeconds: number }): Sourc
     knownApiVersions: ['2024-06-20', '2024-09-30.acacia', '2025-03-31.basil', '2026-10-28.endive'],
 
     verify(delivery: Delivery, secrets: readonly string[]): void {
-      const header = singleHeader(delivery.headers, 'stripe-signature');
+      const header = headerOnce(delivery.headers, 'stripe-signature');
       if (!header) throw new SignatureError('missing');
       const { timestamp, signatures } = parseSignatureHeader(header);
       assertFresh(timestamp, delivery.receivedAt, options.toleranceSeconds);

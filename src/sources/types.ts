@@ -1,10 +1,15 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { CanonicalEvent } from '../domain/events';
 
-/** One webhook delivery as it arrived: the raw bytes the sender signed, and its headers (lower-cased by Node). */
+/** Every value of every header, names lower-cased, repetitions kept apart (Node's `req.headersDistinct`). */
+export type DistinctHeaders = Readonly<Record<string, readonly string[] | undefined>>;
+
+/**
+ * One webhook delivery as it arrived: the raw bytes the sender signed, and its headers with each repetition kept
+ * (never joined with ", "). Read a header with `headerOnce` (`sources/signing.ts`).
+ */
 export interface Delivery {
   rawBody: Buffer;
-  headers: IncomingHttpHeaders;
+  headers: DistinctHeaders;
   receivedAt: Date;
 }
 
@@ -24,8 +29,11 @@ export interface SourceAdapter {
   readonly name: string;
   /** Provider API versions this adapter was written against; others are accepted but flagged as drift. */
   readonly knownApiVersions: readonly string[];
-  /** Throws SignatureError unless one of `secrets` signed this delivery (and it is fresh, where the scheme says). */
+  /**
+   * Throws SignatureError unless one of `secrets` signed this delivery (and it is fresh, where the scheme says);
+   * RepeatedHeaderError when a header it reads arrived more than once.
+   */
   verify(delivery: Delivery, secrets: readonly string[]): void;
-  /** Throws PayloadError naming the offending field. */
+  /** Throws PayloadError naming the offending field, or RepeatedHeaderError. */
   translate(body: unknown, delivery: Delivery): Translation;
 }

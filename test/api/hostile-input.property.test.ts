@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { loadConfig } from '../../src/config';
-import { createSources, type Delivery, SignatureError } from '../../src/sources';
+import { createSources, type Delivery, distinctHeaders, SignatureError } from '../../src/sources';
 import { orderPaidBody, signShop, type SignedRequest } from '../helpers/signing';
 import { shopifyOrderPaidBody, signShopify, signStripe, stripePaymentBody } from '../sources/senders';
 import { type Answer, type InProcessApi, rawHeaders, startInProcessApi } from './in-process';
@@ -153,7 +153,7 @@ function mangled(source: Source, m: Mangle, at = new Date()): SignedRequest & { 
 }
 
 function deliveryOf(req: SignedRequest, receivedAt = new Date(), encoding: BufferEncoding = 'utf8'): Delivery {
-  return { rawBody: Buffer.from(req.body, encoding), headers: req.headers, receivedAt };
+  return { rawBody: Buffer.from(req.body, encoding), headers: distinctHeaders(req.headers), receivedAt };
 }
 
 function verify(source: Source, delivery: Delivery): 'accepted' | SignatureError['reason'] {
@@ -307,7 +307,7 @@ describe('hostile input, at the adapters', () => {
         );
         const outcome = verify(source, {
           rawBody: Buffer.from(req.body),
-          headers: delivered,
+          headers: distinctHeaders(delivered),
           receivedAt: new Date(),
         });
         expect(outcome === 'accepted').toBe(neutral);
@@ -604,13 +604,49 @@ describe('hostile input, over HTTP', () => {
         async (source, size, inSignature) => {
           // Signed over another body, so that a large header that does reach the app meets a wrong signature.
           const req = sign(source, secrets[source][0]!, nextId(), '{}');
-          const headers = rawHeaders(req.headers);
+          const headers = rawHeaders(req.headers).filter(([n]) => !inSignature || n !== SIG_HEADER[source]);
           if (inSignature) headers.push([SIG_HEADER[source], 'v'.repeat(size)]);
           else headers.push(['X-Padding', 'p'.repeat(size)]);
           await expectAnswer(source, { headers, body: '{ }' }, size > 16 * 1024 ? 431 : 401);
         },
       ),
       { numRuns: 100 },
+    );
+  });
+
+  test('when a header the scheme reads arrives twice, in any case and with any values, the answer is 400 naming it', async () => {
+    const READ: Record<Source, string[]> = {
+      shop: ['webhook-id', 'webhook-timestamp', 'webhook-signature', 'content-type'],
+      shopify: ['x-shopify-hmac-sha256', 'x-shopify-webhook-id', 'x-shopify-topic', 'x-shopify-api-version'],
+      stripe: ['stripe-signature', 'content-type', 'content-encoding'],
+    };
+    const headerValue = fc.oneof(
+      fc.constant('same'),
+      fc.stringMatching(/^[\x21-\x7e]{1,40}$/),
+      fc.stringMatching(/^[a-z]{1,8}$/).map((s) => `${s}, ${s}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        sourceArb.chain((s) => fc.tuple(fc.constant(s), fc.constantFrom(...READ[s]))),
+        fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }),
+        headerValue,
+        fc.boolean(),
+        async ([source, header], upper, second, secondFirst) => {
+          const id = nextId();
+          const req = sign(source, secrets[source][0]!, id, validBody(source, id));
+          const original = header === 'content-encoding' ? 'identity' : req.headers[header]!;
+          const copy: [string, string] = [
+            [...header].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join(''),
+            second === 'same' ? original : second,
+          ];
+          const headers = rawHeaders(req.headers).filter(([n]) => n !== header);
+          if (secondFirst) headers.push(copy, [header, original]);
+          else headers.push([header, original], copy);
+          const answer = await expectAnswer(source, { headers, body: req.body }, 400, 'repeated_header');
+          expect(JSON.parse(answer.body)).toMatchObject({ header });
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

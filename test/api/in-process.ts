@@ -21,14 +21,13 @@ export interface RawRequest {
   body: Buffer | string;
 }
 
-// Node 20's client takes an object; names keep their case and a repeated name becomes repeated header lines.
-function asOutgoing(pairs: Array<[string, string]>): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of pairs) {
-    const existing = out[name];
-    out[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
-  }
-  return out;
+// As raw header lines, in order: an object would merge names that differ only in case (setHeader is case-blind).
+// With an array, Node adds no Host of its own.
+function asOutgoing(host: string, pairs: Array<[string, string]>): string[] {
+  const lines = pairs.some(([n]) => n.toLowerCase() === 'host')
+    ? pairs
+    : [['Host', host] as [string, string], ...pairs];
+  return lines.flat();
 }
 
 /**
@@ -69,7 +68,14 @@ export async function startInProcessApi(env: Record<string, string> = {}, option
       : [...req.headers, ['Content-Length', String(body.length)] as [string, string]];
     return new Promise((resolve, reject) => {
       const r = http.request(
-        { host: '127.0.0.1', port: Number(port), method: 'POST', path: req.path, agent, headers: asOutgoing(headers) },
+        {
+          host: '127.0.0.1',
+          port: Number(port),
+          method: 'POST',
+          path: req.path,
+          agent,
+          headers: asOutgoing(`127.0.0.1:${port}`, headers),
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));

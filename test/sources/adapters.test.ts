@@ -1,5 +1,5 @@
 import { loadConfig } from '../../src/config';
-import { PayloadError, SignatureError, createSources, type Delivery } from '../../src/sources';
+import { PayloadError, SignatureError, createSources, type Delivery, distinctHeaders } from '../../src/sources';
 import { orderPaidBody, signShop, type SignedRequest } from '../helpers/signing';
 import { shopifyOrderPaidBody, signShopify, signStripe, stripePaymentBody } from './senders';
 
@@ -12,7 +12,7 @@ const source = (name: 'shop' | 'shopify' | 'stripe') => sources.get(name)!;
 const secretOf = (name: 'shop' | 'shopify' | 'stripe') => config.sources[name].secrets[0]!;
 
 function delivery(req: SignedRequest, receivedAt = new Date()): Delivery {
-  return { rawBody: Buffer.from(req.body), headers: req.headers, receivedAt };
+  return { rawBody: Buffer.from(req.body), headers: distinctHeaders(req.headers), receivedAt };
 }
 
 function accept(name: 'shop' | 'shopify' | 'stripe', req: SignedRequest, secrets = config.sources[name].secrets) {
@@ -59,6 +59,16 @@ describe('shopify adapter', () => {
     const req = signShopify(secretOf('shopify'), 'w1', shopifyOrderPaidBody('ORD-1', { total_price: 1499 }));
     expect(() => accept('shopify', req)).toThrow(PayloadError);
     expect(() => accept('shopify', req)).toThrow(expect.objectContaining({ field: 'total_price' }));
+  });
+
+  test('when a captured orders/create body is resent as orders/paid, it is no OrderPaid: the error names financial_status', () => {
+    // Shopify signs the body only; the topic header is anyone's to change.
+    const created = shopifyOrderPaidBody('ORD-8', { financial_status: 'pending' });
+    const genuine = signShopify(secretOf('shopify'), 'w-create', created, { topic: 'orders/create' });
+    expect(accept('shopify', genuine).event).toBeUndefined();
+    const relabelled = signShopify(secretOf('shopify'), 'w-replay', created, { topic: 'orders/paid' });
+    expect(() => accept('shopify', relabelled)).toThrow(PayloadError);
+    expect(() => accept('shopify', relabelled)).toThrow(expect.objectContaining({ field: 'financial_status' }));
   });
 
   test('when the topic has no flow, the delivery translates to no event', () => {
