@@ -15,7 +15,11 @@ export interface DownstreamSystem {
   baseUrl: string;
   /** Sent as a bearer token; omitted for systems whose URL is the secret (Slack-style alert webhooks). */
   apiKey?: string;
-  /** The URL itself is a credential: errors and failure details then never carry its path or query. */
+  /**
+   * The URL is a credential (an incoming webhook carries its token in the path or query). Failures then name the
+   * system and the method only, their details carry no path, and the answer's own text has the URL's parts redacted,
+   * because failures end up in workflow history, logs, the admin API and alerts. Defaults to true without `apiKey`.
+   */
   secretUrl?: boolean;
 }
 
@@ -47,7 +51,8 @@ export { FailureType };
 export interface DownstreamFailureDetails {
   system: string;
   method: HttpMethod;
-  path: string;
+  /** Absent for systems whose URL is secret. */
+  path?: string;
   /** HTTP status, or 0 when no answer came (timeout, network error, or our own throttle gate). */
   status: number;
   /** The response's own message (its `message`, `error` or `detail` field, or its text). */
@@ -136,6 +141,26 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * Replaces every part of a secret URL (itself, its path, its query, each segment and value of 4+ characters, raw
+ * or decoded) in text a server sent back, such as an error page quoting the request.
+ */
+function urlRedactor(url: URL): (text: string) => string {
+  const parts = new Set<string>([url.href, url.pathname, url.search]);
+  for (const segment of url.pathname.split('/')) parts.add(segment);
+  for (const [key, value] of url.searchParams) parts.add(`${key}=${value}`).add(value);
+  for (const part of [...parts]) {
+    try {
+      parts.add(decodeURIComponent(part));
+    } catch {
+      // Not valid percent-encoding: the raw form is already in the set.
+    }
+    parts.add(encodeURIComponent(part));
+  }
+  const secrets = [...parts].filter((p) => p.length >= 4 && p !== '/').sort((a, b) => b.length - a.length);
+  return (text) => secrets.reduce((t, secret) => t.split(secret).join('[redacted]'), text);
+}
+
 /** An HTTP client bound to one third-party system. */
 export function createDownstreamClient(system: DownstreamSystem, options: DownstreamClientOptions) {
   const doFetch = options.fetch ?? fetch;
@@ -149,7 +174,7 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
   }
 
   /** Waits for this call's turn at the system's gate, or fails the attempt with the wait as its retry delay. */
-  async function passGate(ctx: Context | undefined, method: HttpMethod, path: string, signal?: AbortSignal) {
+  async function passGate(ctx: Context | undefined, method: HttpMethod, path?: string, signal?: AbortSignal) {
     const gate = options.gate;
     if (!gate) return;
     const left = gate.remainingMs(system.name);
@@ -158,7 +183,7 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
       const details: DownstreamFailureDetails = {
         system: system.name,
         method,
-        path,
+        ...(path === undefined ? {} : { path }),
         status: 0,
         retryAfterMs: turn.retryInMs,
       };
@@ -180,26 +205,30 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
     path: string,
     opts: RequestOptions = {},
   ): Promise<Response<T>> {
+    const secretUrl = system.secretUrl ?? !system.apiKey;
     if (method !== 'GET' && !opts.idempotencyKey) {
-      throw new Error(`${system.name}: ${method} ${path} needs an idempotency key`);
+      throw new Error(`${system.name}: ${method}${secretUrl ? '' : ` ${path}`} needs an idempotency key`);
     }
     const ctx = activityContext();
     const url = new URL(system.baseUrl.replace(/\/$/, '') + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    // What errors may say about where the call went: the path, unless the URL is a credential.
+    const shownPath = secretUrl ? undefined : url.pathname;
+    const scrub = secretUrl ? urlRedactor(url) : (text: string) => text;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (system.apiKey) headers.authorization = `Bearer ${system.apiKey}`;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
 
-    await passGate(ctx, method, url.pathname, opts.signal);
+    await passGate(ctx, method, shownPath, opts.signal);
     const timeout = AbortSignal.timeout(options.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
     const started = Date.now();
-    const where = `${system.name} ${method} ${url.pathname}`;
+    const where = shownPath === undefined ? `${system.name} ${method}` : `${system.name} ${method} ${shownPath}`;
     const details = (status: number, responseMessage?: string, retryAfterMs?: number): DownstreamFailureDetails => ({
       system: system.name,
       method,
-      path: url.pathname,
+      ...(shownPath === undefined ? {} : { path: shownPath }),
       status,
       responseMessage,
       retryAfterMs,
@@ -226,7 +255,9 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
           details(0),
         );
       }
-      const cause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+      const cause = scrub(
+        err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err),
+      );
       throw ApplicationFailure.retryable(`${where} failed: ${cause}`, FailureType.network, details(0, cause));
     }
     options.onCall?.(system.name, method, res.status, Date.now() - started);
@@ -246,7 +277,7 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
       return { status: res.status, body: body as T };
     }
 
-    const responseMessage = messageOf(body, res.statusText);
+    const responseMessage = scrub(messageOf(body, res.statusText));
     const message = `${where} answered ${res.status}: ${responseMessage}`;
     const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
     if (res.status === 429 || (res.status === 503 && retryAfter !== undefined)) {

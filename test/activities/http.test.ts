@@ -21,7 +21,15 @@ describe('the downstream HTTP client layer', () => {
       const status = Number(q.get('status') ?? 200);
       const headers: Record<string, string> = { 'content-type': q.get('type') ?? 'application/json' };
       if (q.get('retryAfter')) headers['retry-after'] = q.get('retryAfter')!;
-      const body = q.get('body') ?? JSON.stringify({ message: `answered ${status}`, id: 'obj_1' });
+      // echo=html|json: answer with the request's own path and query, as many servers' error pages do.
+      const echo = q.get('echo');
+      if (echo === 'html') headers['content-type'] = 'text/html';
+      const body =
+        echo === 'html'
+          ? `<!DOCTYPE html><pre>Cannot ${req.method} ${req.url}</pre>`
+          : echo === 'json'
+            ? JSON.stringify({ error: 'no_such_hook', message: `no hook at ${decodeURIComponent(req.url ?? '')}` })
+            : (q.get('body') ?? JSON.stringify({ message: `answered ${status}`, id: 'obj_1' }));
       setTimeout(() => res.writeHead(status, headers).end(body), Number(q.get('delayMs') ?? 0));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -153,6 +161,89 @@ describe('the downstream HTTP client layer', () => {
     const before = hits;
     await expect(client().request('POST', '/answer')).rejects.toThrow(/needs an idempotency key/);
     expect(hits).toBe(before);
+  });
+
+  describe('a system whose URL is its secret (a Slack-style alert webhook)', () => {
+    const TOKENS = ['T0SECRETTEAM', 'B0SECRETBOT', 'xoxSecretToken123', 'QuerySecret456'];
+    const secretBase = () => `${base}/hooks/${TOKENS[0]}/${TOKENS[1]}/${TOKENS[2]}?token=${TOKENS[3]}`;
+    const alerts = (opts: Partial<Parameters<typeof createDownstreamClient>[1]> = {}, baseUrl = secretBase()) =>
+      createDownstreamClient({ name: 'alerts', baseUrl, secretUrl: true }, { timeoutMs: 2000, ...opts });
+
+    /** Everything a failure carries into history, logs and the admin API: message, type, details, cause, stack. */
+    function leaked(err: unknown): string[] {
+      const f = err as ApplicationFailure;
+      const text = JSON.stringify({ message: f.message, type: f.type, details: f.details, stack: f.stack });
+      return TOKENS.filter((t) => text.includes(t));
+    }
+
+    async function errorOf(p: Promise<unknown>): Promise<unknown> {
+      return p.then(
+        () => {
+          throw new Error('expected the call to fail');
+        },
+        (e: unknown) => e,
+      );
+    }
+
+    test.each([
+      ['a 404 echoing the path as HTML', 404, 'html', FailureType.rejected],
+      ['a 404 echoing the path as JSON', 404, 'json', FailureType.rejected],
+      ['a 500 echoing the path', 500, 'html', FailureType.unavailable],
+      ['a 429 echoing the path', 429, 'json', FailureType.throttled],
+      ['a 200 with broken JSON', 200, 'broken', FailureType.protocol],
+    ])(
+      'when it answers %s, the failure names the system and method but no part of the URL',
+      async (_c, status, echo, type) => {
+        const query = echo === 'broken' ? { status, body: '{"half' } : { status, echo, retryAfter: '1' };
+        const err = await errorOf(alerts().request('POST', '', { query, idempotencyKey: 'alert:1' }));
+        expect(err).toBeInstanceOf(ApplicationFailure);
+        expect((err as ApplicationFailure).type).toBe(type);
+        expect((err as ApplicationFailure).message).toMatch(/^alerts POST /);
+        expect(leaked(err)).toEqual([]);
+        expect(downstreamDetails(err)).toMatchObject({ system: 'alerts', method: 'POST', status });
+        expect(downstreamDetails(err)?.path).toBeUndefined();
+      },
+    );
+
+    test('when it times out, is unreachable, or its gate is closed, the failure carries no part of the URL', async () => {
+      const slow = await errorOf(
+        alerts({ timeoutMs: 100 }).request('POST', '', { query: { delayMs: 1000 }, idempotencyKey: 'alert:2' }),
+      );
+      expect((slow as ApplicationFailure).type).toBe(FailureType.timeout);
+
+      const closed = http.createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as AddressInfo).port;
+      await closeServer(closed);
+      const down = await errorOf(
+        alerts({}, secretBase().replace(base, `http://127.0.0.1:${port}`)).request('POST', '', {
+          idempotencyKey: 'alert:3',
+        }),
+      );
+      expect((down as ApplicationFailure).type).toBe(FailureType.network);
+
+      const gate = new ThrottleGate();
+      gate.closeFor('alerts', 10_000);
+      const gated = await errorOf(alerts({ gate }).request('POST', '', { idempotencyKey: 'alert:4' }));
+      expect((gated as ApplicationFailure).type).toBe(FailureType.throttled);
+
+      const unkeyed = await errorOf(alerts().request('POST', ''));
+      expect(String(unkeyed)).toMatch(/alerts: POST needs an idempotency key/);
+
+      for (const err of [slow, down, gated, unkeyed]) expect(leaked(err)).toEqual([]);
+    });
+
+    test('without an API key the URL is taken to be the secret; a system with a key still names its path', async () => {
+      const implicit = createDownstreamClient({ name: 'alerts', baseUrl: secretBase() }, { timeoutMs: 2000 });
+      const err = await errorOf(
+        implicit.request('POST', '', { query: { status: 404, echo: 'html' }, idempotencyKey: 'k' }),
+      );
+      expect(leaked(err)).toEqual([]);
+
+      const keyed = await failureOf(client().request('POST', '/answer', answer(404)));
+      expect(keyed.message).toContain('accounting POST /answer answered 404');
+      expect(downstreamDetails(keyed)?.path).toBe('/answer');
+    });
   });
 
   test('a call longer than the heartbeat interval heartbeats while it waits', async () => {
