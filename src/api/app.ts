@@ -37,17 +37,11 @@ function fromBodyParser(err: unknown): HttpError | undefined {
   }
 }
 
-/** Builds the HTTP app; the caller listens (tests on port 0). */
-export function createApp(deps: AppDeps): Express {
-  const { logger, starter, metrics } = deps;
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-
+/** The probes orchestrators call, on both listeners: liveness, and readiness (Temporal answers). */
+function probes(app: Express, starter: WorkflowStarter): void {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-
   let readyCache: { at: number; ok: boolean } | undefined;
   app.get('/readyz', async (_req, res) => {
     if (!readyCache || Date.now() - readyCache.at > 1000) readyCache = { at: Date.now(), ok: await starter.ready() };
@@ -55,24 +49,25 @@ export function createApp(deps: AppDeps): Express {
       .status(readyCache.ok ? 200 : 503)
       .json({ status: readyCache.ok ? 'ready' : 'unready', temporal: readyCache.ok });
   });
+}
 
-  app.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', metrics.registry.contentType);
-    res.send(await metrics.registry.metrics());
-  });
+function baseApp(): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  return app;
+}
 
-  app.use('/webhooks', webhookRouter(deps));
-  const admin = adminRouter(deps);
-  if (admin) app.use('/admin', admin);
-
+// The 404 and the one error middleware both listeners end with: typed errors map to their status, anything else is a
+// logged 500 that tells the caller nothing internal.
+function finish(app: Express, deps: Pick<AppDeps, 'logger' | 'metrics'>): Express {
   app.use((_req, _res, next) => next(new HttpError(404, 'not_found', 'no such route')));
-
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const http = err instanceof HttpError ? err : fromBodyParser(err);
     if (http) {
       if (http.status === 413 || http.status === 415) {
         const source = /^\/webhooks\/([^/]+)/.exec(req.path)?.[1] ?? 'unknown';
-        metrics.webhooks.inc({ source, event_type: 'unknown', outcome: 'rejected', reason: http.code });
+        deps.metrics.webhooks.inc({ source, event_type: 'unknown', outcome: 'rejected', reason: http.code });
       }
       res
         .set(http.headers)
@@ -80,8 +75,35 @@ export function createApp(deps: AppDeps): Express {
         .json({ error: http.code, message: http.message, ...http.extra });
       return;
     }
-    logger.error({ err, path: req.path }, 'unhandled error in request');
+    deps.logger.error({ err, path: req.path }, 'unhandled error in request');
     res.status(500).json({ error: 'internal', message: 'internal error' });
   });
   return app;
+}
+
+/**
+ * The public ingress: webhooks and the probes, nothing else. The caller listens on PORT (tests on port 0). Operator
+ * endpoints are on createOperatorApp's listener, never here.
+ */
+export function createApp(deps: AppDeps): Express {
+  const app = baseApp();
+  probes(app, deps.starter);
+  app.use('/webhooks', webhookRouter(deps));
+  return finish(app, deps);
+}
+
+/**
+ * The operator listener (ADMIN_PORT, loopback by default): Prometheus metrics, the /admin API behind ADMIN_TOKEN, and
+ * the probes again so one port can serve a sidecar.
+ */
+export function createOperatorApp(deps: AppDeps): Express {
+  const app = baseApp();
+  probes(app, deps.starter);
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', deps.metrics.registry.contentType);
+    res.send(await deps.metrics.registry.metrics());
+  });
+  const admin = adminRouter(deps);
+  if (admin) app.use('/admin', admin);
+  return finish(app, deps);
 }

@@ -1,10 +1,9 @@
-import type { Server } from 'node:http';
 import { loadConfig } from '../config';
 import { warnAboutConfig } from '../config/warnings';
 import { createLogger } from '../logger';
 import { createSources } from '../sources';
 import { createLazyClient, resolveTemporalTarget } from '../temporal/connection';
-import { createApp } from './app';
+import { listenApi } from './listeners';
 import { createApiMetrics } from './metrics';
 import { createWorkflowStarter } from './workflow-starter';
 
@@ -15,7 +14,7 @@ async function main(): Promise<void> {
   warnAboutConfig(config, logger);
   const target = resolveTemporalTarget(config, process.env);
   const client = createLazyClient(target);
-  const app = createApp({
+  const { ingress, operator } = await listenApi({
     config,
     logger,
     starter: createWorkflowStarter(client, config.temporal.startTimeoutMs),
@@ -23,13 +22,14 @@ async function main(): Promise<void> {
     sources: createSources(config),
     client,
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.http.port, config.http.host, () => resolve(s)).on('error', reject);
-  });
-  logger.info({ port: config.http.port, temporal: target.address, namespace: target.namespace }, 'api listening');
+  logger.info(
+    { ingress: ingress.url, operator: operator.url, temporal: target.address, namespace: target.namespace },
+    'api listening',
+  );
   const stop = () => {
     logger.info('api shutting down');
-    server.close(() => void client.connection.close().finally(() => process.exit(0)));
+    operator.server.close();
+    ingress.server.close(() => void client.connection.close().finally(() => process.exit(0)));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -131,6 +131,26 @@ const general = {
       description: 'an activity still failing at this attempt raises one "retrying" alert',
     },
   ],
+  ADMIN_PORT: [
+    port.default(3001),
+    {
+      group: 'Operating',
+      roles: ['api'],
+      description: 'port of the operator listener: /admin, /metrics and the probes (never on the public PORT)',
+    },
+  ],
+  ADMIN_HOST: [
+    z.string().default('127.0.0.1'),
+    {
+      group: 'Operating',
+      roles: ['api'],
+      description: 'address the operator listener binds: loopback unless a scraper or operator must reach it',
+    },
+  ],
+  WORKER_METRICS_HOST: [
+    z.string().default('127.0.0.1'),
+    { group: 'Monitoring', roles: ['worker'], description: 'address the worker metrics listener binds' },
+  ],
   WORKER_METRICS_PORT: [
     port.optional(),
     { group: 'Monitoring', roles: ['worker'], description: 'serves the worker’s Prometheus metrics when set' },
@@ -439,7 +459,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
     systems,
     downstream: { timeoutMs: c.DOWNSTREAM_TIMEOUT_MS },
     alerts: { retryingAfterAttempts: c.RETRYING_ALERT_AFTER_ATTEMPTS },
-    worker: { metricsPort: c.WORKER_METRICS_PORT },
+    worker: { metricsPort: c.WORKER_METRICS_PORT, metricsHost: c.WORKER_METRICS_HOST },
+    operator: { host: c.ADMIN_HOST, port: c.ADMIN_PORT },
     admin: c.ADMIN_TOKEN ? { token: c.ADMIN_TOKEN, tokenName: c.ADMIN_TOKEN_NAME } : undefined,
     schedules: {
       applyOnStart: c.SCHEDULES_APPLY_ON_START === 'true',

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { createApp } from '../api/app';
+import { listenApi } from '../api/listeners';
 import { createApiMetrics } from '../api/metrics';
 import { createWorkflowStarter } from '../api/workflow-starter';
 import { type Config, loadConfig } from '../config';
@@ -39,6 +39,7 @@ export function closeServer(server: Server): Promise<void> {
 export function testConfig(sandboxUrl: string, env: Record<string, string> = {}): Config {
   return loadConfig({
     NODE_ENV: 'test',
+    HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     TASK_QUEUE_PREFIX: `${uniqueId()}-`,
     ...sandboxEnv(sandboxUrl, sandboxKeys(loadConfig({ NODE_ENV: 'test' }))),
@@ -69,6 +70,8 @@ export interface Stack {
   sandbox: Sandbox;
   sandboxUrl: string;
   apiUrl: string;
+  /** The operator listener: /admin and /metrics. */
+  adminUrl: string;
   client: Client;
   metrics: ReturnType<typeof createApiMetrics>;
   /** Starts the workers (if `workers: false` was passed) */
@@ -118,27 +121,31 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const clientConnection = await Connection.connect({ address: options.address });
   const client = new Client({ connection: clientConnection, namespace: 'default' });
   const metrics = createApiMetrics();
-  const app = createApp({
-    config,
-    logger,
-    starter: createWorkflowStarter(client, config.temporal.startTimeoutMs),
-    metrics,
-    sources: createSources(config),
-    client,
-  });
-  const { server: apiServer, url: apiUrl } = await listenOnFreePort(app);
+  const api = await listenApi(
+    {
+      config,
+      logger,
+      starter: createWorkflowStarter(client, config.temporal.startTimeoutMs),
+      metrics,
+      sources: createSources(config),
+      client,
+    },
+    { ingress: 0, operator: 0 },
+  );
 
   return {
     config,
     sandbox,
     sandboxUrl,
-    apiUrl,
+    apiUrl: api.ingress.url,
+    adminUrl: api.operator.url,
     client,
     metrics,
     startWorkers,
     stopWorkers,
     async stop() {
-      await closeServer(apiServer);
+      await closeServer(api.ingress.server);
+      await closeServer(api.operator.server);
       await stopWorkers();
       await connection.close();
       await clientConnection.close();

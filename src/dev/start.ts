@@ -1,8 +1,7 @@
-import type { Server } from 'node:http';
 import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { provisionTemporal } from '../../scripts/provision-temporal.js';
-import { createApp } from '../api/app';
+import { listenApi } from '../api/listeners';
 import { createApiMetrics } from '../api/metrics';
 import { createWorkflowStarter } from '../api/workflow-starter';
 import { loadConfig } from '../config';
@@ -18,17 +17,6 @@ import { type DevServer, startDevServer } from './temporal-dev-server';
 
 // `npm start`: the whole stack in one process tree. Without TEMPORAL_ADDRESS it runs the Temporal dev server
 // (SQLite under .data/, Web UI on :8233), then the sandbox, the workers and the HTTP ingress.
-
-async function listen(
-  app: { listen: (port: number, host: string, cb: () => void) => Server },
-  port: number,
-  host: string,
-) {
-  return new Promise<Server>((resolve, reject) => {
-    const s = app.listen(port, host, () => resolve(s));
-    s.on('error', reject);
-  });
-}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -74,7 +62,7 @@ async function main(): Promise<void> {
 
     const client = createLazyClient(target);
     closers.push(() => client.connection.close());
-    const app = createApp({
+    const api = await listenApi({
       config,
       logger,
       starter: createWorkflowStarter(client, config.temporal.startTimeoutMs),
@@ -82,13 +70,14 @@ async function main(): Promise<void> {
       sources: createSources(config),
       client,
     });
-    const api = await listen(app, config.http.port, config.http.host);
-    closers.push(() => new Promise((r) => api.close(() => r())));
+    closers.push(() => new Promise((r) => api.ingress.server.close(() => r())));
+    closers.push(() => new Promise((r) => api.operator.server.close(() => r())));
 
     const banner = [
       '',
       'Switchyard is running',
-      `  webhooks   http://localhost:${config.http.port}/webhooks/<source>   (health: /healthz, /readyz, /metrics)`,
+      `  webhooks   http://localhost:${config.http.port}/webhooks/<source>   (health: /healthz, /readyz)`,
+      `  operator   ${api.operator.url}   (/metrics; /admin${config.admin ? '' : ' off: set ADMIN_TOKEN'})`,
       `  temporal   ${target.address} namespace ${target.namespace}${devServer ? ' (embedded dev server, data in .data/)' : ''}`,
       `  web UI     ${devServer?.uiUrl ?? config.temporal.uiUrl}`,
       `  sandbox    ${sandboxUrl}   (${Object.keys(sandbox.systems).join(', ')}; faults via /__admin)`,

@@ -118,6 +118,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
     const { url } = await serveWorkerMetrics({
       registry: metrics.registry,
       port: config.worker.metricsPort,
+      host: config.worker.metricsHost,
       sdkMetricsUrl: `http://127.0.0.1:${sdkMetricsPort(config.worker.metricsPort)}/metrics`,
     });
     logger.info({ url }, 'worker metrics served');

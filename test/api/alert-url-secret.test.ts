@@ -3,7 +3,7 @@ import http, { type Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { createApp } from '../../src/api/app';
+import { listenApi } from '../../src/api/listeners';
 import { createApiMetrics } from '../../src/api/metrics';
 import { createWorkflowStarter } from '../../src/api/workflow-starter';
 import { loadConfig } from '../../src/config';
@@ -48,6 +48,7 @@ describe('a failing alert webhook', () => {
   let spy: jest.SpyInstance | undefined;
   const stops: Array<() => Promise<unknown>> = [];
   let apiUrl = '';
+  let adminUrl = '';
   let client: Client;
   let shopSecret = '';
   let sandboxUrl = '';
@@ -103,17 +104,23 @@ describe('a failing alert webhook', () => {
     const clientConnection = await Connection.connect({ address: TEST_ADDRESS() });
     stops.push(() => clientConnection.close());
     client = new Client({ connection: clientConnection, namespace: 'default' });
-    const app = createApp({
-      config,
-      logger,
-      starter: createWorkflowStarter(client, config.temporal.startTimeoutMs),
-      metrics: createApiMetrics(),
-      sources: createSources(config),
-      client,
-    });
-    const api = await listenOnFreePort(app);
-    apiUrl = api.url;
-    stops.push(() => closeServer(api.server));
+    const api = await listenApi(
+      {
+        config,
+        logger,
+        starter: createWorkflowStarter(client, config.temporal.startTimeoutMs),
+        metrics: createApiMetrics(),
+        sources: createSources(config),
+        client,
+      },
+      { ingress: 0, operator: 0 },
+    );
+    apiUrl = api.ingress.url;
+    adminUrl = api.operator.url;
+    stops.push(
+      () => closeServer(api.ingress.server),
+      () => closeServer(api.operator.server),
+    );
   });
 
   afterAll(async () => {
@@ -123,7 +130,7 @@ describe('a failing alert webhook', () => {
 
   async function adminList(workflowId: string) {
     const query = encodeURIComponent(`WorkflowId = "${workflowId}"`);
-    const res = await fetch(`${apiUrl}/admin/list?query=${query}`, {
+    const res = await fetch(`${adminUrl}/admin/list?query=${query}`, {
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     });
     expect(res.status).toBe(200);

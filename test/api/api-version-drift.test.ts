@@ -63,7 +63,7 @@ describe('API version drift', () => {
       expect(line).toMatchObject({ level: 'warn', source, apiVersion: version, known: expect.any(Array) });
       expect(line.msg).toMatch(/API version not declared/);
 
-      const metrics = await (await fetch(`${api.url}/metrics`)).text();
+      const metrics = await (await fetch(`${api.operatorUrl}/metrics`)).text();
       // The label is a closed set (a sender chooses the version): newer or older than every declared one, or other.
       expect(metrics).toMatch(
         new RegExp(`switchyard_webhook_api_version_drift_total\\{source="${source}",api_version="${label}"\\} \\d`),

@@ -1,12 +1,12 @@
 import http from 'node:http';
 import { Writable } from 'node:stream';
-import { createApp } from '../../src/api/app';
+import { listenApi } from '../../src/api/listeners';
 import { createApiMetrics } from '../../src/api/metrics';
 import type { StartRequest, WorkflowStarter } from '../../src/api/workflow-starter';
 import { type Config, loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createSources } from '../../src/sources';
-import { closeServer, listenOnFreePort } from '../helpers/stack';
+import { closeServer } from '../helpers/stack';
 
 export interface Answer {
   status: number;
@@ -35,7 +35,7 @@ function asOutgoing(host: string, pairs: Array<[string, string]>): string[] {
  * keep-alive agent: thousands of requests a second, for properties over hostile input.
  */
 export async function startInProcessApi(env: Record<string, string> = {}, options: { starter?: WorkflowStarter } = {}) {
-  const config: Config = loadConfig({ NODE_ENV: 'test', ...env });
+  const config: Config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', ...env });
   const logLines: string[] = [];
   const logger = createLogger(
     { level: 'info' },
@@ -56,8 +56,11 @@ export async function startInProcessApi(env: Record<string, string> = {}, option
     ready: () => options.starter?.ready() ?? Promise.resolve(true),
   };
   const metrics = createApiMetrics();
-  const app = createApp({ config, logger, starter, metrics, sources: createSources(config) });
-  const { server, url } = await listenOnFreePort(app);
+  const api = await listenApi(
+    { config, logger, starter, metrics, sources: createSources(config) },
+    { ingress: 0, operator: 0 },
+  );
+  const { server, url } = api.ingress;
   const { port } = new URL(url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
@@ -93,6 +96,8 @@ export async function startInProcessApi(env: Record<string, string> = {}, option
   return {
     config,
     url,
+    /** The operator listener: /metrics (and /admin when configured). */
+    operatorUrl: api.operator.url,
     logLines,
     starts,
     metrics,
@@ -100,6 +105,7 @@ export async function startInProcessApi(env: Record<string, string> = {}, option
     async stop() {
       agent.destroy();
       await closeServer(server);
+      await closeServer(api.operator.server);
     },
   };
 }

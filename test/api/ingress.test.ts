@@ -135,7 +135,7 @@ describe('POST /webhooks/shop', () => {
   });
 
   test('metrics count accepted and rejected deliveries by source and outcome', async () => {
-    const text = await (await fetch(`${stack.apiUrl}/metrics`)).text();
+    const text = await (await fetch(`${stack.adminUrl}/metrics`)).text();
     expect(text).toMatch(/switchyard_webhooks_total\{source="shop",event_type="order\.paid",outcome="accepted"/);
     expect(text).toMatch(/switchyard_webhooks_total\{[^}]*outcome="rejected",reason="signature_mismatch"\}/);
     expect(text).toContain('switchyard_ingress_latency_seconds_bucket');

@@ -76,7 +76,7 @@ describe('secrets', () => {
     });
     expect(down.status).toBe(503);
     answers.push(down.body);
-    const metrics = await (await fetch(`${api.url}/metrics`)).text();
+    const metrics = await (await fetch(`${api.operatorUrl}/metrics`)).text();
 
     // The material looked through is real: statuses of every kind, and log lines about them.
     expect(answers.map((a) => a.slice(0, 3))).toEqual(expect.arrayContaining(['202', '401', '400', '413']));

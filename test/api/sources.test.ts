@@ -121,7 +121,7 @@ describe('POST /webhooks/shopify and /webhooks/stripe', () => {
       expect(d.searchAttributes).toMatchObject({ ApiVersionDrift: [true] });
       expect(d.memo).toEqual({ apiVersion: version, apiVersionKnown: false });
     }
-    const metrics = await (await fetch(`${stack.apiUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${stack.adminUrl}/metrics`)).text();
     // The counter's label is a closed set (newer / older / other); the memo above carries the version itself.
     expect(metrics).toContain('switchyard_webhook_api_version_drift_total{source="shopify",api_version="newer"} 1');
     expect(metrics).toContain('switchyard_webhook_api_version_drift_total{source="stripe",api_version="newer"} 1');

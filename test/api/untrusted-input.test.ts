@@ -117,7 +117,7 @@ describe('untrusted input at the ingress', () => {
   describe('values from input are bounded before they become labels, memo fields or search attributes', () => {
     /** The series of the exposition: each sample line without its value. */
     const expositionSeries = async () =>
-      (await (await fetch(`${api.url}/metrics`)).text())
+      (await (await fetch(`${api.operatorUrl}/metrics`)).text())
         .split('\n')
         .filter((l) => l && !l.startsWith('#'))
         .map((l) => l.slice(0, l.lastIndexOf(' ')));

@@ -60,6 +60,13 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  test('only the ingress port is published; the operator listener is exposed to the compose network only', () => {
+    const api = compose.services.api as Service & { ports?: string[]; expose?: string[] };
+    expect(api.ports).toEqual(['3000:3000']);
+    expect(envOf(api).ADMIN_PORT).toBe('3001');
+    expect(api.expose).toEqual(['3001']);
+  });
+
   test('an unset ADMIN_TOKEN reaches the API as an empty value, which starts the API with /admin off', () => {
     const env = envOf(compose.services.api!);
     expect(env.ADMIN_TOKEN).toBe('${ADMIN_TOKEN:-}');

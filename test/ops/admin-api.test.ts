@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { WorkflowFailedError } from '@temporalio/client';
 import { AuthFailureLimiter } from '../../src/api/admin';
 import { createApiMetrics } from '../../src/api/metrics';
-import { createApp } from '../../src/api/app';
+import { createOperatorApp } from '../../src/api/app';
 import { createWorkflowStarter } from '../../src/api/workflow-starter';
 import { createLogger } from '../../src/logger';
 import { createSources } from '../../src/sources';
@@ -21,7 +21,7 @@ async function auditedApp(stack: Stack, config: Config = stack.config) {
       done();
     },
   });
-  const app = createApp({
+  const app = createOperatorApp({
     config,
     logger: createLogger({ level: 'info' }, sink as never),
     starter: createWorkflowStarter(stack.client, config.temporal.startTimeoutMs),
@@ -47,7 +47,7 @@ describe('the admin API', () => {
   });
   afterAll(() => stack.stop());
 
-  const call = (path: string, init: RequestInit = {}, token?: string, base = stack.apiUrl) =>
+  const call = (path: string, init: RequestInit = {}, token?: string, base = stack.adminUrl) =>
     fetch(`${base}/admin${path}`, {
       ...init,
       headers: { 'content-type': 'application/json', ...(token !== undefined ? { authorization: token } : {}) },
@@ -117,7 +117,7 @@ describe('the admin API', () => {
       },
     });
     const logger = createLogger({ level: 'info' }, sink as never);
-    const app = createApp({
+    const app = createOperatorApp({
       config: stack.config,
       logger,
       starter: createWorkflowStarter(stack.client, stack.config.temporal.startTimeoutMs),
@@ -165,7 +165,7 @@ describe('the admin API', () => {
 
   test('without ADMIN_TOKEN in production, /admin does not exist (404), token or not', async () => {
     const config = { ...stack.config, production: true, admin: undefined };
-    const app = createApp({
+    const app = createOperatorApp({
       config,
       logger: createLogger({ level: 'silent' }),
       starter: createWorkflowStarter(stack.client, config.temporal.startTimeoutMs),

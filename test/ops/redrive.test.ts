@@ -167,7 +167,7 @@ describe('redrive touches only what was reviewed and is still failed', () => {
       body: JSON.stringify(body),
     });
   const admin = (path: string, body: unknown) =>
-    fetch(`${stack.apiUrl}/admin${path}`, {
+    fetch(`${stack.adminUrl}/admin${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
       body: JSON.stringify(body),
@@ -234,7 +234,7 @@ describe('redrive touches only what was reviewed and is still failed', () => {
         expected.push({ via: `POST /admin/redrive ${JSON.stringify(body)}`, outcome: '400' });
       }
     }
-    const listed = await fetch(`${stack.apiUrl}/admin/list?status=failed&query=${encodeURIComponent(injection)}`, {
+    const listed = await fetch(`${stack.adminUrl}/admin/list?status=failed&query=${encodeURIComponent(injection)}`, {
       headers: { authorization: `Bearer ${TOKEN}` },
     });
     refusals.push({ via: 'GET /admin/list', outcome: String(listed.status) });

@@ -1,0 +1,13 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { variableDocs } from '../../src/config';
+
+// The README's configuration table is written by hand for people; this keeps it from losing a variable.
+test("every variable the config reads is in the README's configuration table", () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('### What each surface exposes'));
+  const listed = (name: string) =>
+    table.includes(`\`${name}\``) ||
+    (name.endsWith('_RATE_LIMIT_PER_SECOND') && table.includes('`<SYSTEM>_RATE_LIMIT_PER_SECOND`'));
+  expect(variableDocs().filter((d) => !listed(d.name)).map((d) => d.name)).toEqual([]);
+});
