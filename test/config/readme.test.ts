@@ -9,5 +9,9 @@ test("every variable the config reads is in the README's configuration table", (
   const listed = (name: string) =>
     table.includes(`\`${name}\``) ||
     (name.endsWith('_RATE_LIMIT_PER_SECOND') && table.includes('`<SYSTEM>_RATE_LIMIT_PER_SECOND`'));
-  expect(variableDocs().filter((d) => !listed(d.name)).map((d) => d.name)).toEqual([]);
+  expect(
+    variableDocs()
+      .filter((d) => !listed(d.name))
+      .map((d) => d.name),
+  ).toEqual([]);
 });
