@@ -24,6 +24,21 @@ export interface SendInvoiceEmailInput {
 export function createEmailPlatformActivities({ client }: SystemActivityDeps) {
   return {
     async sendInvoiceEmail(input: SendInvoiceEmailInput): Promise<EmailMessage> {
+      // The platform's message log is the durable record of what was sent; its idempotency keys expire (often within
+      // a day). A run after that (a replayed delivery once Temporal's retention has passed, a reset) finds the
+      // order's invoice email there and sends no second one.
+      const sent = await client.request<{ data: EmailMessage[] }>('GET', '/messages', {
+        query: { template: 'invoice', order_id: input.orderId, limit: 1 },
+        signal: Context.current().cancellationSignal,
+      });
+      const earlier = sent.body.data[0];
+      if (earlier) {
+        Context.current().log.info('invoice email already sent for this order; not sending another', {
+          orderId: input.orderId,
+          messageId: earlier.id,
+        });
+        return earlier;
+      }
       const res = await client.request<EmailMessage>('POST', '/messages', {
         idempotencyKey: idempotencyKey('invoice-email', input.orderId),
         signal: Context.current().cancellationSignal,

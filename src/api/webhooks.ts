@@ -132,7 +132,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
         throw refusal(err);
       }
 
-      const { eventId, eventType, apiVersion, event } = translation;
+      const { eventId, eventType, apiVersion, event, dedupeKey } = translation;
       // Labels, memo fields, search attributes and log fields taken from the delivery are bounded here, whatever an
       // adapter lets through: a topic or API version is anyone's to choose on an unsigned header.
       const eventTypeLabel = closedLabel(eventType, eventTypes);
@@ -160,7 +160,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
         return;
       }
 
-      const workflowId = `${name}:${eventId}`;
+      const workflowId = `${name}:${dedupeKey ?? eventId}`;
       const businessKey = businessKeyOf(event);
       if (!isKeyword(eventId)) throw refusal(new PayloadError('eventId', 'must be visible text, at most 128'));
       if (!isKeyword(businessKey)) throw refusal(new PayloadError('businessKey', 'must be visible text, at most 128'));

@@ -53,6 +53,7 @@ export const emailPlatform = defineSystem({
       kind: 'write',
       profile: 'call',
       idempotencyKey: 'invoice-email:<order id>',
+      note: 'looks in the platform’s message log first: an invoice email already sent for the order is not sent again',
     },
     listEmailContactChanges: { does: 'reads contact changes since the watermark', kind: 'read', profile: 'batch' },
     upsertEmailContacts: {

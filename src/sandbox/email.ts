@@ -34,9 +34,17 @@ export function emailRouter(state: SystemState, messages: SandboxMessage[]): Rou
     }),
   );
 
+  // Searchable by recipient, template and the order id in the message's data, as real platforms search by tag.
   router.get('/messages', (req, res) => {
-    const to = typeof req.query.to === 'string' ? req.query.to : undefined;
-    res.json(paginate(to ? messages.filter((m) => m.to === to) : messages, req.query.cursor, req.query.limit));
+    const q = (name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string) : undefined);
+    const [to, template, orderId] = [q('to'), q('template'), q('order_id')];
+    const matching = messages.filter(
+      (m) =>
+        (!to || m.to === to) &&
+        (!template || m.template === template) &&
+        (!orderId || (m.data as { order_id?: unknown } | undefined)?.order_id === orderId),
+    );
+    res.json(paginate(matching, req.query.cursor, req.query.limit));
   });
 
   return router;

@@ -62,6 +62,9 @@ export function createShopifySource(): SourceAdapter {
       }
       return {
         ...base,
+        // X-Shopify-Webhook-Id is not signed: a captured delivery resent under a fresh id would otherwise start a new
+        // workflow each time. An order is paid once, so the signed order name is the event's identity.
+        dedupeKey: `orders/paid:${order.name}`,
         event: {
           type: 'OrderPaid',
           source: 'shopify',

@@ -19,6 +19,11 @@ export interface Translation {
   eventType: string;
   apiVersion?: string;
   event?: CanonicalEvent;
+  /**
+   * What identifies this event for deduplication, when the scheme does not sign the event id: taken from the signed
+   * body, so a replay under a fresh id is still a duplicate. The workflow id is `<source>:<dedupeKey ?? eventId>`.
+   */
+  dedupeKey?: string;
 }
 
 /**

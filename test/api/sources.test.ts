@@ -23,14 +23,14 @@ describe('POST /webhooks/shopify and /webhooks/stripe', () => {
     }
   }
 
-  test('when Shopify reports an order paid, orderPaid runs under shopify:<webhook id> and a retry is a duplicate', async () => {
+  test('when Shopify reports an order paid, orderPaid runs under shopify:orders/paid:<order> and a retry is a duplicate', async () => {
     const webhookId = uniqueId('wh-');
     const orderId = uniqueId('ORD-');
     const req = signShopify(secret('shopify'), webhookId, shopifyOrderPaidBody(orderId));
     const res = await post(url('shopify'), req);
     expect(res.status).toBe(202);
     const json = (await res.json()) as { workflowId: string; runId: string };
-    expect(json.workflowId).toBe(`shopify:${webhookId}`);
+    expect(json.workflowId).toBe(`shopify:orders/paid:${orderId}`);
     const handle = stack.client.workflow.getHandle(json.workflowId);
     expect((await handle.describe()).type).toBe('orderPaid');
     expect(await handle.result()).toMatchObject({ orderId });
@@ -51,7 +51,7 @@ describe('POST /webhooks/shopify and /webhooks/stripe', () => {
     expect([a.status, b.status]).toEqual([202, 202]);
     const results = await Promise.all([
       stack.client.workflow.getHandle(`shop:${shopEvent}`).result(),
-      stack.client.workflow.getHandle(`shopify:${webhookId}`).result(),
+      stack.client.workflow.getHandle(`shopify:orders/paid:${orderId}`).result(),
     ]);
     expect(results[0].invoiceId).toBe(results[1].invoiceId);
     expect(stack.sandbox.data.accounting.invoices.filter((i) => i.order_id === orderId)).toHaveLength(1);
@@ -101,9 +101,10 @@ describe('POST /webhooks/shopify and /webhooks/stripe', () => {
 
   test('when a delivery carries an API version the adapter does not declare, it is accepted and flagged on the execution', async () => {
     const webhookId = uniqueId('wh-');
+    const driftedOrder = uniqueId('ORD-');
     const drifted = await post(
       url('shopify'),
-      signShopify(secret('shopify'), webhookId, shopifyOrderPaidBody(uniqueId('ORD-')), { apiVersion: '2099-01' }),
+      signShopify(secret('shopify'), webhookId, shopifyOrderPaidBody(driftedOrder), { apiVersion: '2099-01' }),
     );
     expect(drifted.status).toBe(202);
     const stripeEvent = uniqueId('evt_');
@@ -114,7 +115,7 @@ describe('POST /webhooks/shopify and /webhooks/stripe', () => {
     expect(stripeDrifted.status).toBe(202);
 
     for (const [id, version] of [
-      [`shopify:${webhookId}`, '2099-01'],
+      [`shopify:orders/paid:${driftedOrder}`, '2099-01'],
       [`stripe:${stripeEvent}`, '2099-01-01.zeta'],
     ] as const) {
       const d = await stack.client.workflow.getHandle(id).describe();
@@ -129,8 +130,9 @@ describe('POST /webhooks/shopify and /webhooks/stripe', () => {
 
   test('when the API version is a declared one, the execution carries no drift flag', async () => {
     const webhookId = uniqueId('wh-');
-    await post(url('shopify'), signShopify(secret('shopify'), webhookId, shopifyOrderPaidBody(uniqueId('ORD-'))));
-    const d = await stack.client.workflow.getHandle(`shopify:${webhookId}`).describe();
+    const orderId = uniqueId('ORD-');
+    await post(url('shopify'), signShopify(secret('shopify'), webhookId, shopifyOrderPaidBody(orderId)));
+    const d = await stack.client.workflow.getHandle(`shopify:orders/paid:${orderId}`).describe();
     expect(d.searchAttributes.ApiVersionDrift).toBeUndefined();
     expect(d.memo).toEqual({ apiVersion: '2025-01', apiVersionKnown: true });
   });

@@ -57,7 +57,7 @@ describe.each<[string, Exclude<ProxyMode, 'forward'>]>([
           sign: () => signShop(secret('shop'), shopId, orderPaidBody(shopId, order)),
         },
         {
-          workflowId: `shopify:${shopifyId}`,
+          workflowId: `shopify:orders/paid:${order}`,
           source: 'shopify',
           sign: () => signShopify(secret('shopify'), shopifyId, shopifyOrderPaidBody(order)),
         },
