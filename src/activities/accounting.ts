@@ -13,6 +13,11 @@ export interface Invoice {
   status: 'open' | 'paid';
 }
 
+/** The invoice, and whether it existed before this call (an earlier run, a replayed answer, or made by hand). */
+export interface CreatedInvoice extends Invoice {
+  existedBefore?: boolean;
+}
+
 export interface CreateInvoiceInput {
   orderId: string;
   total: number;
@@ -32,7 +37,7 @@ export function createAccountingActivities({ client }: SystemActivityDeps) {
   }
 
   return {
-    async createInvoice(input: CreateInvoiceInput): Promise<Invoice> {
+    async createInvoice(input: CreateInvoiceInput): Promise<CreatedInvoice> {
       const res = await client.request<Invoice>('POST', '/invoices', {
         idempotencyKey: idempotencyKey('invoice', input.orderId),
         accept: [409],
@@ -44,11 +49,11 @@ export function createAccountingActivities({ client }: SystemActivityDeps) {
           customer_email: input.customerEmail,
         },
       });
-      if (res.status !== 409) return res.body;
+      if (res.status !== 409) return { ...res.body, existedBefore: res.replayed };
       // The invoice exists (created under another key, e.g. by hand): fetch it and succeed.
       const invoice = await invoiceOf(input.orderId);
       if (!invoice) throw new Error(`accounting answered 409 for order ${input.orderId} but lists no invoice for it`);
-      return invoice;
+      return { ...invoice, existedBefore: true };
     },
 
     async markInvoicePaid(input: { orderId: string; paymentId: string; amount: number; currency: string }) {

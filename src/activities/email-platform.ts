@@ -19,6 +19,11 @@ export interface SendInvoiceEmailInput {
   to: string;
   total: number;
   currency: string;
+  /**
+   * Look in the platform's message log first. Set when the invoice existed before this run: an email may have gone
+   * out for it under a key the platform no longer remembers. Absent (older runs) counts as true.
+   */
+  checkSent?: boolean;
 }
 
 export function createEmailPlatformActivities({ client }: SystemActivityDeps) {
@@ -26,12 +31,15 @@ export function createEmailPlatformActivities({ client }: SystemActivityDeps) {
     async sendInvoiceEmail(input: SendInvoiceEmailInput): Promise<EmailMessage> {
       // The platform's message log is the durable record of what was sent; its idempotency keys expire (often within
       // a day). A run after that (a replayed delivery once Temporal's retention has passed, a reset) finds the
-      // order's invoice email there and sends no second one.
-      const sent = await client.request<{ data: EmailMessage[] }>('GET', '/messages', {
-        query: { template: 'invoice', order_id: input.orderId, limit: 1 },
-        signal: Context.current().cancellationSignal,
-      });
-      const earlier = sent.body.data[0];
+      // order's invoice email there and sends no second one. A freshly created invoice cannot have been emailed.
+      const sent =
+        input.checkSent === false
+          ? undefined
+          : await client.request<{ data: EmailMessage[] }>('GET', '/messages', {
+              query: { template: 'invoice', order_id: input.orderId, limit: 1 },
+              signal: Context.current().cancellationSignal,
+            });
+      const earlier = sent?.body.data[0];
       if (earlier) {
         Context.current().log.info('invoice email already sent for this order; not sending another', {
           orderId: input.orderId,

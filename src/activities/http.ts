@@ -43,6 +43,8 @@ export interface RequestOptions {
 export interface Response<T> {
   status: number;
   body: T;
+  /** The system answered from its idempotency store (Idempotent-Replayed: true): the write happened earlier. */
+  replayed: boolean;
 }
 
 export { FailureType };
@@ -274,7 +276,7 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
       }
     }
     if ((res.status >= 200 && res.status < 300) || opts.accept?.includes(res.status)) {
-      return { status: res.status, body: body as T };
+      return { status: res.status, body: body as T, replayed: res.headers.get('idempotent-replayed') === 'true' };
     }
 
     const responseMessage = scrub(messageOf(body, res.statusText));

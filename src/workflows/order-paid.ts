@@ -35,6 +35,7 @@ export async function orderPaid(event: OrderPaid): Promise<OrderPaidResult> {
       to: customerEmail,
       total: event.order.total,
       currency: event.order.currency,
+      checkSent: invoice.existedBefore !== false,
     });
     return { orderId: event.order.id, invoiceId: invoice.id, emailId: message.id };
   });
