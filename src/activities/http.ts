@@ -81,6 +81,19 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Math.max(0, date - now);
 }
 
+/**
+ * A request fetch refused to build (a header value outside Latin-1 or with a line break, a bad URL or body): a bug
+ * on our side that no retry fixes. fetch reports a failure on the wire as TypeError('fetch failed') with the network
+ * error (ECONNREFUSED, ENOTFOUND, a reset socket…) as its cause; one it raises itself before sending has no cause.
+ */
+function isProgrammingError(err: unknown): err is Error {
+  // By name, not instanceof: fetch's errors may come from another realm (a vm context such as jest's).
+  const { name, cause } = (err ?? {}) as { name?: unknown; cause?: unknown };
+  return PROGRAMMING_ERRORS.includes(name as string) && cause === undefined;
+}
+
+const PROGRAMMING_ERRORS = ['TypeError', 'RangeError', 'SyntaxError'];
+
 function messageOf(body: unknown, fallback: string): string {
   if (body && typeof body === 'object') {
     const b = body as Record<string, unknown>;
@@ -256,6 +269,14 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
           FailureType.timeout,
           details(0),
         );
+      }
+      if (isProgrammingError(err)) {
+        throw ApplicationFailure.create({
+          message: `${where} could not be sent: ${scrub(err.message)}`,
+          type: FailureType.programming,
+          nonRetryable: true,
+          details: [details(0, scrub(err.message))],
+        });
       }
       const cause = scrub(
         err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err),

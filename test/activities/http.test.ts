@@ -146,6 +146,27 @@ describe('the downstream HTTP client layer', () => {
     expect(downstreamDetails(f)).toMatchObject({ system: 'crm', status: 0 });
   });
 
+  test('a header value fetch refuses (a key outside Latin-1) is a non-retryable ProgrammingError and sends nothing', async () => {
+    const before = hits;
+    const f = await failureOf(client().request('POST', '/answer', { ...answer(201), idempotencyKey: 'invoice:№1001' }));
+    expect({ type: f.type, nonRetryable: f.nonRetryable }).toEqual({
+      type: FailureType.programming,
+      nonRetryable: true,
+    });
+    expect(f.message).toMatch(/^accounting POST \/answer could not be sent: .*ByteString/);
+    expect(hits).toBe(before);
+  });
+
+  test("fetch's own 'fetch failed' with a network cause stays a retryable DownstreamNetworkError", async () => {
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    const failing = (async () => {
+      throw new TypeError('fetch failed', { cause: reset });
+    }) as typeof fetch;
+    const f = await failureOf(client({ fetch: failing }).request('GET', '/answer'));
+    expect({ type: f.type, nonRetryable: f.nonRetryable }).toEqual({ type: FailureType.network, nonRetryable: false });
+    expect(f.message).toMatch(/read ECONNRESET/);
+  });
+
   test('a 2xx with a broken JSON body is a retryable protocol error', async () => {
     const f = await failureOf(client().request('GET', '/answer', { query: { status: 200, body: '{"half' } }));
     expect(f.type).toBe(FailureType.protocol);

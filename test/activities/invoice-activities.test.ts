@@ -1,9 +1,12 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
+import fc from 'fast-check';
 import { createAccountingActivities, type Invoice } from '../../src/activities/accounting';
 import { createAlertActivities } from '../../src/activities/alerts';
 import { createEmailPlatformActivities, type EmailMessage } from '../../src/activities/email-platform';
 import { createDownstreamClient } from '../../src/activities/http';
+import { idempotencyKey } from '../../src/activities/keys';
+import { FailureType } from '../../src/contracts/failures';
 import { loadConfig } from '../../src/config';
 import { createSandbox, sandboxKeys } from '../../src/sandbox/server';
 import { closeServer, uniqueId } from '../helpers/stack';
@@ -102,6 +105,72 @@ describe('invoice activities against the sandbox', () => {
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect(err.nonRetryable).toBe(true);
     expect(err.message).toMatch(/accounting POST \/accounting\/invoices answered 401/);
+  });
+
+  test('an order id outside Latin-1 (№1001) is invoiced and emailed under a header-safe key', async () => {
+    const env = new MockActivityEnvironment();
+    const orderId = `№${uniqueId('')}`;
+    const invoice = (await env.run(activities.createInvoice, input(orderId))) as Invoice;
+    expect(invoice.order_id).toBe(orderId);
+    const message = (await env.run(activities.sendInvoiceEmail, {
+      orderId,
+      invoiceId: invoice.id,
+      to: 'k.nowak@example.com',
+      total: 1499,
+      currency: 'PLN',
+    })) as EmailMessage;
+    expect(message.subject).toContain(orderId);
+    const sent = sandbox.systems.accounting.log.filter((r) => r.method === 'POST').map((r) => r.idempotencyKey);
+    expect(sent).toContain(`invoice:%E2%84%96${orderId.slice(1)}`);
+  });
+
+  test('property: any Unicode order id is invoiced and emailed once, under a key stable per id and distinct across ids', async () => {
+    const env = new MockActivityEnvironment();
+    const keyOf = new Map<string, string>();
+    const orderIds = fc.oneof(
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 64 }),
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }),
+      fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 128 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(orderIds, async (orderId) => {
+        const first = (await env.run(activities.createInvoice, input(orderId))) as Invoice;
+        const again = (await env.run(activities.createInvoice, input(orderId))) as Invoice;
+        expect(again.id).toBe(first.id);
+        expect(sandbox.data.accounting.invoices.filter((i) => i.order_id === orderId)).toHaveLength(1);
+        const email = { orderId, invoiceId: first.id, to: 'k.nowak@example.com', total: 1499, currency: 'PLN' };
+        const a = (await env.run(activities.sendInvoiceEmail, email)) as EmailMessage;
+        const b = (await env.run(activities.sendInvoiceEmail, email)) as EmailMessage;
+        expect(b.id).toBe(a.id);
+        const key = sandbox.systems.accounting.log.at(-1)?.idempotencyKey;
+        expect(key).toBe(idempotencyKey('invoice', orderId));
+        keyOf.set(orderId, key!);
+      }),
+      { numRuns: 150 },
+    );
+    expect(new Set(keyOf.values()).size).toBe(keyOf.size);
+  });
+
+  test('a key fetch refuses as a header value fails at once as a non-retryable ProgrammingError, sending nothing', async () => {
+    const client = createDownstreamClient(
+      { name: 'accounting', baseUrl: `${url}/accounting`, apiKey: keys.accounting.apiKey },
+      { timeoutMs: 2000 },
+    );
+    const before = sandbox.systems.accounting.log.length;
+    const err = (await new MockActivityEnvironment()
+      .run(() => client.request('POST', '/invoices', { idempotencyKey: 'invoice:ORD\n1', body: {} }))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as ApplicationFailure;
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect({ type: err.type, nonRetryable: err.nonRetryable }).toEqual({
+      type: FailureType.programming,
+      nonRetryable: true,
+    });
+    expect(err.message).toMatch(/accounting POST \/accounting\/invoices/);
+    expect(err.message).toMatch(/invalid header value/);
+    expect(sandbox.systems.accounting.log.length).toBe(before);
   });
 
   test('sendAlert posts a Slack-compatible message with a link to the execution, once per run', async () => {
