@@ -41,6 +41,9 @@ export function createAccountingActivities({ client }: SystemActivityDeps) {
       const res = await client.request<Invoice>('POST', '/invoices', {
         idempotencyKey: idempotencyKey('invoice', input.orderId),
         accept: [409],
+        // A re-run that now sends another body (e.g. the normalised email of a run reset across that patch): the
+        // key already made the order's invoice, so that invoice is the answer.
+        onKeyReused: () => invoiceOf(input.orderId),
         signal: Context.current().cancellationSignal,
         body: {
           order_id: input.orderId,

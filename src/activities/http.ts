@@ -30,7 +30,7 @@ export interface CallObserver {
   onThrottle?(system: string, retryAfterMs: number): void;
 }
 
-export interface RequestOptions {
+export interface RequestOptions<T = unknown> {
   query?: Record<string, string | number | undefined>;
   body?: unknown;
   /** Required on every mutating request: derived from the business key and the step, never random. */
@@ -38,6 +38,13 @@ export interface RequestOptions {
   /** Statuses the caller handles itself (e.g. 409 on an idempotent create); returned instead of thrown. */
   accept?: readonly number[];
   signal?: AbortSignal;
+  /**
+   * Reads what this idempotency key already created, for when the system answers that the key was used with another
+   * body (a re-run whose code now sends something else). Its result is returned in place of the failure, with a
+   * warning naming the fields that differ; undefined (nothing found) keeps the answer a rejection. Must only read:
+   * a second create under another key is exactly what the key exists to prevent.
+   */
+  onKeyReused?: () => Promise<T | undefined>;
 }
 
 export interface Response<T> {
@@ -93,6 +100,22 @@ function isProgrammingError(err: unknown): err is Error {
 }
 
 const PROGRAMMING_ERRORS = ['TypeError', 'RangeError', 'SyntaxError'];
+
+/** The answer of a system that has seen this idempotency key with another body (the sandbox's, as many APIs say it). */
+function isKeyReused(status: number, body: unknown): boolean {
+  return status === 422 && (body as { error?: unknown } | null)?.error === 'idempotency_key_reused';
+}
+
+/** The top-level fields of what we sent that the existing resource holds differently, with both values. */
+function differencesOf(sent: unknown, existing: unknown): Record<string, { sent: unknown; existing: unknown }> {
+  const out: Record<string, { sent: unknown; existing: unknown }> = {};
+  if (!sent || typeof sent !== 'object' || !existing || typeof existing !== 'object') return out;
+  for (const [field, value] of Object.entries(sent)) {
+    const held = (existing as Record<string, unknown>)[field];
+    if (JSON.stringify(value) !== JSON.stringify(held)) out[field] = { sent: value, existing: held };
+  }
+  return out;
+}
 
 function messageOf(body: unknown, fallback: string): string {
   if (body && typeof body === 'object') {
@@ -218,7 +241,7 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
   async function request<T = unknown>(
     method: HttpMethod,
     path: string,
-    opts: RequestOptions = {},
+    opts: RequestOptions<T> = {},
   ): Promise<Response<T>> {
     const secretUrl = system.secretUrl ?? !system.apiKey;
     if (method !== 'GET' && !opts.idempotencyKey) {
@@ -298,6 +321,22 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
     }
     if ((res.status >= 200 && res.status < 300) || opts.accept?.includes(res.status)) {
       return { status: res.status, body: body as T, replayed: res.headers.get('idempotent-replayed') === 'true' };
+    }
+
+    if (opts.onKeyReused && isKeyReused(res.status, body)) {
+      const existing = await opts.onKeyReused();
+      if (existing !== undefined) {
+        ctx?.log.warn(
+          `${where}: key ${opts.idempotencyKey} was already used with another body; using what it created instead`,
+          {
+            system: system.name,
+            idempotencyKey: opts.idempotencyKey,
+            existingId: (existing as { id?: unknown } | null)?.id,
+            differences: differencesOf(opts.body, existing),
+          },
+        );
+        return { status: res.status, body: existing };
+      }
     }
 
     const responseMessage = scrub(messageOf(body, res.statusText));

@@ -26,7 +26,9 @@ export const accounting = defineSystem({
       kind: 'write',
       profile: 'call',
       idempotencyKey: 'invoice:<order id>',
-      note: 'a 409 (the order is already invoiced) fetches the existing invoice and succeeds',
+      note:
+        'a 409 (the order is already invoiced) or a 422 (its key was used with another body, e.g. by a run reset ' +
+        'across a workflow change) fetches the existing invoice and succeeds, never creating a second',
     },
     markInvoicePaid: {
       does: "records the payment on the order's invoice",

@@ -178,6 +178,29 @@ describe('the downstream HTTP client layer', () => {
     expect(res.status).toBe(409);
   });
 
+  test('a 422 idempotency_key_reused returns what onKeyReused reads; without it, or when it finds nothing, it stays a rejection', async () => {
+    const reused = {
+      query: { status: 422, body: JSON.stringify({ error: 'idempotency_key_reused', message: 'key used' }) },
+      idempotencyKey: 'invoice:ORD-1',
+      body: { order_id: 'ORD-1', customer_email: 'k.nowak@example.com' },
+    };
+    const existing = { id: 'inv_1', order_id: 'ORD-1', customer_email: 'K.Nowak@Example.COM' };
+    const res = await client().request('POST', '/answer', { ...reused, onKeyReused: async () => existing });
+    expect(res.body).toEqual(existing);
+    for (const opts of [reused, { ...reused, onKeyReused: async () => undefined }]) {
+      const f = await failureOf(client().request('POST', '/answer', opts));
+      expect({ type: f.type, nonRetryable: f.nonRetryable }).toEqual({
+        type: FailureType.rejected,
+        nonRetryable: true,
+      });
+    }
+    // Any other 422 is a rejection: the hook is not asked.
+    let asked = 0;
+    const other = { ...reused, query: { status: 422 }, onKeyReused: async () => (asked++, existing) };
+    expect((await failureOf(client().request('POST', '/answer', other))).type).toBe(FailureType.rejected);
+    expect(asked).toBe(0);
+  });
+
   test('a mutation without an idempotency key is refused before any request', async () => {
     const before = hits;
     await expect(client().request('POST', '/answer')).rejects.toThrow(/needs an idempotency key/);

@@ -1,5 +1,6 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
+import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import fc from 'fast-check';
 import { createAccountingActivities, type Invoice } from '../../src/activities/accounting';
 import { createAlertActivities } from '../../src/activities/alerts';
@@ -75,6 +76,35 @@ describe('invoice activities against the sandbox', () => {
     const invoice = (await new MockActivityEnvironment().run(activities.createInvoice, input(orderId))) as Invoice;
     expect(invoice.id).toBe(manual.id);
     expect(sandbox.data.accounting.invoices.filter((i) => i.order_id === orderId)).toHaveLength(1);
+  });
+
+  test('when invoice:<order> meets a different body (a re-run after the email normalisation), the existing invoice is returned with a warning naming the difference', async () => {
+    const orderId = uniqueId('ORD-');
+    const created = (await new MockActivityEnvironment().run(activities.createInvoice, {
+      ...input(orderId),
+      customerEmail: 'K.Nowak@Example.COM',
+    })) as Invoice;
+    const logged: LogEntry[] = [];
+    const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN', (e) => logged.push(e)) });
+
+    const again = (await env.run(activities.createInvoice, input(orderId))) as Invoice;
+    expect(again.id).toBe(created.id);
+    expect(again.customer_email).toBe('K.Nowak@Example.COM');
+    expect(sandbox.data.accounting.invoices.filter((i) => i.order_id === orderId)).toHaveLength(1);
+    // One create under the same key (answered 422), never a second create under another.
+    const posts = sandbox.systems.accounting.log.filter((r) => r.method === 'POST' && r.path === '/invoices');
+    expect(posts.filter((r) => r.idempotencyKey === `invoice:${orderId}`).map((r) => r.status)).toEqual([201, 422]);
+    expect(logged).toEqual([
+      expect.objectContaining({
+        level: 'WARN',
+        message: expect.stringMatching(/invoice:.* was already used with another body/),
+        meta: expect.objectContaining({
+          idempotencyKey: `invoice:${orderId}`,
+          existingId: created.id,
+          differences: { customer_email: { sent: 'k.nowak@example.com', existing: 'K.Nowak@Example.COM' } },
+        }),
+      }),
+    ]);
   });
 
   test('sendInvoiceEmail is idempotent by order: a retry sends no second email', async () => {
