@@ -4,19 +4,50 @@ import { idempotencyKey } from './keys';
 
 // Accounting: the source of truth for invoices. We create one per paid order and record payments against it.
 
+export interface InvoicePayment {
+  payment_id: string;
+  amount: number;
+  currency: string;
+}
+
 export interface Invoice {
   id: string;
   order_id: string;
   total: number;
   currency: string;
   customer_email: string;
-  status: 'open' | 'paid';
+  /** partially_paid: payments are recorded and a balance remains. */
+  status: 'open' | 'partially_paid' | 'paid';
+  payments: InvoicePayment[];
 }
 
 /** The invoice, and whether it existed before this call (an earlier run, a replayed answer, or made by hand). */
 export interface CreatedInvoice extends Invoice {
   existedBefore?: boolean;
 }
+
+export interface MarkInvoicePaidInput {
+  orderId: string;
+  paymentId: string;
+  amount: number;
+  currency: string;
+}
+
+/** What became of a payment checked against its invoice. */
+export interface PaymentCheck {
+  /**
+   * paid: recorded, the invoice is settled; partial: recorded, a balance remains; needs-review: NOT recorded, because
+   * its currency is not the invoice's or it is more than is outstanding: a person decides (refund, correct, record).
+   */
+  outcome: 'paid' | 'partial' | 'needs-review';
+  /** What is left to pay on the invoice: after this payment, or for needs-review, without it. */
+  outstanding: number;
+  /** Why it needs review, one sentence per problem; empty otherwise. */
+  problems: string[];
+}
+
+/** The invoice after the payment, and what became of the payment. */
+export type PaymentRecorded = Invoice & { check: PaymentCheck };
 
 export interface CreateInvoiceInput {
   orderId: string;
@@ -28,6 +59,30 @@ export interface CreateInvoiceInput {
 interface Page<T> {
   data: T[];
   next_cursor: string | null;
+}
+
+/** Money in ten-thousandths, so sums of decimal amounts compare exactly (every ISO 4217 currency has ≤ 4 decimals). */
+const units = (amount: number) => Math.round(amount * 10_000);
+
+/** What is left to pay on `invoice`, not counting `exceptPaymentId`. */
+function outstandingOn(invoice: Invoice, exceptPaymentId?: string): number {
+  const paid = invoice.payments
+    .filter((p) => p.payment_id !== exceptPaymentId)
+    .reduce((sum, p) => sum + units(p.amount), 0);
+  return Math.max(0, units(invoice.total) - paid) / 10_000;
+}
+
+/** Why `payment` must not be recorded against `invoice` as it is, if it must not. */
+function paymentProblems(invoice: Invoice, payment: MarkInvoicePaidInput): string[] {
+  const paid = `payment ${payment.paymentId} of ${payment.amount} ${payment.currency}`;
+  if (payment.currency !== invoice.currency) {
+    return [`${paid} is not in the currency of invoice ${invoice.id} (${invoice.total} ${invoice.currency})`];
+  }
+  const outstanding = outstandingOn(invoice);
+  if (units(payment.amount) > units(outstanding)) {
+    return [`${paid} is more than the ${outstanding} ${invoice.currency} outstanding on invoice ${invoice.id}`];
+  }
+  return [];
 }
 
 export function createAccountingActivities({ client }: SystemActivityDeps) {
@@ -59,17 +114,29 @@ export function createAccountingActivities({ client }: SystemActivityDeps) {
       return { ...invoice, existedBefore: true };
     },
 
-    async markInvoicePaid(input: { orderId: string; paymentId: string; amount: number; currency: string }) {
+    /**
+     * Records the payment on the order's invoice if its currency is the invoice's and it is no more than what is
+     * outstanding (less is a partial payment). Otherwise records nothing and says why: the workflow alerts.
+     */
+    async markInvoicePaid(input: MarkInvoicePaidInput): Promise<PaymentRecorded> {
       const invoice = await invoiceOf(input.orderId);
       if (!invoice) {
         // The order's invoice may not exist yet (payment reported before order.paid was processed): retry later.
         throw new Error(`no invoice for order ${input.orderId} yet`);
       }
+      // Already on the invoice (an earlier attempt got through): it was checked then, and the call below replays.
+      const recorded = invoice.payments.some((p) => p.payment_id === input.paymentId);
+      const problems = recorded ? [] : paymentProblems(invoice, input);
+      if (problems.length > 0) {
+        return { ...invoice, check: { outcome: 'needs-review', outstanding: outstandingOn(invoice), problems } };
+      }
       const res = await client.request<Invoice>('POST', `/invoices/${encodeURIComponent(invoice.id)}/payments`, {
         idempotencyKey: idempotencyKey('invoice-payment', input.paymentId),
         body: { payment_id: input.paymentId, amount: input.amount, currency: input.currency },
+        signal: Context.current().cancellationSignal,
       });
-      return res.body;
+      const outstanding = outstandingOn(res.body);
+      return { ...res.body, check: { outcome: outstanding > 0 ? 'partial' : 'paid', outstanding, problems: [] } };
     },
 
     /** The ids among `orderIds` that accounting has no invoice for. */

@@ -4,7 +4,8 @@ import { idempotencyKey } from './keys';
 // The alert inbox (a Slack-compatible incoming webhook whose URL is the secret): how failures reach a person.
 
 export interface AlertInput {
-  kind: 'failed' | 'retrying';
+  /** needs-review: the flow finished without acting, because a person must decide (`error` says what is wrong). */
+  kind: 'failed' | 'retrying' | 'needs-review';
   workflowId: string;
   runId: string;
   workflowType: string;
@@ -30,11 +31,14 @@ export function createAlertActivities(deps: SystemActivityDeps) {
   return {
     async sendAlert(input: AlertInput): Promise<void> {
       const link = executionLink(deps, input.workflowId, input.runId);
+      const subject = input.businessKey ?? input.workflowId;
       const headline =
         input.kind === 'failed'
-          ? `:red_circle: ${input.workflowType} failed for ${input.businessKey ?? input.workflowId}`
-          : `:warning: ${input.workflowType} is still retrying ${input.activityType ?? 'an activity'} ` +
-            `(attempt ${input.attempt ?? '?'}) for ${input.businessKey ?? input.workflowId}`;
+          ? `:red_circle: ${input.workflowType} failed for ${subject}`
+          : input.kind === 'needs-review'
+            ? `:large_orange_circle: ${input.workflowType} needs review for ${subject}`
+            : `:warning: ${input.workflowType} is still retrying ${input.activityType ?? 'an activity'} ` +
+              `(attempt ${input.attempt ?? '?'}) for ${subject}`;
       // One alert per failed run, and one per retrying activity of a run: a redelivery repeats the same key.
       const scope = [input.workflowId, input.runId, input.activityId].filter(Boolean).join(':');
       await client.request('POST', '', {

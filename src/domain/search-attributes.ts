@@ -17,4 +17,8 @@ export const ALL_SEARCH_ATTRIBUTES = [
   API_VERSION_DRIFT,
 ];
 
-export type IntegrationStatus = 'processing' | 'retrying' | 'completed' | 'failed';
+/**
+ * `needs-review`: the flow finished without doing what it was for, on purpose, because a person must decide (e.g. a
+ * payment whose currency or amount does not match its invoice). It alerted; re-running it would change nothing.
+ */
+export type IntegrationStatus = 'processing' | 'retrying' | 'completed' | 'failed' | 'needs-review';

@@ -35,6 +35,9 @@ export const accounting = defineSystem({
       kind: 'write',
       profile: 'call',
       idempotencyKey: 'invoice-payment:<payment id>',
+      note:
+        "only a payment in the invoice's currency and no more than is outstanding (less is recorded as partial); " +
+        'anything else is not recorded and the flow ends needs-review with an alert',
     },
     findUninvoicedOrders: { does: 'reads which orders have no invoice', kind: 'read', profile: 'batch' },
   },

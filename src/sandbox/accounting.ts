@@ -8,7 +8,8 @@ export interface SandboxInvoice {
   total: number;
   currency: string;
   customer_email: string;
-  status: 'open' | 'paid';
+  /** partially_paid: payments are recorded and a balance remains. */
+  status: 'open' | 'partially_paid' | 'paid';
   payments: Array<{ payment_id: string; amount: number; currency: string }>;
   created_at: string;
 }
@@ -21,7 +22,14 @@ const createInvoice = z.object({
 });
 const recordPayment = z.object({ payment_id: z.string().min(1), amount: z.number().positive(), currency: z.string() });
 
-/** Accounting stand-in: one invoice per order (a second under another key is a 409), payments against invoices. */
+/** Money in ten-thousandths, so sums of decimal amounts compare exactly (every ISO 4217 currency has ≤ 4 decimals). */
+const units = (amount: number) => Math.round(amount * 10_000);
+
+/**
+ * Accounting stand-in: one invoice per order (a second under another key is a 409), payments against invoices. Like
+ * real ledgers, it refuses a payment in another currency than the invoice's or for more than is outstanding (422),
+ * and an invoice with payments that do not cover it yet is `partially_paid`.
+ */
 export function accountingRouter(state: SystemState, invoices: SandboxInvoice[]): Router {
   const router = systemRouter(state);
 
@@ -68,9 +76,21 @@ export function accountingRouter(state: SystemState, invoices: SandboxInvoice[])
       if (!invoice) return { status: 404, body: { error: 'not_found', message: `no invoice ${req.params.id}` } };
       const parsed = recordPayment.safeParse(req.body);
       if (!parsed.success) return { status: 400, body: { error: 'invalid', message: parsed.error.issues[0]?.message } };
-      if (!invoice.payments.some((p) => p.payment_id === parsed.data.payment_id)) invoice.payments.push(parsed.data);
-      const paid = invoice.payments.reduce((sum, p) => sum + p.amount, 0);
-      if (paid >= invoice.total) invoice.status = 'paid';
+      const payment = parsed.data;
+      if (!invoice.payments.some((p) => p.payment_id === payment.payment_id)) {
+        if (payment.currency !== invoice.currency) {
+          const message = `invoice ${invoice.id} is in ${invoice.currency}; a payment in ${payment.currency} cannot be applied`;
+          return { status: 422, body: { error: 'currency_mismatch', message } };
+        }
+        const outstanding = units(invoice.total) - invoice.payments.reduce((sum, p) => sum + units(p.amount), 0);
+        if (units(payment.amount) > outstanding) {
+          const message = `payment of ${payment.amount} exceeds the ${outstanding / 10_000} outstanding on ${invoice.id}`;
+          return { status: 422, body: { error: 'overpayment', message } };
+        }
+        invoice.payments.push(payment);
+      }
+      const paid = invoice.payments.reduce((sum, p) => sum + units(p.amount), 0);
+      invoice.status = paid >= units(invoice.total) ? 'paid' : paid > 0 ? 'partially_paid' : 'open';
       return { status: 200, body: invoice };
     }),
   );

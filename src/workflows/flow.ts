@@ -19,6 +19,11 @@ export interface FlowContext {
   businessKey?: string;
 }
 
+export interface FlowOptions<T> {
+  /** The IntegrationStatus a flow that returned ends in (default `completed`), e.g. `needs-review`. */
+  finalStatus?: (result: T) => IntegrationStatus;
+}
+
 function describe(err: unknown): string {
   let e: unknown = err;
   // An ActivityFailure wraps the activity's own error, which is the useful message.
@@ -30,7 +35,7 @@ function describe(err: unknown): string {
  * Runs a flow so that a failure reaches a person: on a final error it alerts, marks the execution
  * IntegrationStatus=failed and rethrows so the execution shows red.
  */
-export async function runFlow<T>(ctx: FlowContext, body: () => Promise<T>): Promise<T> {
+export async function runFlow<T>(ctx: FlowContext, body: () => Promise<T>, options: FlowOptions<T> = {}): Promise<T> {
   setStatus('processing');
   // Handlers only upsert IntegrationStatus; executions that never receive these signals replay unchanged.
   const retrying = new Set<string>();
@@ -47,7 +52,7 @@ export async function runFlow<T>(ctx: FlowContext, body: () => Promise<T>): Prom
   try {
     const result = await body();
     finished = true;
-    setStatus('completed');
+    setStatus(options.finalStatus?.(result) ?? 'completed');
     return result;
   } catch (err) {
     finished = true;
