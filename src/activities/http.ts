@@ -93,13 +93,18 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
  * on our side that no retry fixes. fetch reports a failure on the wire as TypeError('fetch failed') with the network
  * error (ECONNREFUSED, ENOTFOUND, a reset socket…) as its cause; one it raises itself before sending has no cause.
  */
+const PROGRAMMING_ERRORS = ['TypeError', 'RangeError', 'SyntaxError'];
+
 function isProgrammingError(err: unknown): err is Error {
   // By name, not instanceof: fetch's errors may come from another realm (a vm context such as jest's).
   const { name, cause } = (err ?? {}) as { name?: unknown; cause?: unknown };
   return PROGRAMMING_ERRORS.includes(name as string) && cause === undefined;
 }
 
-const PROGRAMMING_ERRORS = ['TypeError', 'RangeError', 'SyntaxError'];
+/** fetch quotes a refused header value in its message, and that value may be the Authorization header: never keep it. */
+function withoutQuotedValues(message: string): string {
+  return message.replace(/"[^]*"/g, '"…"');
+}
 
 /** The answer of a system that has seen this idempotency key with another body (the sandbox's, as many APIs say it). */
 function isKeyReused(status: number, body: unknown): boolean {
@@ -294,11 +299,12 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
         );
       }
       if (isProgrammingError(err)) {
+        const reason = `${err.name}: ${scrub(withoutQuotedValues(err.message))}`;
         throw ApplicationFailure.create({
-          message: `${where} could not be sent: ${scrub(err.message)}`,
+          message: `${where} could not be sent (${reason}): a bug on our side, not retried`,
           type: FailureType.programming,
           nonRetryable: true,
-          details: [details(0, scrub(err.message))],
+          details: [details(0, reason)],
         });
       }
       const cause = scrub(

@@ -153,8 +153,19 @@ describe('the downstream HTTP client layer', () => {
       type: FailureType.programming,
       nonRetryable: true,
     });
-    expect(f.message).toMatch(/^accounting POST \/answer could not be sent: .*ByteString/);
+    expect(f.message).toMatch(/^accounting POST \/answer could not be sent \(TypeError: .*ByteString/);
     expect(hits).toBe(before);
+  });
+
+  test('an API key fetch refuses is a ProgrammingError that does not repeat the key', async () => {
+    const broken = createDownstreamClient(
+      { name: 'accounting', baseUrl: base, apiKey: 'k_secret\n_123' },
+      { timeoutMs: 2000 },
+    );
+    const f = await failureOf(broken.request('GET', '/answer'));
+    expect(f.type).toBe(FailureType.programming);
+    expect(f.message).toMatch(/invalid header value/);
+    expect(JSON.stringify({ message: f.message, details: f.details })).not.toContain('k_secret');
   });
 
   test("fetch's own 'fetch failed' with a network cause stays a retryable DownstreamNetworkError", async () => {
