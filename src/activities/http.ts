@@ -341,7 +341,7 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
             differences: differencesOf(opts.body, existing),
           },
         );
-        return { status: res.status, body: existing };
+        return { status: res.status, body: existing, replayed: true };
       }
     }
 
