@@ -58,7 +58,7 @@ describe('the downstream HTTP client layer', () => {
 
   test('a 2xx answer is returned with its parsed body', async () => {
     const res = await client().request<{ id: string }>('POST', '/answer', answer(201));
-    expect(res).toEqual({ status: 201, body: { id: 'obj_1', message: 'answered 201' } });
+    expect(res).toEqual({ status: 201, body: { id: 'obj_1', message: 'answered 201' }, replayed: false });
   });
 
   test.each([400, 401, 403, 404, 422])(

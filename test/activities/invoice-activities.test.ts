@@ -2,7 +2,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import fc from 'fast-check';
-import { createAccountingActivities, type Invoice } from '../../src/activities/accounting';
+import { type CreatedInvoice, createAccountingActivities, type Invoice } from '../../src/activities/accounting';
 import { createAlertActivities } from '../../src/activities/alerts';
 import { createEmailPlatformActivities, type EmailMessage } from '../../src/activities/email-platform';
 import { createDownstreamClient } from '../../src/activities/http';
@@ -53,9 +53,11 @@ describe('invoice activities against the sandbox', () => {
   test('createInvoice run twice (a retried activity) creates one invoice and returns it both times', async () => {
     const env = new MockActivityEnvironment();
     const orderId = uniqueId('ORD-');
-    const first = await env.run(activities.createInvoice, input(orderId));
-    const second = await env.run(activities.createInvoice, input(orderId));
-    expect(second).toEqual(first);
+    const first = (await env.run(activities.createInvoice, input(orderId))) as CreatedInvoice;
+    const second = (await env.run(activities.createInvoice, input(orderId))) as CreatedInvoice;
+    // The second call is answered from accounting's idempotency store: the same invoice, marked as existing before.
+    expect(second).toEqual({ ...first, existedBefore: true });
+    expect(first.existedBefore).toBe(false);
     expect(sandbox.data.accounting.invoices.filter((i) => i.order_id === orderId)).toHaveLength(1);
     const keysSent = sandbox.systems.accounting.log.filter((r) => r.method === 'POST').map((r) => r.idempotencyKey);
     expect(keysSent).toContain(`invoice:${orderId}`);
