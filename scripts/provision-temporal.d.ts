@@ -5,6 +5,8 @@ export interface ProvisionOptions {
   quiet?: boolean;
   cliOnly?: boolean;
   allowDownload?: boolean;
+  /** How often a build or a wait for another process's build reports progress; default 15 s. */
+  progressIntervalMs?: number;
   env?: NodeJS.ProcessEnv;
 }
 

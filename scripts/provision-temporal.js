@@ -3,7 +3,7 @@
 // explicit path → PATH → per-user cache → build from the Go module proxy / Maven Central → SDK cached-download.
 // Plain CommonJS so it runs before any TypeScript tooling and from jest's globalSetup alike.
 
-const { execFileSync, spawn, spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -13,6 +13,10 @@ const CLI_VERSION = 'v1.8.2';
 const CLI_FALLBACK_VERSION = 'v1.5.1';
 const TEST_SERVER_VERSION = '1.38.0';
 const SLF4J_VERSION = '2.0.17';
+// Measured on 2 shared cores with empty Go and Maven caches: the CLI 4 min 43 s, the test server 22 s.
+const CLI_BUILD_ESTIMATE = 'about 5 min';
+const TEST_SERVER_BUILD_ESTIMATE = 'about 1 min';
+const PROGRESS_INTERVAL_MS = 15_000;
 
 class ProvisionError extends Error {}
 
@@ -22,8 +26,61 @@ function cacheRoot(env = process.env) {
   return path.join(base, 'switchyard');
 }
 
+function say(msg) {
+  process.stderr.write(`[provision-temporal] ${msg}\n`);
+}
+
+// Details for `node scripts/provision-temporal`; --quiet keeps only what a person waiting needs (see `report`).
 function log(opts, msg) {
-  if (!opts.quiet) process.stderr.write(`[provision-temporal] ${msg}\n`);
+  if (!opts.quiet) say(msg);
+}
+
+function formatDuration(ms) {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+function formatSize(p) {
+  return `${(sizeOf(p) / 1e6).toFixed(1)} MB`;
+}
+
+function sizeOf(p) {
+  const stat = fs.statSync(p);
+  if (!stat.isDirectory()) return stat.size;
+  return fs.readdirSync(p).reduce((sum, name) => sum + sizeOf(path.join(p, name)), 0);
+}
+
+function progressIntervalMs(opts) {
+  const env = opts.env || process.env;
+  const ms = Number(opts.progressIntervalMs ?? env.SWITCHYARD_PROVISION_PROGRESS_MS ?? PROGRESS_INTERVAL_MS);
+  return Number.isFinite(ms) && ms > 0 ? ms : PROGRESS_INTERVAL_MS;
+}
+
+// A first build takes minutes and the tools print nothing meanwhile, so even with --quiet a line goes out every
+// interval; silence would read as a hang. `line` gets the elapsed time.
+function report(opts, line) {
+  const started = Date.now();
+  const timer = setInterval(() => say(line(formatDuration(Date.now() - started))), progressIntervalMs(opts));
+  return {
+    elapsed: () => formatDuration(Date.now() - started),
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** Announces a build, then reports its current step at every interval until `fn` settles. */
+async function building(opts, what, announcement, fn) {
+  say(`building ${what} ${announcement}`);
+  let current = 'starting';
+  const progress = report(opts, (elapsed) => `still building ${what}: ${elapsed} elapsed, ${current}`);
+  const step = (name) => {
+    current = name;
+    log(opts, name);
+  };
+  try {
+    return await fn(step, progress.elapsed);
+  } finally {
+    progress.stop();
+  }
 }
 
 function onPath(bin) {
@@ -49,41 +106,73 @@ function isExecutable(p) {
   }
 }
 
+// Asynchronous, so the progress timer keeps printing while `go build` or `mvn` runs for minutes.
 function run(cmd, args, options = {}) {
-  const result = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
-  if (result.error) throw new ProvisionError(`${cmd} ${args.join(' ')} could not run: ${result.error.message}`);
-  if (result.status !== 0) {
-    const tail = `${result.stderr || ''}${result.stdout || ''}`.trim().split('\n').slice(-15).join('\n');
-    throw new ProvisionError(`${cmd} ${args.join(' ')} exited with ${result.status}:\n${tail}`);
-  }
-  return result.stdout;
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+    child.on('error', (err) =>
+      reject(new ProvisionError(`${cmd} ${args.join(' ')} could not run: ${err.message}`, { cause: err })),
+    );
+    child.on('close', (status, signal) => {
+      if (status === 0) return resolve(stdout);
+      const tail = `${stderr}${stdout}`.trim().split('\n').slice(-15).join('\n');
+      reject(new ProvisionError(`${cmd} ${args.join(' ')} exited with ${status ?? signal}:\n${tail}`));
+    });
+  });
 }
 
-// Serialises concurrent provisioning (npm start and npm test at once) with an exclusive lock directory.
-async function withLock(dir, fn) {
+// Serialises concurrent provisioning (npm start and npm test at once) with an exclusive lock directory. A wait is
+// reported like a build (another process may be minutes into one); `fn` learns whether this process waited.
+async function withLock(dir, what, opts, fn) {
   fs.mkdirSync(dir, { recursive: true });
   const lock = path.join(dir, '.lock');
   const deadline = Date.now() + 20 * 60 * 1000;
-  for (;;) {
-    try {
-      fs.mkdirSync(lock);
-      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
-      break;
-    } catch (err) {
-      if (err.code !== 'EEXIST') throw err;
-      const holder = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8') || 0);
-      if (holder && !processAlive(holder)) {
-        fs.rmSync(lock, { recursive: true, force: true });
-        continue;
+  let waiting;
+  let announced;
+  try {
+    for (;;) {
+      try {
+        fs.mkdirSync(lock);
+        fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+        break;
+      } catch (err) {
+        if (err.code !== 'EEXIST') throw err;
+        const holder = lockHolder(lock);
+        if (holder && !processAlive(holder)) {
+          fs.rmSync(lock, { recursive: true, force: true });
+          continue;
+        }
+        if (holder && holder !== announced) {
+          announced = holder;
+          say(`waiting for process ${holder}, which is building ${what} in ${dir}`);
+          waiting?.stop();
+          waiting = report(opts, (elapsed) => `still waiting for process ${holder} (${what}): ${elapsed} elapsed`);
+        }
+        if (Date.now() > deadline) throw new ProvisionError(`timed out waiting for the lock ${lock}`);
+        await new Promise((r) => setTimeout(r, 500));
       }
-      if (Date.now() > deadline) throw new ProvisionError(`timed out waiting for the lock ${lock}`);
-      await new Promise((r) => setTimeout(r, 500));
     }
+  } finally {
+    waiting?.stop();
   }
   try {
-    return await fn();
+    return await fn({ waited: announced !== undefined });
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+// 0 while the holder has made the directory but not yet written its pid, or has just removed it.
+function lockHolder(lock) {
+  try {
+    return Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8') || 0);
+  } catch (err) {
+    if (err.code === 'ENOENT') return 0;
+    throw err;
   }
 }
 
@@ -96,8 +185,8 @@ function processAlive(pid) {
   }
 }
 
-function goModDownload(mod, cwd, env) {
-  const out = run('go', ['mod', 'download', '-json', mod], { cwd, env });
+async function goModDownload(mod, cwd, env) {
+  const out = await run('go', ['mod', 'download', '-json', mod], { cwd, env });
   const info = JSON.parse(out);
   if (info.Error) throw new ProvisionError(`go mod download ${mod}: ${info.Error}`);
   return info;
@@ -105,13 +194,13 @@ function goModDownload(mod, cwd, env) {
 
 // Since v1.6 the CLI's go.mod replaces github.com/temporalio/cli/cliext with ./cliext, which `go install` refuses.
 // The nested module is fetched at the same commit (as a pseudo-version) and put in place in a writable copy.
-function buildCliFromProxy(dest, opts) {
+async function buildCliFromProxy(dest, step) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-cli-'));
   const env = { ...process.env, GOFLAGS: '-mod=mod', CGO_ENABLED: '0', GOWORK: 'off' };
   try {
     fs.writeFileSync(path.join(work, 'go.mod'), 'module provision\n\ngo 1.22\n');
-    log(opts, `downloading github.com/temporalio/cli@${CLI_VERSION} from the Go module proxy`);
-    const cli = goModDownload(`github.com/temporalio/cli@${CLI_VERSION}`, work, env);
+    step(`downloading github.com/temporalio/cli@${CLI_VERSION} from the Go module proxy`);
+    const cli = await goModDownload(`github.com/temporalio/cli@${CLI_VERSION}`, work, env);
     const src = path.join(work, 'src');
     fs.cpSync(cli.Dir, src, { recursive: true });
     makeWritable(src);
@@ -122,15 +211,15 @@ function buildCliFromProxy(dest, opts) {
       if (!hash) throw new ProvisionError(`the module proxy gave no commit for cli@${CLI_VERSION}`);
       const stamp = new Date(info.Time).toISOString().replace(/[-:T]/g, '').slice(0, 14);
       const pseudo = `v0.0.0-${stamp}-${hash.slice(0, 12)}`;
-      log(opts, `downloading nested module github.com/temporalio/cli/cliext@${pseudo}`);
-      const cliext = goModDownload(`github.com/temporalio/cli/cliext@${pseudo}`, work, env);
+      step(`downloading the nested module github.com/temporalio/cli/cliext@${pseudo}`);
+      const cliext = await goModDownload(`github.com/temporalio/cli/cliext@${pseudo}`, work, env);
       fs.rmSync(path.join(src, 'cliext'), { recursive: true, force: true });
       fs.cpSync(cliext.Dir, path.join(src, 'cliext'), { recursive: true });
       makeWritable(path.join(src, 'cliext'));
     }
-    log(opts, 'building temporal (takes a few minutes once; cached afterwards)');
+    step('go build ./cmd/temporal (most of the time goes here)');
     const version = CLI_VERSION.replace(/^v/, '');
-    run(
+    await run(
       'go',
       [
         'build',
@@ -141,7 +230,7 @@ function buildCliFromProxy(dest, opts) {
         dest,
         './cmd/temporal',
       ],
-      { cwd: src, env, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: src, env },
     );
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
@@ -157,11 +246,11 @@ function makeWritable(dir) {
   fs.chmodSync(dir, 0o755);
 }
 
-function installCliFallback(dest, opts) {
+async function installCliFallback(dest, step) {
   const gobin = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-gobin-'));
   try {
-    log(opts, `falling back to go install github.com/temporalio/cli/cmd/temporal@${CLI_FALLBACK_VERSION}`);
-    run('go', ['install', `github.com/temporalio/cli/cmd/temporal@${CLI_FALLBACK_VERSION}`], {
+    step(`falling back to go install github.com/temporalio/cli/cmd/temporal@${CLI_FALLBACK_VERSION}`);
+    await run('go', ['install', `github.com/temporalio/cli/cmd/temporal@${CLI_FALLBACK_VERSION}`], {
       env: { ...process.env, GOBIN: gobin, CGO_ENABLED: '0' },
     });
     fs.copyFileSync(path.join(gobin, 'temporal'), dest);
@@ -188,23 +277,33 @@ async function resolveCli(opts) {
 
   const problems = [];
   if (onPath('go')) {
-    const built = await withLock(dir, async () => {
-      if (isExecutable(bin)) return true;
-      const tmp = `${bin}.partial-${process.pid}`;
-      try {
-        buildCliFromProxy(tmp, opts);
-      } catch (err) {
-        problems.push(`building ${CLI_VERSION}: ${err.message}`);
-        try {
-          installCliFallback(tmp, opts);
-        } catch (fallbackErr) {
-          problems.push(`go install ${CLI_FALLBACK_VERSION}: ${fallbackErr.message}`);
-          fs.rmSync(tmp, { force: true });
-          return false;
-        }
+    const what = `the Temporal CLI ${CLI_VERSION}`;
+    const built = await withLock(dir, what, opts, async ({ waited }) => {
+      if (isExecutable(bin)) {
+        if (waited) say(`${what} is ready: ${formatSize(bin)} at ${bin}`);
+        return true;
       }
-      fs.renameSync(tmp, bin);
-      return true;
+      const why =
+        `from the Go module proxy, because no \`temporal\` is on PATH or in TEMPORAL_CLI_PATH, and it is not in ` +
+        `the cache ${dir} yet; expect ${CLI_BUILD_ESTIMATE}, the first time only`;
+      return building(opts, what, why, async (step, elapsed) => {
+        const tmp = `${bin}.partial-${process.pid}`;
+        try {
+          await buildCliFromProxy(tmp, step);
+        } catch (err) {
+          problems.push(`building ${CLI_VERSION}: ${err.message}`);
+          try {
+            await installCliFallback(tmp, step);
+          } catch (fallbackErr) {
+            problems.push(`go install ${CLI_FALLBACK_VERSION}: ${fallbackErr.message}`);
+            fs.rmSync(tmp, { force: true });
+            return false;
+          }
+        }
+        fs.renameSync(tmp, bin);
+        say(`built ${what} in ${elapsed()}: ${formatSize(bin)} at ${bin}`);
+        return true;
+      });
     });
     if (built) return { type: 'existing-path', path: bin, from: 'built' };
   } else {
@@ -227,7 +326,7 @@ exec java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xss512k $cds -cp "$dir/lib/*
 `;
 }
 
-function buildTestServerFromMaven(dir, opts) {
+async function buildTestServerFromMaven(dir, step) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-ts-'));
   try {
     fs.writeFileSync(
@@ -243,10 +342,10 @@ function buildTestServerFromMaven(dir, opts) {
 </project>
 `,
     );
-    log(opts, `fetching io.temporal:temporal-test-server:${TEST_SERVER_VERSION} from Maven Central`);
+    step(`fetching io.temporal:temporal-test-server:${TEST_SERVER_VERSION} and its dependencies from Maven Central`);
     const staging = `${dir}.partial-${process.pid}`;
     fs.rmSync(staging, { recursive: true, force: true });
-    run(
+    await run(
       'mvn',
       [
         '-q',
@@ -277,7 +376,8 @@ function freePort() {
 }
 
 // A class-data-sharing archive of the classes the server loads at start cuts JVM start-up roughly in half.
-async function createCdsArchive(dir, opts) {
+async function createCdsArchive(dir, opts, step) {
+  step('creating a class-data-sharing archive (a faster JVM start)');
   const port = await freePort();
   const child = spawn(
     'java',
@@ -292,10 +392,15 @@ async function createCdsArchive(dir, opts) {
     ],
     { stdio: 'ignore' },
   );
-  const exited = new Promise((resolve) => child.on('exit', resolve));
+  // A JVM that cannot start exits (or never spawns): stop waiting for its port then.
+  let gone = false;
+  const exited = new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.once('error', resolve);
+  }).then(() => (gone = true));
   const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && !(await canConnect(port))) await new Promise((r) => setTimeout(r, 100));
-  child.kill('SIGTERM');
+  while (!gone && Date.now() < deadline && !(await canConnect(port))) await new Promise((r) => setTimeout(r, 100));
+  if (!gone) child.kill('SIGTERM');
   await exited;
   log(opts, fs.existsSync(path.join(dir, 'app.jsa')) ? 'created CDS archive' : 'no CDS archive (JVM start is slower)');
 }
@@ -331,16 +436,26 @@ async function resolveTestServer(opts) {
   if (!onPath('mvn')) problems.push('`mvn` is not on PATH');
   if (problems.length === 0) {
     const parent = path.dirname(dir);
-    const built = await withLock(parent, async () => {
-      if (isExecutable(bin)) return true;
-      try {
-        buildTestServerFromMaven(dir, opts);
-        await createCdsArchive(dir, opts);
+    const what = `the Temporal test server ${TEST_SERVER_VERSION}`;
+    const built = await withLock(parent, what, opts, async ({ waited }) => {
+      if (isExecutable(bin)) {
+        if (waited) say(`${what} is ready: ${formatSize(dir)} in ${dir}`);
         return true;
-      } catch (err) {
-        problems.push(err.message);
-        return false;
       }
+      const why =
+        `from Maven Central, because no \`temporal-test-server\` is on PATH or in TEMPORAL_TEST_SERVER_PATH, and ` +
+        `it is not in the cache ${dir} yet; expect ${TEST_SERVER_BUILD_ESTIMATE}, the first time only`;
+      return building(opts, what, why, async (step, elapsed) => {
+        try {
+          await buildTestServerFromMaven(dir, step);
+          await createCdsArchive(dir, opts, step);
+        } catch (err) {
+          problems.push(err.message);
+          return false;
+        }
+        say(`built ${what} in ${elapsed()}: ${formatSize(dir)} in ${dir}`);
+        return true;
+      });
     });
     if (built) return { type: 'existing-path', path: bin, from: 'built' };
   }
@@ -367,12 +482,11 @@ async function main(argv = process.argv.slice(2)) {
   const quiet = argv.includes('--quiet');
   const cliOnly = argv.includes('--cli-only');
   try {
-    const started = Date.now();
     const { cli, testServer } = await provisionTemporal({ quiet, cliOnly });
     const describe = (name, spec) =>
       spec && `${name}: ${spec.type === 'existing-path' ? spec.path : 'SDK download'} (${spec.from})`;
     const lines = [describe('temporal CLI', cli), describe('test server', testServer)].filter(Boolean);
-    if (!quiet || Date.now() - started > 5000) process.stderr.write(`[provision-temporal] ${lines.join('; ')}\n`);
+    log({ quiet }, lines.join('; '));
     if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ cli, testServer })}\n`);
   } catch (err) {
     process.stderr.write(`[provision-temporal] ERROR: ${err.message}\n`);
