@@ -1,14 +1,26 @@
 // A per-system gate in the worker process, consulted by the client layer before every call. It does two things:
 // - after a 429 (or 503 with Retry-After) it closes for that window, so every later call to the same system, from
 //   any activity of this process, waits it out rather than only the activity that was told;
-// - it spaces calls to each system at its configured rate (with 5 % headroom), smoothing the bursts that the
-//   server-side limit (maxTaskQueueActivitiesPerSecond, a token bucket) lets through.
+// - it spaces calls to each system below its configured rate, smoothing the bursts that the server-side limit
+//   (maxTaskQueueActivitiesPerSecond, a token bucket) lets through.
 // It is per process: other replicas learn a Retry-After window from their own first 429, and the rate across
 // replicas is the server's task-queue limit.
+//
+// Headroom: a provider's limiter counts arrivals on its own clock, and a call leaves later than its turn, by
+// event-loop lag that differs from call to call (on both sides when sender and receiver share a process, as in the
+// tests). With no margin, six turns 1000 ms apart can arrive 994 ms apart and meet a 429. So the gate sends at most
+// limit / (1 + headroom) per second: the spacing is stretched by that factor, and at most `limit` calls leave in
+// any window of 1000 ms × (1 + headroom).
 
-const HEADROOM = 1.05;
-// The rolling window the rate is counted over, with the same headroom for lag on the receiving side.
-const WINDOW_MS = 1000 * HEADROOM;
+/** Headroom below each system's rate limit when none is given. */
+export const DEFAULT_HEADROOM_PERCENT = 10;
+
+export interface ThrottleGateOptions {
+  /** How far below each system's limit to stay, in percent (default 10: a 5 req/s limit is sent 4.5 req/s). */
+  headroomPercent?: number;
+  /** The clock, in epoch milliseconds (tests drive it by hand). */
+  now?: () => number;
+}
 
 /** Closed windows and call spacing per system, in epoch milliseconds. */
 export class ThrottleGate {
@@ -17,12 +29,22 @@ export class ThrottleGate {
   private readonly nextSlot = new Map<string, number>();
   private readonly perSecond = new Map<string, number>();
   private readonly sent = new Map<string, number[]>();
+  private readonly now: () => number;
+  /** 1000 ms × (1 + headroom); whole numbers keep the spacing exact (220 ms at 5 req/s, not 220.00000000000003). */
+  private readonly windowMs: number;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(options: ThrottleGateOptions = {}) {
+    const headroom = options.headroomPercent ?? DEFAULT_HEADROOM_PERCENT;
+    if (!Number.isFinite(headroom) || headroom < 0) {
+      throw new RangeError(`rate-limit headroom must be a percentage of 0 or more, got ${headroom}`);
+    }
+    this.now = options.now ?? Date.now;
+    this.windowMs = 10 * (100 + headroom);
+  }
 
-  /** Spaces calls to `system` at no more than `perSecond` from this process. */
+  /** Spaces calls to `system` below `perSecond` (by the headroom) from this process. */
   setRate(system: string, perSecond: number): void {
-    this.spacingMs.set(system, (1000 / perSecond) * HEADROOM);
+    this.spacingMs.set(system, this.windowMs / perSecond);
     this.perSecond.set(system, perSecond);
   }
 
@@ -58,15 +80,15 @@ export class ThrottleGate {
   /**
    * Checked right before a call goes out: turns are reserved ahead of time, and a turn taken late (event-loop lag)
    * would otherwise bunch up with the next ones. Returns 0 and records the call when fewer than the rate were sent in
-   * the last window; else the milliseconds until one of them leaves it.
+   * the last window (1000 ms stretched by the headroom); else the milliseconds until one of them leaves it.
    */
   admit(system: string): number {
     const limit = this.perSecond.get(system);
     if (limit === undefined) return 0;
     const now = this.now();
-    const recent = (this.sent.get(system) ?? []).filter((t) => t > now - WINDOW_MS);
+    const recent = (this.sent.get(system) ?? []).filter((t) => t > now - this.windowMs);
     this.sent.set(system, recent);
-    if (recent.length >= limit) return recent[recent.length - limit]! + WINDOW_MS - now;
+    if (recent.length >= limit) return recent[recent.length - limit]! + this.windowMs - now;
     recent.push(now);
     return 0;
   }

@@ -1,9 +1,10 @@
 import { ThrottleGate } from '../../src/activities/throttle';
 
-// The per-process gate with a hand-driven clock: windows from Retry-After, and turns spaced at the system's rate.
+// The per-process gate with a hand-driven clock: windows from Retry-After, and turns spaced below the system's rate
+// by the headroom (default 10 %).
 describe('the throttle gate', () => {
   let now = 1_000_000;
-  const gate = () => new ThrottleGate(() => now);
+  const gate = (headroomPercent?: number) => new ThrottleGate({ now: () => now, headroomPercent });
 
   test('a closed window holds only its own system, and a shorter window never shortens a longer one', () => {
     const g = gate();
@@ -15,32 +16,54 @@ describe('the throttle gate', () => {
     expect(g.remainingMs('accounting')).toBe(0);
   });
 
-  test('turns at 5 per second are spaced 210 ms apart (5 % headroom), starting after a closed window', () => {
+  test('turns at 5 per second are spaced 220 ms apart (10 % headroom), starting after a closed window', () => {
     const g = gate();
     g.setRate('email-platform', 5);
     g.closeFor('email-platform', 1000);
     const waits = Array.from({ length: 4 }, () => g.reserve('email-platform', 10_000));
-    expect(waits).toEqual([{ waitMs: 1000 }, { waitMs: 1210 }, { waitMs: 1420 }, { waitMs: 1630 }]);
+    expect(waits).toEqual([{ waitMs: 1000 }, { waitMs: 1220 }, { waitMs: 1440 }, { waitMs: 1660 }]);
   });
 
   test('a turn further away than the caller may wait is not reserved', () => {
     const g = gate();
     g.setRate('crm', 1);
     expect(g.reserve('crm', 500)).toEqual({ waitMs: 0 });
-    expect(g.reserve('crm', 500)).toEqual({ retryInMs: 1050 });
-    expect(g.reserve('crm', 2000)).toEqual({ waitMs: 1050 });
+    expect(g.reserve('crm', 500)).toEqual({ retryInMs: 1100 });
+    expect(g.reserve('crm', 2000)).toEqual({ waitMs: 1100 });
   });
 
-  test('a turn taken late does not bunch up with the next: at most the rate is sent in any rolling second', () => {
+  test('a turn taken late does not bunch up with the next: at most the rate is sent in any 1.1 s', () => {
     const g = gate();
     g.setRate('email-platform', 5);
     const start = now;
     // Five calls go out in one burst (their turns were spaced, but they all left late).
     expect(Array.from({ length: 5 }, () => g.admit('email-platform'))).toEqual([0, 0, 0, 0, 0]);
-    // The sixth waits until the first has left the (1050 ms) window.
-    expect(g.admit('email-platform')).toBe(1050);
-    now = start + 1050;
+    // The sixth waits until the first has left the 1100 ms window: a provider counting 1000 ms on its own clock has
+    // 100 ms of margin for lag between our send and its count.
+    expect(g.admit('email-platform')).toBe(1100);
+    now = start + 1099;
+    expect(g.admit('email-platform')).toBe(1);
+    now = start + 1100;
     expect(g.admit('email-platform')).toBe(0);
     expect(g.admit('crm')).toBe(0); // a system without a rate is never held
+  });
+
+  test('the headroom is configurable: 25 % spaces 5 per second 250 ms apart and counts them over 1.25 s', () => {
+    const g = gate(25);
+    g.setRate('email-platform', 5);
+    expect(Array.from({ length: 3 }, () => g.reserve('email-platform', 10_000))).toEqual([
+      { waitMs: 0 },
+      { waitMs: 250 },
+      { waitMs: 500 },
+    ]);
+    expect(Array.from({ length: 6 }, () => g.admit('email-platform'))).toEqual([0, 0, 0, 0, 0, 1250]);
+    const none = gate(0);
+    none.setRate('crm', 4);
+    expect([none.reserve('crm', 10_000), none.reserve('crm', 10_000)]).toEqual([{ waitMs: 0 }, { waitMs: 250 }]);
+  });
+
+  test('a negative or non-numeric headroom is refused with what was given', () => {
+    expect(() => new ThrottleGate({ headroomPercent: -5 })).toThrow('got -5');
+    expect(() => new ThrottleGate({ headroomPercent: Number.NaN })).toThrow('got NaN');
   });
 });
