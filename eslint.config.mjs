@@ -48,6 +48,8 @@ export default tseslint.config(
       'test/artifacts',
       'scripts/*.js',
       'scripts/*.d.ts',
+      'src/dev/provision-temporal.js',
+      'src/dev/provision-temporal.d.ts',
       '*.config.js',
     ],
   },

@@ -9,7 +9,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { startStack, uniqueId } from '../src/dev/stack';
 import { orderPaidBody, signShop } from './lib/senders';
 import { type DevServer, startDevServer } from '../src/dev/temporal-dev-server';
-import { provisionTemporal } from './provision-temporal.js';
+import { provisionTemporal } from '../src/dev/provision-temporal.js';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;

@@ -24,7 +24,7 @@ import {
   type AdvanceSync,
 } from '../src/contracts/sync-state';
 import { queueFor } from '../src/contracts/task-queues';
-import { provisionTemporal } from './provision-temporal.js';
+import { provisionTemporal } from '../src/dev/provision-temporal.js';
 
 // `npm run record-histories`: runs every workflow type through its scenarios on a dev server of its own and writes
 // each history to test/replay/histories/<workflowType>/<scenario>.json, which `npm test` replays against the current

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
-import { provisionTemporal } from '../../scripts/provision-temporal.js';
+import { provisionTemporal } from './provision-temporal.js';
 import { listenApi } from '../api/listeners';
 import { createApiMetrics } from '../api/metrics';
 import { createWorkflowStarter } from '../api/workflow-starter';

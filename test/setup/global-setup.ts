@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { provisionTemporal } from '../../scripts/provision-temporal.js';
+import { provisionTemporal } from '../../src/dev/provision-temporal.js';
 import { freePort, startDevServer } from '../../src/dev/temporal-dev-server';
 
 // One real Temporal dev server (with its Web UI) and one workflow bundle for the whole run. Test files isolate
