@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { ContactValues } from '../domain/ownership';
+import type { CrmPatch } from '../contracts/sync-state';
 import { type ContactPage, contactPage } from './contacts';
 import type { SystemActivityDeps } from './deps';
 import { contentKey } from './keys';
@@ -12,15 +12,21 @@ export function createCrmActivities({ client }: SystemActivityDeps) {
       return contactPage(client, '/contacts', input.since, input.cursor, (raw) => raw.id);
     },
 
-    /** PATCHes each contact in the CRM, heartbeating its position so a retry resumes after the last one done. */
-    async patchCrmContacts(input: { patches: Array<{ id: string; values: ContactValues }> }): Promise<number> {
+    /**
+     * PATCHes each contact in the CRM, heartbeating its position so a retry resumes after the last one done. Each key
+     * names the write by its values and the change time they come from: consent restored to an earlier value is new.
+     */
+    async patchCrmContacts(input: { patches: CrmPatch[] }): Promise<number> {
       const ctx = Context.current();
       const done = typeof ctx.info.heartbeatDetails === 'number' ? ctx.info.heartbeatDetails : 0;
       for (let i = done; i < input.patches.length; i += 1) {
         const patch = input.patches[i]!;
         await client.request('PATCH', `/contacts/${encodeURIComponent(patch.id)}`, {
           body: patch.values,
-          idempotencyKey: contentKey(`contact-patch:${patch.id}`, patch.values),
+          idempotencyKey: contentKey(
+            `contact-patch:${patch.id}`,
+            patch.version === undefined ? patch.values : { values: patch.values, version: patch.version },
+          ),
           signal: ctx.cancellationSignal,
         });
         ctx.heartbeat(i + 1);

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { ContactValues } from '../domain/ownership';
+import type { ContactUpsert } from '../contracts/sync-state';
 import { type ContactPage, contactPage } from './contacts';
 import type { SystemActivityDeps } from './deps';
 import { contentKey, idempotencyKey } from './keys';
@@ -64,17 +64,28 @@ export function createEmailPlatformActivities({ client }: SystemActivityDeps) {
       return contactPage(client, '/contacts', input.since, input.cursor, (raw) => raw.external_id);
     },
 
-    /** Upserts up to 100 contacts, keyed by the CRM id, in one call. */
-    async upsertEmailContacts(input: {
-      contacts: Array<ContactValues & { externalId: string }>;
-    }): Promise<{ received: number; created: number; updated: number }> {
+    /**
+     * Upserts up to 100 contacts, keyed by the CRM id, in one call. The key names the write: the batch and the change
+     * time each record carries, so a value that returns (A→B→A) is a new write and not a replay of the first.
+     */
+    async upsertEmailContacts(input: { contacts: ContactUpsert[] }): Promise<{
+      received: number;
+      created: number;
+      updated: number;
+    }> {
       const body = {
-        contacts: input.contacts.map(({ externalId, ...values }) => ({ external_id: externalId, ...values })),
+        contacts: input.contacts.map(({ externalId, version: _version, ...values }) => ({
+          external_id: externalId,
+          ...values,
+        })),
       };
+      const versions = input.contacts.map((c) => c.version ?? null);
+      // An activity scheduled before versions were sent keeps the key it had, so its retries still replay.
+      const keyed = versions.some((v) => v !== null) ? { body, versions } : body;
       const res = await client.request<{ received: number; created: number; updated: number }>(
         'POST',
         '/contacts/batch',
-        { body, idempotencyKey: contentKey('contact-upsert', body), signal: Context.current().cancellationSignal },
+        { body, idempotencyKey: contentKey('contact-upsert', keyed), signal: Context.current().cancellationSignal },
       );
       return res.body;
     },

@@ -1,5 +1,5 @@
 import { continueAsNew, log, metricMeter, workflowInfo } from '@temporalio/workflow';
-import { syncStateId, type Watermarks } from '../contracts/sync-state';
+import { type ContactUpsert, type CrmPatch, syncStateId, type Watermarks } from '../contracts/sync-state';
 import { prefixOf } from '../contracts/task-queues';
 import {
   CONTACT_OWNERSHIP,
@@ -24,10 +24,19 @@ export interface ContactSyncTotals {
   unlinked: number;
 }
 
+/** The latest change by a person on either side: what makes a write new, so it is part of the write's key. */
+function versionOf(...sides: Array<ContactSide | undefined>): string {
+  let latest = '';
+  for (const side of sides) for (const at of Object.values(side?.changed ?? {})) if (at > latest) latest = at;
+  return latest;
+}
+
 interface Pending {
   side: ContactSide;
   /** Set once the CRM side was seen and the conflict settled: what remains to PATCH into the CRM. */
   patch?: ContactValues | null;
+  /** The version of that patch (both sides' latest change). */
+  version?: string;
 }
 
 export interface ContactSyncProgress {
@@ -124,12 +133,16 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
       const page = await crm.listCrmContactChanges({ since: p.since.crm, cursor: p.cursor });
       p.totals.crmScanned += page.scanned;
       p.seen.crm = later(p.seen.crm, page.maxUpdatedAt);
-      const upserts: Array<ContactValues & { externalId: string }> = [];
+      const upserts: ContactUpsert[] = [];
       for (const side of page.contacts) {
         const pending = p.pending[side.id];
         const plan = planContact(CONTACT_OWNERSHIP, side, pending?.side);
-        if (pending) pending.patch = plan.toCrm ?? null;
-        if (plan.toEmail) upserts.push({ externalId: side.id, ...plan.toEmail });
+        const version = versionOf(side, pending?.side);
+        if (pending) {
+          pending.patch = plan.toCrm ?? null;
+          pending.version = version;
+        }
+        if (plan.toEmail) upserts.push({ externalId: side.id, version, ...plan.toEmail });
         for (const c of plan.conflicts) {
           conflictCounter.add(1, { field: c.field, rule: c.rule, winner: c.winner });
           log.info('contact conflict settled', {
@@ -159,12 +172,12 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
     // behind the cursor while paging would be read twice.
     const ids = Object.keys(p.pending);
     for (let i = 0; i < ids.length; i += 100) {
-      const patches: Array<{ id: string; values: ContactValues }> = [];
+      const patches: CrmPatch[] = [];
       for (const id of ids.slice(i, i + 100)) {
         const pending = p.pending[id]!;
         const values =
           pending.patch === undefined ? planContact(CONTACT_OWNERSHIP, undefined, pending.side).toCrm : pending.patch;
-        if (values) patches.push({ id, values });
+        if (values) patches.push({ id, values, version: pending.version ?? versionOf(pending.side) });
       }
       if (patches.length) p.totals.patchedInCrm += await crm.patchCrmContacts({ patches });
       for (const id of ids.slice(i, i + 100)) delete p.pending[id];

@@ -27,7 +27,7 @@ describe('sideEffectsOf', () => {
     const planned = sideEffectsOf('contactSync', {})!;
     expect(planned.find((s) => s.activity === 'upsertEmailContacts')).toMatchObject({
       protected: true,
-      idempotencyKey: 'contact-upsert:<hash of the batch>',
+      idempotencyKey: 'contact-upsert:<hash of the batch and of each record’s latest change time>',
     });
     expect(planned.find((s) => s.activity === 'sendAlert')).toMatchObject({ protected: false, idempotencyKey: null });
   });

@@ -116,6 +116,36 @@ describe('contactSync', () => {
     expect(await run()).toMatchObject({ sentToEmail: 0, patchedInCrm: 0, conflicts: 0 });
   });
 
+  test('a name changed A→B→A in the CRM ends as A on the email platform: each sync is a new write', async () => {
+    const crm = h.sandbox.data.crm;
+    seedCrmContacts(crm, 1, 'aba_');
+    await run();
+    const names: string[] = [];
+    for (const name of ['Anna A', 'Beata B', 'Anna A']) {
+      putCrmContact(crm, { id: 'aba_00001', name });
+      expect(await run()).toMatchObject({ sentToEmail: 1 });
+      names.push(emailContact('aba_00001')!.name!);
+    }
+    expect(names).toEqual(['Anna A', 'Beata B', 'Anna A']);
+  });
+
+  test('consent changed A→B→A on the email platform ends as A in the CRM', async () => {
+    const crm = h.sandbox.data.crm;
+    const email = h.sandbox.data['email-platform'].contacts;
+    seedCrmContacts(crm, 1, 'abc_');
+    await run();
+    // A support agent restores the consent record an accidental unsubscribe replaced: the same status and time.
+    const given = { status: 'subscribed', at: '2025-03-01T09:00:00.000Z' } as const;
+    const withdrawn = { status: 'unsubscribed', at: '2025-03-02T09:00:00.000Z' } as const;
+    const seen: unknown[] = [];
+    for (const consent of [given, withdrawn, given]) {
+      putEmailContact(email, { external_id: 'abc_00001', email: emailContact('abc_00001')!.email, consent });
+      expect(await run()).toMatchObject({ patchedInCrm: 1 });
+      seen.push(crmContact('abc_00001').consent);
+    }
+    expect(seen).toEqual([given, withdrawn, given]);
+  });
+
   test('after a failed run the next one resumes from the last successful watermark and loses no change', async () => {
     const crm = h.sandbox.data.crm;
     seedCrmContacts(crm, 250, 'r_');
