@@ -1,5 +1,5 @@
 import { executionLink, type SystemActivityDeps } from './deps';
-import { idempotencyKey } from './keys';
+import { contentKey, idempotencyKey } from './keys';
 
 // The alert inbox (a Slack-compatible incoming webhook whose URL is the secret): how failures reach a person.
 
@@ -24,6 +24,20 @@ export interface ScheduleAlertInput {
   scheduleId: string;
   problem: string;
   detail: string;
+}
+
+export interface DeadLetterAlertInput {
+  /** The sync and its state workflow, where the list is kept. */
+  sync: string;
+  stateWorkflowId: string;
+  /** The run that met the rejections. */
+  workflowId: string;
+  runId: string;
+  system: string;
+  /** Records new to the dead-letter list: each is alerted once, when it is added. */
+  added: Array<{ id: string; error: string; firstSeen: string }>;
+  /** Records rejected while the list was full: not kept, so said here. */
+  notKept: string[];
 }
 
 export function createAlertActivities(deps: SystemActivityDeps) {
@@ -59,6 +73,42 @@ export function createAlertActivities(deps: SystemActivityDeps) {
         },
       });
       deps.onAlertSent?.(input.kind);
+    },
+
+    /** One alert per batch of records new to a sync's dead-letter list, keyed by those records and when they joined. */
+    async sendDeadLetterAlert(input: DeadLetterAlertInput): Promise<void> {
+      const link = executionLink(deps, input.workflowId, input.runId);
+      const listed = input.added.map((r) => `${r.id} (${r.error})`);
+      const parts = [
+        `:inbox_tray: ${input.sync} sync: ${input.system} rejected ${input.added.length + input.notKept.length} ` +
+          `record(s); the rest of the page went through and the watermark moves on.`,
+      ];
+      if (listed.length) parts.push(`On the dead-letter list: ${listed.slice(0, 20).join('; ')}`);
+      if (listed.length > 20) parts.push(`and ${listed.length - 20} more`);
+      if (input.notKept.length) {
+        parts.push(`NOT kept, the list is full: ${input.notKept.slice(0, 20).join(', ')} (drop or retry entries)`);
+      }
+      parts.push('Fix the record at its source, or `npm run ops -- sync-dlq list|retry|drop`.');
+      await client.request('POST', '', {
+        idempotencyKey: contentKey(`dead-letter-alert:${input.stateWorkflowId}`, {
+          added: input.added.map((r) => [r.id, r.firstSeen]),
+          notKept: input.notKept,
+          run: input.notKept.length ? input.runId : undefined,
+        }),
+        body: {
+          text: `${parts.join(' ')} <${link}|open in Temporal>`,
+          kind: 'dead-letter',
+          sync: input.sync,
+          system: input.system,
+          state_workflow_id: input.stateWorkflowId,
+          workflow_id: input.workflowId,
+          run_id: input.runId,
+          records: input.added,
+          not_kept: input.notKept,
+          link,
+        },
+      });
+      deps.onAlertSent?.('dead-letter');
     },
 
     async sendScheduleAlert(input: ScheduleAlertInput): Promise<void> {

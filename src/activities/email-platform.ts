@@ -1,4 +1,6 @@
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../contracts/failures';
 import type { ContactUpsert } from '../contracts/sync-state';
 import { type ContactPage, contactPage } from './contacts';
 import type { SystemActivityDeps } from './deps';
@@ -24,6 +26,22 @@ export interface SendInvoiceEmailInput {
    * out for it under a key the platform no longer remembers. Absent (older runs) counts as true.
    */
   checkSent?: boolean;
+}
+
+interface BatchAnswer {
+  received: number;
+  created: number;
+  updated: number;
+  error_count?: number;
+  errors?: Array<{ external_id?: string | null; error_code?: string; message: string }>;
+}
+
+export interface UpsertResult {
+  received: number;
+  created: number;
+  updated: number;
+  /** Records the platform refused on their own; the others were applied. */
+  rejected: Array<{ externalId: string; error: string }>;
 }
 
 export function createEmailPlatformActivities({ client }: SystemActivityDeps) {
@@ -65,29 +83,42 @@ export function createEmailPlatformActivities({ client }: SystemActivityDeps) {
     },
 
     /**
-     * Upserts up to 100 contacts, keyed by the CRM id, in one call. The key names the write: the batch and the change
-     * time each record carries, so a value that returns (A→B→A) is a new write and not a replay of the first.
+     * Upserts up to 100 contacts, keyed by the CRM id, in one call. Like Mailchimp's batch subscribe, the platform
+     * applies the valid records and reports each invalid one in `errors` with a 200: those come back as `rejected`,
+     * for the dead-letter list, instead of failing the batch. The key names the write: the batch and the change time
+     * each record carries, so a value that returns (A→B→A) is a new write and not a replay of the first.
      */
-    async upsertEmailContacts(input: { contacts: ContactUpsert[] }): Promise<{
-      received: number;
-      created: number;
-      updated: number;
-    }> {
+    async upsertEmailContacts(input: { contacts: ContactUpsert[] }): Promise<UpsertResult> {
       const body = {
-        contacts: input.contacts.map(({ externalId, version: _version, ...values }) => ({
+        contacts: input.contacts.map(({ externalId, version: _version, attempt: _attempt, ...values }) => ({
           external_id: externalId,
           ...values,
         })),
       };
       const versions = input.contacts.map((c) => c.version ?? null);
+      const attempts = input.contacts.map((c) => c.attempt ?? 0);
       // An activity scheduled before versions were sent keeps the key it had, so its retries still replay.
-      const keyed = versions.some((v) => v !== null) ? { body, versions } : body;
-      const res = await client.request<{ received: number; created: number; updated: number }>(
-        'POST',
-        '/contacts/batch',
-        { body, idempotencyKey: contentKey('contact-upsert', keyed), signal: Context.current().cancellationSignal },
-      );
-      return res.body;
+      const keyed = versions.some((v) => v !== null)
+        ? { body, versions, ...(attempts.some((a) => a > 0) ? { attempts } : {}) }
+        : body;
+      const res = await client.request<BatchAnswer>('POST', '/contacts/batch', {
+        body,
+        idempotencyKey: contentKey('contact-upsert', keyed),
+        signal: Context.current().cancellationSignal,
+      });
+      const sent = new Set(input.contacts.map((c) => c.externalId));
+      const rejected: UpsertResult['rejected'] = [];
+      for (const e of res.body.errors ?? []) {
+        // An error the platform cannot tie to a record we sent is not one record's problem: the batch is not done.
+        if (typeof e.external_id !== 'string' || !sent.has(e.external_id)) {
+          throw ApplicationFailure.nonRetryable(
+            `email-platform reported an error for a record it was not sent (${String(e.external_id)}): ${e.message}`,
+            FailureType.rejected,
+          );
+        }
+        rejected.push({ externalId: e.external_id, error: `${e.error_code ?? 'rejected'}: ${e.message}` });
+      }
+      return { received: res.body.received, created: res.body.created, updated: res.body.updated, rejected };
     },
   };
 }

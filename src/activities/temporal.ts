@@ -5,6 +5,9 @@ import {
   type AdvanceSync,
   advanceSyncUpdate,
   EMPTY_SYNC_STATE,
+  type SettleDeadLetters,
+  type SettledDeadLetters,
+  settleDeadLettersUpdate,
   type SyncStateSnapshot,
   syncStateQuery,
 } from '../contracts/sync-state';
@@ -124,6 +127,16 @@ export function createTemporalActivities(deps: { temporal: Client }) {
     }): Promise<SyncStateSnapshot> {
       const handle = await stateHandle(input.workflowId, input.taskQueue);
       return handle.executeUpdate(advanceSyncUpdate, { args: [input.advance] });
+    },
+
+    /** Records rejected records on the sync's dead-letter list and takes delivered ones off it. */
+    async settleDeadLetters(input: {
+      workflowId: string;
+      taskQueue: string;
+      settle: SettleDeadLetters;
+    }): Promise<SettledDeadLetters> {
+      const handle = await stateHandle(input.workflowId, input.taskQueue);
+      return handle.executeUpdate(settleDeadLettersUpdate, { args: [input.settle] });
     },
 
     /** What the watchdog needs to know about each schedule: paused state, the last finished run, the last success. */

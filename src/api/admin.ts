@@ -8,6 +8,7 @@ import { cancel, reset, RESET_POINTS, terminate } from '../ops/actions';
 import { type OpsContext, OpsInputError } from '../ops/context';
 import { find, list, LIST_STATUSES, stuck } from '../ops/executions';
 import { assertReviewed, PlanChangedError, planRedrive, REDRIVE_LIMIT, runRedrive } from '../ops/redrive';
+import { DeadLetterNotFoundError, dropDeadLetter, listDeadLetters, retryDeadLetters } from '../ops/sync-dlq';
 import { HttpError } from './errors';
 
 export interface AdminDeps {
@@ -144,6 +145,14 @@ const ROUTES: Array<{ method: string; path: RegExp; action: (m: RegExpExecArray)
     target: ['workflowId'],
   },
   { method: 'POST', path: /^\/redrive\/?$/i, action: () => 'redrive' },
+  { method: 'GET', path: /^\/sync-dlq\/?$/i, action: () => 'sync-dlq list' },
+  { method: 'POST', path: /^\/sync-dlq\/retry\/?$/i, action: () => 'sync-dlq retry' },
+  {
+    method: 'POST',
+    path: /^\/sync-dlq\/([^/]+)\/(retry|drop)\/?$/i,
+    action: (m) => `sync-dlq ${m[2]!.toLowerCase()}`,
+    target: ['id'],
+  },
 ];
 
 // Paths and parameters come from anyone who can reach the port: a log line holds at most 500 characters of each.
@@ -395,9 +404,37 @@ export function adminRouter(deps: AdminDeps): Router | undefined {
     res.json(report);
   });
 
+  const dlq = { prefix: config.temporal.taskQueuePrefix };
+  router.get('/sync-dlq', async (_req, res) => {
+    const list = await listDeadLetters(ctx, dlq);
+    auditOf(res).result = { found: list.deadLetters.length, notKept: list.notKept };
+    res.json(list);
+  });
+  const retried = (res: Response, report: Awaited<ReturnType<typeof retryDeadLetters>>) => {
+    auditOf(res).result = {
+      workflowId: report.workflowId,
+      delivered: report.delivered,
+      rejected: report.rejected.map((r) => r.id),
+      running: report.running ?? false,
+    };
+    res.json(report);
+  };
+  router.post('/sync-dlq/retry', async (_req, res) => {
+    retried(res, await retryDeadLetters(ctx, dlq, { waitMs: 20_000 }));
+  });
+  router.post('/sync-dlq/:id/retry', async (req, res) => {
+    retried(res, await retryDeadLetters(ctx, dlq, { id: String(req.params.id), waitMs: 20_000 }));
+  });
+  router.post('/sync-dlq/:id/drop', async (req, res) => {
+    const dropped = await dropDeadLetter(ctx, dlq, String(req.params.id));
+    auditOf(res).result = { dropped: dropped.id, attempts: dropped.attempts };
+    res.json(dropped);
+  });
+
   router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     let mapped = err;
     if (err instanceof PlanChangedError) mapped = new HttpError(409, 'plan_changed', err.message);
+    else if (err instanceof DeadLetterNotFoundError) mapped = new HttpError(404, 'dead_letter_not_found', err.message);
     else if (err instanceof OpsInputError) mapped = new HttpError(400, 'invalid_request', err.message);
     else if (err instanceof WorkflowNotFoundError) mapped = new HttpError(404, 'workflow_not_found', err.message);
     auditOf(res).error = errorOf(mapped);

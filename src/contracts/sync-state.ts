@@ -10,6 +10,8 @@ export interface ContactUpsert extends ContactValues {
   externalId: string;
   /** The latest change by a person this write carries: part of its idempotency key, never sent as a field. */
   version?: string;
+  /** For a re-send from the dead-letter list: the attempts made so far, so each retry is a write of its own. */
+  attempt?: number;
 }
 
 /** One contact's values as the sync PATCHes them into the CRM, with the change time they carry (as above). */
@@ -35,12 +37,55 @@ export interface SyncRunSummary {
   conflictCount: number;
 }
 
+/** A record a downstream system rejected on its own while the rest of its batch went through. */
+export interface DeadLetter {
+  /** The record's id in the sync (the CRM id): one entry per record. */
+  id: string;
+  system: 'email-platform';
+  activity: 'upsertEmailContacts';
+  /** The record as it was last sent: `sync-dlq retry` sends it again through the same activity. */
+  record: ContactUpsert;
+  /** What the system answered for it the last time. */
+  error: string;
+  firstSeen: string;
+  lastSeen: string;
+  /** Times it was sent and rejected: by sync runs that read it, and by retries. */
+  attempts: number;
+}
+
 export interface SyncStateSnapshot {
   watermarks: Watermarks;
   lastSuccess: SyncRunSummary | null;
   /** The conflicts of the last successful run (capped), for `npm run schedules -- describe`. */
   lastConflicts: Conflict[];
+  /** Records a system rejected, oldest first; bounded by MAX_DEAD_LETTERS and MAX_DEAD_LETTER_BYTES. */
+  deadLetters: DeadLetter[];
+  /** Rejected records that were not kept because the list was full (they were alerted). */
+  deadLettersNotKept: number;
 }
+
+/** What one page of a sync (or a retry) learned about records and the dead-letter list. */
+export interface SettleDeadLetters {
+  /** Records the system rejected, with what it said. */
+  rejected: Array<{ record: ContactUpsert; error: string }>;
+  /** Ids the system accepted: they leave the list if they were on it. */
+  delivered: string[];
+}
+
+export interface SettledDeadLetters {
+  /** Entries new to the list: the ones to alert about, once. */
+  added: DeadLetter[];
+  /** Rejected records refused because the list is full. */
+  notKept: string[];
+  /** Ids that left the list because they were delivered. */
+  removed: string[];
+  /** The ids on the list now. */
+  ids: string[];
+}
+
+/** At most this many records are kept, and at most this many bytes of them (UTF-8 JSON), so state stays small. */
+export const MAX_DEAD_LETTERS = 500;
+export const MAX_DEAD_LETTER_BYTES = 256 * 1024;
 
 export interface AdvanceSync {
   watermarks: Watermarks;
@@ -50,11 +95,16 @@ export interface AdvanceSync {
 
 export const syncStateQuery = defineQuery<SyncStateSnapshot>('syncState');
 export const advanceSyncUpdate = defineUpdate<SyncStateSnapshot, [AdvanceSync]>('advanceSync');
+export const settleDeadLettersUpdate = defineUpdate<SettledDeadLetters, [SettleDeadLetters]>('settleDeadLetters');
+/** Removes one record from the dead-letter list and returns it; refused for an id that is not on it. */
+export const dropDeadLetterUpdate = defineUpdate<DeadLetter, [string]>('dropDeadLetter');
 
 export const EMPTY_SYNC_STATE: SyncStateSnapshot = {
   watermarks: { crm: null, email: null },
   lastSuccess: null,
   lastConflicts: [],
+  deadLetters: [],
+  deadLettersNotKept: 0,
 };
 
 /** The workflow id of the state of `sync` for the deployment whose task queues start with `prefix`. */

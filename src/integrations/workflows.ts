@@ -53,13 +53,17 @@ export const WORKFLOWS = {
   }),
   contactSync: declare({
     workflow: contactSync,
-    description: "copies each contact field from its owner to the other system, from the last run's watermark",
+    description:
+      "copies each contact field from its owner to the other system, from the last run's watermark; also re-sends " +
+      'records from its dead-letter list on demand (`sync-dlq retry`)',
     trigger: { schedule: 'contact-sync' },
     activities: [
       'readSyncState',
       'listEmailContactChanges',
       'listCrmContactChanges',
       'upsertEmailContacts',
+      'settleDeadLetters',
+      'sendDeadLetterAlert',
       'patchCrmContacts',
       'advanceSyncState',
       'sendAlert',
@@ -67,7 +71,8 @@ export const WORKFLOWS = {
   }),
   syncState: declare({
     workflow: syncState,
-    description: "holds a sync's watermark: read by query, advanced by update, never backwards",
+    description:
+      "holds a sync's watermark (read by query, advanced by update, never backwards) and its dead-letter list",
     trigger: { by: 'contactSync, on first use (USE_EXISTING)' },
     activities: [],
   }),
@@ -112,6 +117,12 @@ export const TEMPORAL_ACTIVITY_DOCS: { [K in keyof TemporalActivities]: Activity
     kind: 'write',
     profile: 'temporal',
     note: 'the state refuses a watermark that moves backwards',
+  },
+  settleDeadLetters: {
+    does: 'puts records a system rejected on the dead-letter list, takes delivered ones off',
+    kind: 'write',
+    profile: 'temporal',
+    note: 'a repeat counts one more attempt on an entry already listed; it adds no second entry and no second alert',
   },
   inspectSchedules: {
     does: 'describes the watched schedules and their recent runs',

@@ -12,6 +12,7 @@ import { find, list, LIST_STATUSES, type ListStatus, stuck } from './executions'
 import { executionsTable, table } from './format';
 import { assertReviewed, planRedrive, REDRIVE_LIMIT, type RedrivePlan, runRedrive } from './redrive';
 import { replayFromServer, type ReplayOutcome } from './replay';
+import { type DeadLetterList, dropDeadLetter, listDeadLetters, retryDeadLetters, type RetryReport } from './sync-dlq';
 
 // `npm run ops -- <command>`: what an operator types at 3 a.m. Every command connects with the same settings as
 // the service (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS/API key, TEMPORAL_UI_URL for the links).
@@ -118,6 +119,47 @@ function replayText(outcomes: ReplayOutcome[]): string {
     ) +
     `${outcomes.length - bad.length}/${outcomes.length} replayed deterministically against ${path.relative(process.cwd(), WORKFLOWS_PATH)}\n`
   );
+}
+
+function deadLettersText(list: DeadLetterList): string {
+  if (!list.exists) return `no sync state ${list.stateWorkflowId} yet: the contact sync has not run\n`;
+  const rows = list.deadLetters.map((e) => [
+    e.id,
+    e.system,
+    e.attempts,
+    e.firstSeen,
+    e.lastSeen,
+    e.record.email ?? '',
+    e.error,
+  ]);
+  const full = list.notKept ? `; ${list.notKept} more were rejected but NOT kept (the list was full)` : '';
+  return (
+    table(
+      [
+        { title: 'ID' },
+        { title: 'SYSTEM' },
+        { title: 'ATTEMPTS' },
+        { title: 'FIRST SEEN' },
+        { title: 'LAST SEEN' },
+        { title: 'EMAIL', max: 40 },
+        { title: 'ERROR' },
+      ],
+      rows,
+    ) + `${list.deadLetters.length} record(s) on the dead-letter list of ${list.stateWorkflowId}${full}\n`
+  );
+}
+
+function retryText(r: RetryReport): string {
+  if (!r.workflowId) return 'nothing on the dead-letter list to retry\n';
+  if (r.running) return `the retry is still running: ${r.workflowId}\n    ${r.link ?? ''}\n`;
+  const lines = [
+    ...r.delivered.map((id) => `DELIVERED  ${id}  (off the list)`),
+    ...r.rejected.map((x) => `REJECTED   ${x.id}  ${x.error}  (stays on the list)`),
+    ...r.missing.map((id) => `MISSING    ${id}  (no longer on the list)`),
+    `${r.delivered.length} delivered, ${r.rejected.length} still rejected, by ${r.workflowId}`,
+    `    ${r.link ?? ''}`,
+  ];
+  return `${lines.join('\n')}\n`;
 }
 
 const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -286,6 +328,39 @@ export function buildProgram(): Command {
       );
       out(program, outcomes, () => replayText(outcomes));
       if (outcomes.some((r) => !r.deterministic)) process.exitCode = 1;
+    });
+
+  const dlq = program
+    .command('sync-dlq')
+    .description("the contact sync's dead-letter list: records the email platform rejected while the rest synced");
+  const target = () => ({ prefix: loadConfig().temporal.taskQueuePrefix });
+  dlq
+    .command('list')
+    .description('the rejected records, with the error, first/last seen and attempts')
+    .action(async () => {
+      const list = await listDeadLetters(await context(), target());
+      out(program, list, () => deadLettersText(list));
+    });
+  dlq
+    .command('retry')
+    .description('re-send one record (or all) through the same activity; delivered ones leave the list')
+    .argument('[id]', 'the record (CRM contact id); all of them when omitted')
+    .action(async (id: string | undefined) => {
+      const report = await retryDeadLetters(await context(), target(), { id });
+      out(program, report, () => retryText(report));
+      if (report.rejected.length || report.running) process.exitCode = 1;
+    });
+  dlq
+    .command('drop')
+    .description('take a record off the list without sending it (e.g. it was fixed by hand)')
+    .argument('<id>', 'the record (CRM contact id)')
+    .action(async (id: string) => {
+      const dropped = await dropDeadLetter(await context(), target(), id);
+      out(
+        program,
+        dropped,
+        () => `dropped ${dropped.id} (${dropped.attempts} attempt(s), last error: ${dropped.error})\n`,
+      );
     });
 
   return program;

@@ -15,11 +15,16 @@ export interface EmailContact extends ChangeTracked {
 export interface EmailContactData {
   contacts: Map<string, EmailContact>;
   byExternalId: Map<string, EmailContact>;
+  /**
+   * Addresses the platform refuses to (re-)add, as real ones keep a suppression list (Mailchimp: "Member In Compliance
+   * State"). Tests add and remove addresses to reject a valid record and later accept it.
+   */
+  suppressed: Set<string>;
   now: () => string;
 }
 
 export function createEmailContactData(): EmailContactData {
-  return { contacts: new Map(), byExternalId: new Map(), now: monotonicClock() };
+  return { contacts: new Map(), byExternalId: new Map(), suppressed: new Set(), now: monotonicClock() };
 }
 
 export const MAX_BATCH = 100;
@@ -36,7 +41,14 @@ const upsertItem = z
       .optional(),
   })
   .strict();
-const batch = z.object({ contacts: z.array(upsertItem).min(1).max(MAX_BATCH) });
+// The envelope is checked as a whole (a malformed one is our bug: 400); each record on its own.
+const batch = z.object({ contacts: z.array(z.unknown()).min(1).max(MAX_BATCH) }).strict();
+
+interface RecordError {
+  external_id: string | null;
+  error_code: string;
+  message: string;
+}
 
 /** Adds or updates one contact as a person would (sign-up form, unsubscribe link): used by seeds and tests. */
 export function putEmailContact(
@@ -70,6 +82,8 @@ export function putEmailContact(
 export function emailContactsRouter(state: SystemState, data: EmailContactData): Router {
   const router = systemRouter(state);
 
+  // Like Mailchimp's batch subscribe (POST /lists/{id}): the valid records are applied, and each invalid one is
+  // reported in `errors` of a 200 answer rather than failing the whole batch.
   router.post(
     '/batch',
     idempotent(state, (req) => {
@@ -80,20 +94,31 @@ export function emailContactsRouter(state: SystemState, data: EmailContactData):
       }
       let created = 0;
       let updated = 0;
-      for (const item of parsed.data.contacts) {
-        const existing = data.byExternalId.get(item.external_id);
-        if (!existing && !item.email) {
-          return { status: 400, body: { error: 'invalid', message: `new contact ${item.external_id} needs an email` } };
+      const errors: RecordError[] = [];
+      parsed.data.contacts.forEach((raw, i) => {
+        const item = upsertItem.safeParse(raw);
+        const externalId = (raw as { external_id?: unknown } | null)?.external_id;
+        const reject = (error_code: string, message: string) =>
+          errors.push({ external_id: typeof externalId === 'string' ? externalId : null, error_code, message });
+        if (!item.success) {
+          const issue = item.error.issues[0];
+          return reject('invalid_resource', `contacts.${i}.${issue?.path.join('.')}: ${issue?.message}`);
         }
-      }
-      for (const item of parsed.data.contacts) {
-        const existing = data.byExternalId.get(item.external_id);
+        const existing = data.byExternalId.get(item.data.external_id);
+        const address = item.data.email ?? existing?.email;
+        if (!address) return reject('invalid_resource', `new contact ${item.data.external_id} needs an email`);
+        if (data.suppressed.has(address.toLowerCase())) {
+          return reject('compliance_state', `${address} is on the suppression list and cannot be re-added`);
+        }
         if (!existing) {
-          putEmailContact(data, { ...item, email: item.email! }, 'integration');
+          putEmailContact(data, { ...item.data, email: address }, 'integration');
           created += 1;
-        } else if (applyFields(existing, item, 'integration', data.now)) updated += 1;
-      }
-      return { status: 200, body: { received: parsed.data.contacts.length, created, updated } };
+        } else if (applyFields(existing, item.data, 'integration', data.now)) updated += 1;
+      });
+      return {
+        status: 200,
+        body: { received: parsed.data.contacts.length, created, updated, error_count: errors.length, errors },
+      };
     }),
   );
 

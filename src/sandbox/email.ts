@@ -66,6 +66,7 @@ export function emailPlatformStandIn(
       messages.length = 0;
       contacts.contacts.clear();
       contacts.byExternalId.clear();
+      contacts.suppressed.clear();
     },
   };
 }

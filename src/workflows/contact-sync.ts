@@ -1,7 +1,15 @@
 import { continueAsNew, log, metricMeter, workflowInfo } from '@temporalio/workflow';
-import { type ContactUpsert, type CrmPatch, syncStateId, type Watermarks } from '../contracts/sync-state';
+import type { UpsertResult } from '../activities/email-platform';
+import {
+  type ContactUpsert,
+  type CrmPatch,
+  type SettledDeadLetters,
+  syncStateId,
+  type Watermarks,
+} from '../contracts/sync-state';
 import { prefixOf } from '../contracts/task-queues';
 import {
+  CONTACT_FIELDS,
   CONTACT_OWNERSHIP,
   type Conflict,
   type ContactSide,
@@ -22,6 +30,8 @@ export interface ContactSyncTotals {
   patchedInCrm: number;
   conflicts: number;
   unlinked: number;
+  /** Records the email platform rejected on their own: on the dead-letter list, the rest went through. */
+  rejected: number;
 }
 
 /** The latest change by a person on either side: what makes a write new, so it is part of the write's key. */
@@ -29,6 +39,21 @@ function versionOf(...sides: Array<ContactSide | undefined>): string {
   let latest = '';
   for (const side of sides) for (const at of Object.values(side?.changed ?? {})) if (at > latest) latest = at;
   return latest;
+}
+
+/**
+ * Every field the CRM alone owns, from its side: what a record on the dead-letter list is sent with, because the
+ * fields of the writes that were rejected never arrived and a change since names only the fields it touched.
+ */
+function ownedByCrm(side: ContactSide): ContactValues {
+  const values: Record<string, unknown> = {};
+  for (const field of CONTACT_FIELDS) {
+    const rule = CONTACT_OWNERSHIP[field];
+    if (rule.owner === 'crm' && rule.direction === 'one-way' && side.values[field] !== undefined) {
+      values[field] = side.values[field];
+    }
+  }
+  return values as ContactValues;
 }
 
 interface Pending {
@@ -48,6 +73,8 @@ export interface ContactSyncProgress {
   pending: Record<string, Pending>;
   totals: ContactSyncTotals;
   conflicts: Conflict[];
+  /** The ids on the dead-letter list, so a listed record that now goes through is taken off it. */
+  deadLetterIds: string[];
   runs: number;
   startedAt: number;
 }
@@ -57,6 +84,16 @@ export interface ContactSyncInput {
   historyLimit?: number;
   /** Set by continueAsNew only. */
   progress?: ContactSyncProgress;
+  /** Instead of syncing, re-send records on the dead-letter list (`sync-dlq retry`): these ids, or all of them. */
+  retryDeadLetters?: { ids?: string[] };
+}
+
+export interface DeadLetterRetryResult {
+  delivered: string[];
+  /** Still rejected: they stay on the list, one attempt more. */
+  rejected: Array<{ id: string; error: string }>;
+  /** Asked for but not on the list. */
+  missing: string[];
 }
 
 export interface ContactSyncResult extends ContactSyncTotals {
@@ -64,13 +101,27 @@ export interface ContactSyncResult extends ContactSyncTotals {
   conflictList: Conflict[];
   runs: number;
   durationMs: number;
+  /** Set for a dead-letter retry. */
+  retried?: DeadLetterRetryResult;
 }
+
+const EMPTY_TOTALS: ContactSyncTotals = {
+  crmScanned: 0,
+  emailScanned: 0,
+  sentToEmail: 0,
+  upsertCalls: 0,
+  patchedInCrm: 0,
+  conflicts: 0,
+  unlinked: 0,
+  rejected: 0,
+};
 
 /**
  * Copies each contact field from the system that owns it to the other, for the contacts changed since the last
  * successful run: email-platform changes are read first, then the CRM's pages are settled against them and upserted
  * to the email platform 100 at a time, then the remaining consent changes are PATCHed into the CRM. Only a run that
- * finishes advances the watermark.
+ * finishes advances the watermark. A record the email platform rejects on its own goes to the dead-letter list in the
+ * sync state (alerted once) and the rest carries on; with `retryDeadLetters` the workflow re-sends listed records.
  */
 export async function contactSync(input: ContactSyncInput = {}): Promise<ContactSyncResult> {
   const info = workflowInfo();
@@ -78,6 +129,7 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
   const stateId = syncStateId(prefixOf(stateQueue), 'contact');
   const historyLimit = input.historyLimit ?? 2_000;
   const state = temporalActivities();
+  const alerts = systemActivities('alerts', 'alert');
   const crm = systemActivities('crm', 'batch');
   // The email platform's queue carries its rate limit: every batch waits its turn there.
   const email = systemActivities('email-platform', 'batch');
@@ -87,10 +139,60 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
     'Contact fields changed on both sides since the last sync, settled by their rule',
   );
 
+  /**
+   * Puts the records the email platform rejected on the dead-letter list and takes the delivered ones that were on it
+   * off; alerts once about the records new to the list. Schedules nothing when there is nothing to settle.
+   */
+  async function settle(
+    sent: ContactUpsert[],
+    rejected: UpsertResult['rejected'] | undefined,
+    listed: ReadonlySet<string>,
+  ): Promise<SettledDeadLetters | undefined> {
+    const errors = new Map((rejected ?? []).map((r) => [r.externalId, r.error]));
+    const delivered = sent
+      .filter((c) => !errors.has(c.externalId) && listed.has(c.externalId))
+      .map((c) => c.externalId);
+    if (!errors.size && !delivered.length) return undefined;
+    const settled = await state.settleDeadLetters({
+      workflowId: stateId,
+      taskQueue: stateQueue,
+      settle: {
+        rejected: sent
+          .filter((c) => errors.has(c.externalId))
+          .map(({ attempt: _attempt, ...record }) => ({ record, error: errors.get(record.externalId)! })),
+        delivered,
+      },
+    });
+    for (const [contactId, error] of errors) {
+      log.warn('contact rejected by the email platform: on the dead-letter list', { contactId, error });
+    }
+    if (settled.added.length || settled.notKept.length) {
+      const run = workflowInfo();
+      await alerts.sendDeadLetterAlert({
+        sync: 'contact',
+        stateWorkflowId: stateId,
+        workflowId: run.workflowId,
+        runId: run.runId,
+        system: 'email-platform',
+        added: settled.added.map((e) => ({ id: e.id, error: e.error, firstSeen: e.firstSeen })),
+        notKept: settled.notKept,
+      });
+    }
+    return settled;
+  }
+
   const outcome = await runFlow({ businessKey: 'contact-sync' }, async () => {
+    if (input.retryDeadLetters) return { result: await retryDeadLetters(input.retryDeadLetters.ids) };
     let p: ContactSyncProgress;
-    if (input.progress) p = { ...input.progress, runs: input.progress.runs + 1 };
-    else {
+    if (input.progress) {
+      // A run continued from an older version lacks the fields added since.
+      p = {
+        ...input.progress,
+        totals: { ...EMPTY_TOTALS, ...input.progress.totals },
+        deadLetterIds: input.progress.deadLetterIds ?? [],
+        runs: input.progress.runs + 1,
+      };
+    } else {
       const snapshot = await state.readSyncState({ workflowId: stateId, taskQueue: stateQueue });
       p = {
         phase: 'email',
@@ -98,16 +200,9 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
         seen: { ...snapshot.watermarks },
         cursor: null,
         pending: {},
-        totals: {
-          crmScanned: 0,
-          emailScanned: 0,
-          sentToEmail: 0,
-          upsertCalls: 0,
-          patchedInCrm: 0,
-          conflicts: 0,
-          unlinked: 0,
-        },
+        totals: { ...EMPTY_TOTALS },
         conflicts: [],
+        deadLetterIds: (snapshot.deadLetters ?? []).map((e) => e.id),
         runs: 1,
         startedAt: Date.now(),
       };
@@ -134,6 +229,7 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
       p.totals.crmScanned += page.scanned;
       p.seen.crm = later(p.seen.crm, page.maxUpdatedAt);
       const upserts: ContactUpsert[] = [];
+      const listed = new Set(p.deadLetterIds);
       for (const side of page.contacts) {
         const pending = p.pending[side.id];
         const plan = planContact(CONTACT_OWNERSHIP, side, pending?.side);
@@ -142,7 +238,10 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
           pending.patch = plan.toCrm ?? null;
           pending.version = version;
         }
-        if (plan.toEmail) upserts.push({ externalId: side.id, version, ...plan.toEmail });
+        if (plan.toEmail) {
+          const whole = listed.has(side.id) ? ownedByCrm(side) : {};
+          upserts.push({ externalId: side.id, version, ...whole, ...plan.toEmail });
+        }
         for (const c of plan.conflicts) {
           conflictCounter.add(1, { field: c.field, rule: c.rule, winner: c.winner });
           log.info('contact conflict settled', {
@@ -156,9 +255,13 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
         p.totals.conflicts += plan.conflicts.length;
       }
       if (upserts.length) {
-        await email.upsertEmailContacts({ contacts: upserts });
-        p.totals.sentToEmail += upserts.length;
+        const sent = await email.upsertEmailContacts({ contacts: upserts });
+        const rejected = sent.rejected?.length ?? 0;
+        p.totals.sentToEmail += upserts.length - rejected;
+        p.totals.rejected += rejected;
         p.totals.upsertCalls += 1;
+        const settled = await settle(upserts, sent.rejected, listed);
+        if (settled) p.deadLetterIds = settled.ids;
       }
       p.cursor = page.next;
       if (!page.next) {
@@ -211,6 +314,49 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
     log.info('contact sync finished', { ...p.totals, runs: p.runs });
     return { result };
   });
+
+  /** Re-sends listed records through the same activity; delivered ones leave the list, the others stay. */
+  async function retryDeadLetters(ids: string[] | undefined): Promise<ContactSyncResult> {
+    const startedAt = Date.now();
+    const snapshot = await state.readSyncState({ workflowId: stateId, taskQueue: stateQueue });
+    const listed = snapshot.deadLetters ?? [];
+    const entries = ids ? listed.filter((e) => ids.includes(e.id)) : listed;
+    const retried: DeadLetterRetryResult = {
+      delivered: [],
+      rejected: [],
+      missing: (ids ?? []).filter((id) => !listed.some((e) => e.id === id)),
+    };
+    const totals = { ...EMPTY_TOTALS };
+    for (let i = 0; i < entries.length; i += 100) {
+      const chunk = entries.slice(i, i + 100);
+      // The attempt joins the key: the same record sent again is a new write, not a replay of the last refusal.
+      const sent = chunk.map((e) => ({ ...e.record, attempt: e.attempts }));
+      const answer = await email.upsertEmailContacts({ contacts: sent });
+      await settle(sent, answer.rejected, new Set(chunk.map((e) => e.id)));
+      const errors = new Map((answer.rejected ?? []).map((r) => [r.externalId, r.error]));
+      for (const e of chunk) {
+        const error = errors.get(e.id);
+        if (error === undefined) retried.delivered.push(e.id);
+        else retried.rejected.push({ id: e.id, error });
+      }
+      totals.upsertCalls += 1;
+    }
+    totals.sentToEmail = retried.delivered.length;
+    totals.rejected = retried.rejected.length;
+    log.info('contact sync dead letters retried', {
+      delivered: retried.delivered.length,
+      rejected: retried.rejected.length,
+      missing: retried.missing.length,
+    });
+    return {
+      ...totals,
+      watermarks: snapshot.watermarks,
+      conflictList: [],
+      runs: 1,
+      durationMs: Date.now() - startedAt,
+      retried,
+    };
+  }
 
   if ('continueWith' in outcome) {
     return continueAsNew<typeof contactSync>({ historyLimit: input.historyLimit, progress: outcome.continueWith });

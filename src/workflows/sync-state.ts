@@ -6,24 +6,44 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { advanceSyncUpdate, EMPTY_SYNC_STATE, type SyncStateSnapshot, syncStateQuery } from '../contracts/sync-state';
+import {
+  advanceSyncUpdate,
+  type DeadLetter,
+  dropDeadLetterUpdate,
+  EMPTY_SYNC_STATE,
+  MAX_DEAD_LETTER_BYTES,
+  MAX_DEAD_LETTERS,
+  settleDeadLettersUpdate,
+  type SettledDeadLetters,
+  type SyncStateSnapshot,
+  syncStateQuery,
+} from '../contracts/sync-state';
 
 // The durable watermark of a sync: a long-lived workflow per sync that each run reads (query) and advances (update)
 // only after it succeeded. A skipped, paused, late or failed run leaves it where it was, so the next run resumes from
-// the last successful position rather than from "now minus 24 h".
+// the last successful position rather than from "now minus 24 h". It also keeps the sync's dead-letter list: records
+// a system rejected on their own, kept with what it said until they are delivered, retried or dropped.
 
 export { syncStateId, type Watermarks } from '../contracts/sync-state';
 
 const behind = (next: string | null, current: string | null) => current !== null && (next === null || next < current);
 
+/** Longer answers are cut: the record is what a retry needs, the message only what a person reads. */
+const MAX_ERROR_LENGTH = 500;
+
+const encoder = new TextEncoder();
+const bytesOf = (value: unknown) => encoder.encode(JSON.stringify(value)).length;
+
 /** Holds one sync's watermark forever, continuing as new before its history grows long. */
 export async function syncState(initial: SyncStateSnapshot = EMPTY_SYNC_STATE): Promise<never> {
-  let state = initial;
+  // A run continued from before the dead-letter list existed starts with an empty one.
+  let state: SyncStateSnapshot = { ...EMPTY_SYNC_STATE, ...initial };
   setHandler(syncStateQuery, () => state);
   setHandler(
     advanceSyncUpdate,
     (advance) => {
       state = {
+        ...state,
         watermarks: advance.watermarks,
         lastSuccess: advance.run,
         lastConflicts: advance.conflicts,
@@ -38,6 +58,67 @@ export async function syncState(initial: SyncStateSnapshot = EMPTY_SYNC_STATE): 
           behind(advance.watermarks.email, state.watermarks.email)
         ) {
           throw ApplicationFailure.nonRetryable('a watermark never moves backwards', 'WatermarkBackwards');
+        }
+      },
+    },
+  );
+  setHandler(settleDeadLettersUpdate, ({ rejected, delivered }) => {
+    const now = new Date(Date.now()).toISOString();
+    const settled: SettledDeadLetters = { added: [], notKept: [], removed: [], ids: [] };
+    const gone = new Set(delivered);
+    const entries = state.deadLetters.filter((e) => {
+      if (!gone.has(e.id)) return true;
+      settled.removed.push(e.id);
+      return false;
+    });
+    let bytes = entries.reduce((n, e) => n + bytesOf(e), 0);
+    for (const { record, error } of rejected) {
+      const message = error.length > MAX_ERROR_LENGTH ? `${error.slice(0, MAX_ERROR_LENGTH)}…` : error;
+      const existing = entries.find((e) => e.id === record.externalId);
+      if (existing) {
+        bytes -= bytesOf(existing);
+        Object.assign(existing, { record, error: message, lastSeen: now, attempts: existing.attempts + 1 });
+        bytes += bytesOf(existing);
+        continue;
+      }
+      const entry: DeadLetter = {
+        id: record.externalId,
+        system: 'email-platform',
+        activity: 'upsertEmailContacts',
+        record,
+        error: message,
+        firstSeen: now,
+        lastSeen: now,
+        attempts: 1,
+      };
+      const size = bytesOf(entry);
+      if (entries.length >= MAX_DEAD_LETTERS || bytes + size > MAX_DEAD_LETTER_BYTES) {
+        settled.notKept.push(entry.id);
+        continue;
+      }
+      entries.push(entry);
+      bytes += size;
+      settled.added.push(entry);
+    }
+    state = {
+      ...state,
+      deadLetters: entries,
+      deadLettersNotKept: state.deadLettersNotKept + settled.notKept.length,
+    };
+    settled.ids = entries.map((e) => e.id);
+    return settled;
+  });
+  setHandler(
+    dropDeadLetterUpdate,
+    (id) => {
+      const dropped = state.deadLetters.find((e) => e.id === id)!;
+      state = { ...state, deadLetters: state.deadLetters.filter((e) => e.id !== id) };
+      return dropped;
+    },
+    {
+      validator: (id) => {
+        if (!state.deadLetters.some((e) => e.id === id)) {
+          throw ApplicationFailure.nonRetryable(`no record ${id} on the dead-letter list`, 'DeadLetterNotFound');
         }
       },
     },

@@ -1,0 +1,146 @@
+import { syncStateId, syncStateQuery } from '../../src/contracts/sync-state';
+import { queueFor } from '../../src/contracts/task-queues';
+import { putCrmContact, seedCrmContacts } from '../../src/sandbox/seed';
+import type { ContactSyncResult } from '../../src/workflows/contact-sync';
+import { type Stack, startStack, uniqueId } from '../helpers/stack';
+import { runCli } from '../ops/helpers';
+
+const TOKEN = 'adm_dlq_0123456789abcdef';
+
+// One contact the email platform rejects must not hold back the others, nor every later run.
+describe('contacts the email platform rejects', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      env: { EMAIL_PLATFORM_RATE_LIMIT_PER_SECOND: '200', CRM_RATE_LIMIT_PER_SECOND: '200', ADMIN_TOKEN: TOKEN },
+    });
+  });
+  afterAll(() => stack.stop());
+
+  const run = (): Promise<ContactSyncResult> =>
+    stack.client.workflow.execute('contactSync', {
+      workflowId: uniqueId('contact-sync-'),
+      taskQueue: queueFor(stack.config.temporal.taskQueuePrefix, 'orchestration'),
+      args: [{}],
+    });
+  const syncState = () =>
+    stack.client.workflow
+      .getHandle(syncStateId(stack.config.temporal.taskQueuePrefix, 'contact'))
+      .query(syncStateQuery);
+  const deadLetterAlerts = () => stack.sandbox.data.alerts.received.filter((a) => a.payload.kind === 'dead-letter');
+
+  test('one invalid contact among 500: 499 synced, 1 on the dead-letter list, one alert; later runs neither fail nor alert again', async () => {
+    const crm = stack.sandbox.data.crm;
+    seedCrmContacts(crm, 500, 'dl_');
+    putCrmContact(crm, { id: 'dl_00250', email: 'not-an-email' });
+
+    const first = await run();
+    const emailContacts = stack.sandbox.data['email-platform'].contacts.byExternalId;
+    expect(emailContacts.size).toBe(499);
+    expect(emailContacts.has('dl_00250')).toBe(false);
+    expect(first).toMatchObject({ crmScanned: 500, sentToEmail: 499, rejected: 1 });
+    let state = await syncState();
+    expect(state.deadLetters).toEqual([
+      expect.objectContaining({
+        id: 'dl_00250',
+        system: 'email-platform',
+        activity: 'upsertEmailContacts',
+        record: expect.objectContaining({ externalId: 'dl_00250', email: 'not-an-email' }),
+        error: expect.stringMatching(/invalid_resource: .*email/i),
+        attempts: 1,
+      }),
+    ]);
+    // The watermark moved past the rejected record: the next run starts after it.
+    expect(state.watermarks.crm).toBe(crm.contacts.get('dl_00250')!.updated_at);
+    expect(deadLetterAlerts()).toHaveLength(1);
+    expect(deadLetterAlerts()[0]!.payload).toMatchObject({ records: [expect.objectContaining({ id: 'dl_00250' })] });
+
+    // Nothing changed: the next run reads nothing and does not fail on the listed record.
+    expect(await run()).toMatchObject({ crmScanned: 0, sentToEmail: 0, rejected: 0 });
+
+    // Someone edits the contact in the CRM but the address is still invalid: rejected again, one more attempt on the
+    // same entry, and no second alert.
+    putCrmContact(crm, { id: 'dl_00250', name: 'Still Invalid' });
+    expect(await run()).toMatchObject({ crmScanned: 1, sentToEmail: 0, rejected: 1 });
+    state = await syncState();
+    expect(state.deadLetters).toHaveLength(1);
+    expect(state.deadLetters[0]).toMatchObject({
+      attempts: 2,
+      record: expect.objectContaining({ name: 'Still Invalid' }),
+    });
+    expect(state.deadLetters[0]!.lastSeen > state.deadLetters[0]!.firstSeen).toBe(true);
+    expect(deadLetterAlerts()).toHaveLength(1);
+
+    // The address is fixed at its source: the next run delivers it and it leaves the list.
+    putCrmContact(crm, { id: 'dl_00250', email: 'fixed@example.com' });
+    expect(await run()).toMatchObject({ sentToEmail: 1, rejected: 0 });
+    expect(emailContacts.get('dl_00250')).toMatchObject({ email: 'fixed@example.com', name: 'Still Invalid' });
+    expect((await syncState()).deadLetters).toEqual([]);
+    expect(deadLetterAlerts()).toHaveLength(1);
+  });
+
+  const ops = (...args: string[]) => runCli(args, { TASK_QUEUE_PREFIX: stack.config.temporal.taskQueuePrefix });
+  const admin = (path: string, method = 'GET') =>
+    fetch(`${stack.apiUrl}/admin${path}`, { method, headers: { authorization: `Bearer ${TOKEN}` } });
+
+  test('the list is shown by ops and /admin, retried on demand (a delivered record leaves it) and dropped on demand', async () => {
+    const crm = stack.sandbox.data.crm;
+    const email = stack.sandbox.data['email-platform'].contacts;
+    seedCrmContacts(crm, 3, 'rt_');
+    // One address the platform keeps on its suppression list for now, one that is not an address at all.
+    email.suppressed.add('rt00001@example.com');
+    putCrmContact(crm, { id: 'rt_00002', email: 'broken' });
+    const alertsBefore = deadLetterAlerts().length;
+
+    expect(await run()).toMatchObject({ sentToEmail: 1, rejected: 2 });
+    expect(deadLetterAlerts()).toHaveLength(alertsBefore + 1);
+    expect(deadLetterAlerts().at(-1)!.payload.records).toEqual([
+      expect.objectContaining({ id: 'rt_00001', error: expect.stringContaining('compliance_state') }),
+      expect.objectContaining({ id: 'rt_00002', error: expect.stringContaining('invalid_resource') }),
+    ]);
+
+    const listed = await ops('--json', 'sync-dlq', 'list');
+    expect(listed).toMatchObject({ code: 0 });
+    expect((JSON.parse(listed.stdout) as { deadLetters: Array<{ id: string }> }).deadLetters.map((e) => e.id)).toEqual([
+      'rt_00001',
+      'rt_00002',
+    ]);
+    const table = await ops('sync-dlq', 'list');
+    expect(table.stdout).toMatch(/rt_00002 .*broken.*invalid_resource/);
+    expect(table.stdout).toContain('2 record(s) on the dead-letter list');
+    const viaAdmin = await admin('/sync-dlq');
+    expect(viaAdmin.status).toBe(200);
+    expect(((await viaAdmin.json()) as { deadLetters: Array<{ id: string; attempts: number }> }).deadLetters).toEqual([
+      expect.objectContaining({ id: 'rt_00001', attempts: 1 }),
+      expect.objectContaining({ id: 'rt_00002', attempts: 1 }),
+    ]);
+
+    // Retried while the address is still suppressed: refused again, it stays with one attempt more, no new alert.
+    const refused = await admin('/sync-dlq/rt_00001/retry', 'POST');
+    expect(refused.status).toBe(200);
+    expect(await refused.json()).toMatchObject({ delivered: [], rejected: [{ id: 'rt_00001' }] });
+    expect((await syncState()).deadLetters.find((e) => e.id === 'rt_00001')).toMatchObject({ attempts: 2 });
+
+    // The platform lifts the suppression: the stored record goes through, and leaves the list.
+    email.suppressed.delete('rt00001@example.com');
+    const retried = await ops('sync-dlq', 'retry', 'rt_00001');
+    expect(retried).toMatchObject({ code: 0 });
+    expect(retried.stdout).toContain('DELIVERED  rt_00001');
+    expect(email.byExternalId.get('rt_00001')).toMatchObject({ email: 'rt00001@example.com' });
+    expect((await syncState()).deadLetters.map((e) => e.id)).toEqual(['rt_00002']);
+
+    // The invalid one is dropped by hand; dropping it again is a 404.
+    const dropped = await admin('/sync-dlq/rt_00002/drop', 'POST');
+    expect(dropped.status).toBe(200);
+    expect(await dropped.json()).toMatchObject({
+      id: 'rt_00002',
+      record: expect.objectContaining({ email: 'broken' }),
+    });
+    expect((await syncState()).deadLetters).toEqual([]);
+    expect((await admin('/sync-dlq/rt_00002/drop', 'POST')).status).toBe(404);
+    const missing = await ops('sync-dlq', 'retry', 'rt_00002');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('rt_00002 is not on the dead-letter list');
+    expect(deadLetterAlerts()).toHaveLength(alertsBefore + 1);
+  }, 120_000);
+});
