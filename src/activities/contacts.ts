@@ -45,16 +45,39 @@ function toSide(raw: RawContact, id: string, since: string | null): ContactSide 
   return { id, values, changed };
 }
 
-/** One page of contacts changed since `since`, keyed by the CRM id that `idOf` reads from each record. */
+/** What to read: a page of the change feed from `cursor`, or (with `ids`) those contacts only, at most 100. */
+export interface ContactChangesQuery {
+  since: string | null;
+  cursor: string | null;
+  ids?: string[];
+}
+
+/** The most ids one lookup takes: a page's worth. */
+export const MAX_LOOKUP_IDS = 100;
+
+/**
+ * One page of contacts changed since `since`, keyed by the CRM id that `idOf` reads from each record. With `ids`, the
+ * contacts with those CRM ids instead (`idsParam` names the filter), changed since `since`.
+ */
 export async function contactPage(
   client: DownstreamClient,
   path: string,
-  since: string | null,
-  cursor: string | null,
+  query: ContactChangesQuery,
+  idsParam: string,
   idOf: (raw: RawContact) => string | null | undefined,
 ): Promise<ContactPage> {
+  const { since, cursor, ids } = query;
+  if (ids && ids.length > MAX_LOOKUP_IDS) {
+    throw new Error(`${client.system}: a lookup takes at most ${MAX_LOOKUP_IDS} ids, got ${ids.length}`);
+  }
   const res = await client.request<Page<RawContact>>('GET', path, {
-    query: { updated_since: since ?? undefined, cursor: cursor ?? undefined, limit: 100 },
+    query: {
+      updated_since: since ?? undefined,
+      cursor: cursor ?? undefined,
+      limit: 100,
+      // Each id encoded on its own, so an id with a comma stays one id.
+      [idsParam]: ids ? ids.map(encodeURIComponent).join(',') : undefined,
+    },
     signal: Context.current().cancellationSignal,
   });
   const contacts: ContactSide[] = [];

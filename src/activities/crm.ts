@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { CrmPatch } from '../contracts/sync-state';
-import { type ContactPage, contactPage } from './contacts';
+import { type ContactChangesQuery, type ContactPage, contactPage } from './contacts';
 import type { SystemActivityDeps } from './deps';
 import { contentKey } from './keys';
 
@@ -8,8 +8,9 @@ import { contentKey } from './keys';
 
 export function createCrmActivities({ client }: SystemActivityDeps) {
   return {
-    async listCrmContactChanges(input: { since: string | null; cursor: string | null }): Promise<ContactPage> {
-      return contactPage(client, '/contacts', input.since, input.cursor, (raw) => raw.id);
+    /** A page of contact changes since the watermark, or with `ids` the changes of those contacts. */
+    async listCrmContactChanges(input: ContactChangesQuery): Promise<ContactPage> {
+      return contactPage(client, '/contacts', input, 'ids', (raw) => raw.id);
     },
 
     /**

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../contracts/failures';
 import type { ContactUpsert } from '../contracts/sync-state';
-import { type ContactPage, contactPage } from './contacts';
+import { type ContactChangesQuery, type ContactPage, contactPage } from './contacts';
 import type { SystemActivityDeps } from './deps';
 import { contentKey, idempotencyKey } from './keys';
 
@@ -78,8 +78,9 @@ export function createEmailPlatformActivities({ client }: SystemActivityDeps) {
       return res.body;
     },
 
-    async listEmailContactChanges(input: { since: string | null; cursor: string | null }): Promise<ContactPage> {
-      return contactPage(client, '/contacts', input.since, input.cursor, (raw) => raw.external_id);
+    /** A page of contact changes since the watermark, or with `ids` the changes of those contacts (CRM ids). */
+    async listEmailContactChanges(input: ContactChangesQuery): Promise<ContactPage> {
+      return contactPage(client, '/contacts', input, 'external_ids', (raw) => raw.external_id);
     },
 
     /**

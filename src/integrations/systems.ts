@@ -60,7 +60,11 @@ export const emailPlatform = defineSystem({
       idempotencyKey: 'invoice-email:<order id>',
       note: 'looks in the platform’s message log first: an invoice email already sent for the order is not sent again',
     },
-    listEmailContactChanges: { does: 'reads contact changes since the watermark', kind: 'read', profile: 'batch' },
+    listEmailContactChanges: {
+      does: 'reads contact changes since the watermark: a page, or the given contacts',
+      kind: 'read',
+      profile: 'batch',
+    },
     upsertEmailContacts: {
       does: 'upserts changed contacts, 100 per call',
       kind: 'write',
@@ -80,7 +84,11 @@ export const crm = defineSystem({
   defaultRatePerSecond: 10,
   activities: createCrmActivities,
   activityDocs: {
-    listCrmContactChanges: { does: 'reads contact changes since the watermark', kind: 'read', profile: 'batch' },
+    listCrmContactChanges: {
+      does: 'reads contact changes since the watermark: a page, or the given contacts',
+      kind: 'read',
+      profile: 'batch',
+    },
     patchCrmContacts: {
       does: 'PATCHes consent changes into the CRM',
       kind: 'write',

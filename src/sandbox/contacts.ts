@@ -47,6 +47,13 @@ export function applyFields<T extends ChangeTracked>(
   return true;
 }
 
+/** The ids of a `?<param>=a,b%2Cc` filter (each id percent-encoded on its own), or undefined without one. */
+export function idsFilter(req: Request, param: string): Set<string> | undefined {
+  const raw = req.query[param];
+  if (typeof raw !== 'string') return undefined;
+  return new Set(raw.split(',').map((id) => decodeURIComponent(id)));
+}
+
 function decodeCursor(cursor: unknown): { u: string; i: string } | undefined {
   if (typeof cursor !== 'string' || !cursor) return undefined;
   try {

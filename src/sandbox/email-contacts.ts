@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import { idempotent, nextId, type SystemState, systemRouter } from './core';
-import { applyFields, type ChangeTracked, monotonicClock, pageOfChanges } from './contacts';
+import { applyFields, type ChangeTracked, idsFilter, monotonicClock, pageOfChanges } from './contacts';
 
 export interface EmailContact extends ChangeTracked {
   /** The CRM's id of the contact: the key the batch upsert matches on. */
@@ -122,8 +122,10 @@ export function emailContactsRouter(state: SystemState, data: EmailContactData):
     }),
   );
 
+  // The change feed; `?external_ids=` narrows it to those contacts (as a platform's search by external id would).
   router.get('/', (req, res) => {
-    res.json(pageOfChanges(data.contacts.values(), req));
+    const ids = idsFilter(req, 'external_ids');
+    res.json(pageOfChanges(data.contacts.values(), req, ids && ((c) => !!c.external_id && ids.has(c.external_id))));
   });
 
   return router;

@@ -1,4 +1,4 @@
-import { continueAsNew, log, metricMeter, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, log, metricMeter, patched, workflowInfo } from '@temporalio/workflow';
 import type { UpsertResult } from '../activities/email-platform';
 import {
   type ContactUpsert,
@@ -19,8 +19,21 @@ import {
 import { systemActivities, temporalActivities } from './activities';
 import { runFlow } from './flow';
 
-/** Conflicts kept in a result and in the sync state; the count is always complete. */
+/** Conflicts kept in a result and in the sync state, by count and by bytes; the count is always complete. */
 const MAX_CONFLICTS_KEPT = 200;
+const MAX_CONFLICT_BYTES = 64 * 1024;
+
+/**
+ * Email-platform changes held in workflow state while the CRM's pages are settled, in bytes (UTF-8 JSON). Past it
+ * the sync reads the other side per page instead (see `lookup`), so what continueAsNew carries stays small.
+ */
+export const PENDING_BUDGET_BYTES = 256 * 1024;
+
+/** The patch that lets a run switch to reading the other side per page when its email-side changes outgrow memory. */
+export const BOUNDED_PENDING = 'contact-sync-bounded-pending';
+
+const encoder = new TextEncoder();
+const bytesOf = (value: unknown) => encoder.encode(JSON.stringify(value)).length;
 
 export interface ContactSyncTotals {
   crmScanned: number;
@@ -56,6 +69,28 @@ function ownedByCrm(side: ContactSide): ContactValues {
   return values as ContactValues;
 }
 
+/**
+ * Drops what is held of the email side and reads it per page from here on. The CRM pages still to come read it per
+ * page; the last phase pages through all of the email platform's changes (again), so its counts start over.
+ */
+function switchToLookup(p: ContactSyncProgress): void {
+  log.info('contact sync: email-side changes outgrew the budget; reading them per page', {
+    phase: p.phase,
+    pendingBytes: p.pendingBytes,
+    budget: PENDING_BUDGET_BYTES,
+  });
+  p.lookup = true;
+  p.pending = {};
+  p.pendingBytes = 0;
+  p.totals.emailScanned = 0;
+  p.totals.unlinked = 0;
+  // A CRM phase under way keeps its cursor; the email feed is read again from the start in the last phase.
+  if (p.phase === 'email') {
+    p.phase = 'crm';
+    p.cursor = null;
+  } else if (p.phase === 'patch') p.cursor = null;
+}
+
 interface Pending {
   side: ContactSide;
   /** Set once the CRM side was seen and the conflict settled: what remains to PATCH into the CRM. */
@@ -65,12 +100,20 @@ interface Pending {
 }
 
 export interface ContactSyncProgress {
-  phase: 'email' | 'crm' | 'patch';
+  phase: 'email' | 'crm' | 'patch' | 'done';
   since: Watermarks;
   seen: Watermarks;
   cursor: string | null;
   /** Email-platform changes read in the first phase, by CRM id, until they are settled against the CRM's. */
   pending: Record<string, Pending>;
+  /** The size of `pending` (UTF-8 JSON), kept under PENDING_BUDGET_BYTES. */
+  pendingBytes?: number;
+  /**
+   * Set once the email-side changes outgrew the budget: nothing is held. Each CRM page reads the email side of its
+   * contacts, and the last phase pages through the email platform's changes again, reading the CRM side of each page.
+   */
+  lookup?: boolean;
+  conflictBytes?: number;
   totals: ContactSyncTotals;
   conflicts: Conflict[];
   /** The ids on the dead-letter list, so a listed record that now goes through is taken off it. */
@@ -209,19 +252,33 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
     }
     const later = (a: string | null, b: string | null) => (a === null ? b : b === null || a > b ? a : b);
     const tooLong = () => workflowInfo().historyLength > historyLimit || workflowInfo().continueAsNewSuggested;
+    // Checked before each continueAsNew too: a run from before the budget may carry more than it allows.
+    const carry = (progress: ContactSyncProgress) => {
+      if (!progress.lookup && bytesOf(progress.pending) > PENDING_BUDGET_BYTES && patched(BOUNDED_PENDING)) {
+        switchToLookup(progress);
+      }
+      return { continueWith: progress };
+    };
+    p.conflictBytes ??= bytesOf(p.conflicts);
 
     while (p.phase === 'email') {
       const page = await email.listEmailContactChanges({ since: p.since.email, cursor: p.cursor });
       p.totals.emailScanned += page.scanned;
       p.totals.unlinked += page.unlinked;
       p.seen.email = later(p.seen.email, page.maxUpdatedAt);
-      for (const side of page.contacts) p.pending[side.id] = { side };
       p.cursor = page.next;
       if (!page.next) {
         p.phase = 'crm';
         p.cursor = null;
       }
-      if (tooLong()) return { continueWith: p };
+      let bytes = p.pendingBytes ?? bytesOf(p.pending);
+      for (const side of page.contacts) {
+        p.pending[side.id] = { side };
+        bytes += bytesOf(side);
+      }
+      p.pendingBytes = bytes;
+      if (bytes > PENDING_BUDGET_BYTES && patched(BOUNDED_PENDING)) switchToLookup(p);
+      if (tooLong()) return carry(p);
     }
 
     while (p.phase === 'crm') {
@@ -230,10 +287,21 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
       p.seen.crm = later(p.seen.crm, page.maxUpdatedAt);
       const upserts: ContactUpsert[] = [];
       const listed = new Set(p.deadLetterIds);
+      // Past the budget the email side of this page's contacts is read now instead of held since the first phase.
+      const looked =
+        p.lookup && page.contacts.length
+          ? await email.listEmailContactChanges({
+              since: p.since.email,
+              cursor: null,
+              ids: page.contacts.map((c) => c.id),
+            })
+          : undefined;
+      const emailSides = new Map(looked?.contacts.map((c) => [c.id, c]));
       for (const side of page.contacts) {
         const pending = p.pending[side.id];
-        const plan = planContact(CONTACT_OWNERSHIP, side, pending?.side);
-        const version = versionOf(side, pending?.side);
+        const emailSide = pending?.side ?? emailSides.get(side.id);
+        const plan = planContact(CONTACT_OWNERSHIP, side, emailSide);
+        const version = versionOf(side, emailSide);
         if (pending) {
           pending.patch = plan.toCrm ?? null;
           pending.version = version;
@@ -250,7 +318,11 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
             rule: c.rule,
             winner: c.winner,
           });
-          if (p.conflicts.length < MAX_CONFLICTS_KEPT) p.conflicts.push(c);
+          const size = bytesOf(c);
+          if (p.conflicts.length < MAX_CONFLICTS_KEPT && p.conflictBytes + size <= MAX_CONFLICT_BYTES) {
+            p.conflicts.push(c);
+            p.conflictBytes += size;
+          }
         }
         p.totals.conflicts += plan.conflicts.length;
       }
@@ -268,11 +340,34 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
         p.phase = 'patch';
         p.cursor = null;
       }
-      if (tooLong()) return { continueWith: p };
+      if (tooLong()) return carry(p);
     }
 
     // Consent changes go to the CRM only after its pages were read: PATCHes bump updated_at, and a record moved
-    // behind the cursor while paging would be read twice.
+    // behind the cursor while paging would be read twice. Past the budget, the email platform's changes are paged
+    // through again, each page settled against the CRM side of its contacts.
+    while (p.phase === 'patch' && p.lookup) {
+      const page = await email.listEmailContactChanges({ since: p.since.email, cursor: p.cursor });
+      p.totals.emailScanned += page.scanned;
+      p.totals.unlinked += page.unlinked;
+      p.seen.email = later(p.seen.email, page.maxUpdatedAt);
+      const looked = page.contacts.length
+        ? await crm.listCrmContactChanges({ since: p.since.crm, cursor: null, ids: page.contacts.map((c) => c.id) })
+        : undefined;
+      const crmSides = new Map(looked?.contacts.map((c) => [c.id, c]));
+      const patches: CrmPatch[] = [];
+      for (const side of page.contacts) {
+        const crmSide = crmSides.get(side.id);
+        // Conflicts were counted when the CRM's page was settled; only what goes to the CRM is wanted here.
+        const values = planContact(CONTACT_OWNERSHIP, crmSide, side).toCrm;
+        if (values) patches.push({ id: side.id, values, version: versionOf(crmSide, side) });
+      }
+      if (patches.length) p.totals.patchedInCrm += await crm.patchCrmContacts({ patches });
+      p.cursor = page.next;
+      if (!page.next) p.phase = 'done';
+      if (p.phase !== 'done' && tooLong()) return carry(p);
+    }
+
     const ids = Object.keys(p.pending);
     for (let i = 0; i < ids.length; i += 100) {
       const patches: CrmPatch[] = [];
@@ -284,7 +379,7 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
       }
       if (patches.length) p.totals.patchedInCrm += await crm.patchCrmContacts({ patches });
       for (const id of ids.slice(i, i + 100)) delete p.pending[id];
-      if (i + 100 < ids.length && tooLong()) return { continueWith: p };
+      if (i + 100 < ids.length && tooLong()) return carry(p);
     }
 
     const run = workflowInfo();
