@@ -1,5 +1,6 @@
 import { syncStateId, syncStateQuery } from '../../src/contracts/sync-state';
 import { queueFor } from '../../src/contracts/task-queues';
+import { replayHistories } from '../../src/ops/replay';
 import { putCrmContact, seedCrmContacts } from '../../src/sandbox/seed';
 import type { ContactSyncResult } from '../../src/workflows/contact-sync';
 import { type Stack, startStack, uniqueId } from '../helpers/stack';
@@ -17,12 +18,16 @@ describe('contacts the email platform rejects', () => {
   });
   afterAll(() => stack.stop());
 
-  const run = (): Promise<ContactSyncResult> =>
-    stack.client.workflow.execute('contactSync', {
-      workflowId: uniqueId('contact-sync-'),
+  const runIds: string[] = [];
+  const run = (): Promise<ContactSyncResult> => {
+    const workflowId = uniqueId('contact-sync-');
+    runIds.push(workflowId);
+    return stack.client.workflow.execute('contactSync', {
+      workflowId,
       taskQueue: queueFor(stack.config.temporal.taskQueuePrefix, 'orchestration'),
       args: [{}],
     });
+  };
   const syncState = () =>
     stack.client.workflow
       .getHandle(syncStateId(stack.config.temporal.taskQueuePrefix, 'contact'))
@@ -77,6 +82,20 @@ describe('contacts the email platform rejects', () => {
     expect(emailContacts.get('dl_00250')).toMatchObject({ email: 'fixed@example.com', name: 'Still Invalid' });
     expect((await syncState()).deadLetters).toEqual([]);
     expect(deadLetterAlerts()).toHaveLength(1);
+
+    // The runs that listed, re-listed and delivered the record replay against the code, as does the state's history.
+    const histories = await Promise.all(
+      [...runIds, syncStateId(stack.config.temporal.taskQueuePrefix, 'contact')].map(async (workflowId) => ({
+        workflowId,
+        history: await stack.client.workflow.getHandle(workflowId).fetchHistory(),
+      })),
+    );
+    const outcomes = await replayHistories(histories, {
+      workflowBundle: { codePath: process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE! },
+    });
+    expect(outcomes.map((o) => [o.workflowId, o.deterministic, o.error])).toEqual(
+      histories.map((h) => [h.workflowId, true, undefined]),
+    );
   });
 
   const ops = (...args: string[]) => runCli(args, { TASK_QUEUE_PREFIX: stack.config.temporal.taskQueuePrefix });
