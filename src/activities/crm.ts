@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { CrmPatch } from '../contracts/sync-state';
 import { type ContactChangesQuery, type ContactPage, contactPage } from './contacts';
 import type { SystemActivityDeps } from './deps';
-import { contentKey } from './keys';
+import { contentKey, idempotencyKey } from './keys';
 
 // The CRM: owns each contact's identity (email, name, company) and receives consent back from the email platform.
 
@@ -24,8 +24,9 @@ export function createCrmActivities({ client }: SystemActivityDeps) {
         const patch = input.patches[i]!;
         await client.request('PATCH', `/contacts/${encodeURIComponent(patch.id)}`, {
           body: patch.values,
+          // The id through idempotencyKey: a CRM id outside visible ASCII would make the header invalid.
           idempotencyKey: contentKey(
-            `contact-patch:${patch.id}`,
+            idempotencyKey('contact-patch', patch.id),
             patch.version === undefined ? patch.values : { values: patch.values, version: patch.version },
           ),
           signal: ctx.cancellationSignal,
