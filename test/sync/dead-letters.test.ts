@@ -100,7 +100,7 @@ describe('contacts the email platform rejects', () => {
 
   const ops = (...args: string[]) => runCli(args, { TASK_QUEUE_PREFIX: stack.config.temporal.taskQueuePrefix });
   const admin = (path: string, method = 'GET') =>
-    fetch(`${stack.apiUrl}/admin${path}`, { method, headers: { authorization: `Bearer ${TOKEN}` } });
+    fetch(`${stack.adminUrl}/admin${path}`, { method, headers: { authorization: `Bearer ${TOKEN}` } });
 
   test('the list is shown by ops and /admin, retried on demand (a delivered record leaves it) and dropped on demand', async () => {
     const crm = stack.sandbox.data.crm;
