@@ -216,10 +216,18 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
     return Math.min(options.maxRetryDelayMs ?? 10 * 60 * 1000, policyMax ?? Infinity);
   }
 
-  /** Waits for this call's turn at the system's gate, or fails the attempt with the wait as its retry delay. */
-  async function passGate(ctx: Context | undefined, method: HttpMethod, path?: string, signal?: AbortSignal) {
+  /**
+   * Waits for this call's turn at the system's gate, or fails the attempt with the wait as its retry delay. Returns
+   * what to call once the call has settled.
+   */
+  async function passGate(
+    ctx: Context | undefined,
+    method: HttpMethod,
+    path?: string,
+    signal?: AbortSignal,
+  ): Promise<() => void> {
     const gate = options.gate;
-    if (!gate) return;
+    if (!gate) return () => {};
     const left = gate.remainingMs(system.name);
     const turn = left > maxGateWait ? { retryInMs: left } : gate.reserve(system.name, maxQueueWait);
     if ('retryInMs' in turn) {
@@ -238,8 +246,10 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
       });
     }
     if (turn.waitMs > 0) await heartbeating(ctx, () => sleep(turn.waitMs, signal));
-    for (let wait = gate.admit(system.name); wait > 0; wait = gate.admit(system.name)) {
-      await heartbeating(ctx, () => sleep(wait, signal));
+    for (;;) {
+      const admitted = gate.admit(system.name);
+      if ('answered' in admitted) return admitted.answered;
+      await heartbeating(ctx, () => sleep(admitted.waitMs, signal));
     }
   }
 
@@ -263,7 +273,7 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
 
-    await passGate(ctx, method, shownPath, opts.signal);
+    const answered = await passGate(ctx, method, shownPath, opts.signal);
     const timeout = AbortSignal.timeout(options.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
     const started = Date.now();
@@ -280,13 +290,17 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
     let text: string;
     try {
       [res, text] = await heartbeating(ctx, async () => {
-        const r = await doFetch(url, {
-          method,
-          headers,
-          body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-          signal,
-        });
-        return [r, await r.text()] as const;
+        try {
+          const r = await doFetch(url, {
+            method,
+            headers,
+            body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+            signal,
+          });
+          return [r, await r.text()] as const;
+        } finally {
+          answered();
+        }
       });
     } catch (err) {
       options.onCall?.(system.name, method, 0, Date.now() - started);

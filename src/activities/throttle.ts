@@ -12,6 +12,9 @@
 // limit / (1 + headroom) per second: the spacing is stretched by that factor, and at most `limit` calls leave in
 // any window of 1000 ms × (1 + headroom).
 
+/** How often a caller looks again while the calls that fill a system's window are still in flight. */
+const IN_FLIGHT_POLL_MS = 25;
+
 /** Headroom below each system's rate limit when none is given. */
 export const DEFAULT_HEADROOM_PERCENT = 10;
 
@@ -28,7 +31,7 @@ export class ThrottleGate {
   private readonly spacingMs = new Map<string, number>();
   private readonly nextSlot = new Map<string, number>();
   private readonly perSecond = new Map<string, number>();
-  private readonly sent = new Map<string, number[]>();
+  private readonly sent = new Map<string, Array<{ answeredAt?: number }>>();
   private readonly now: () => number;
   /** 1000 ms × (1 + headroom); whole numbers keep the spacing exact (220 ms at 5 req/s, not 220.00000000000003). */
   private readonly windowMs: number;
@@ -79,17 +82,29 @@ export class ThrottleGate {
 
   /**
    * Checked right before a call goes out: turns are reserved ahead of time, and a turn taken late (event-loop lag)
-   * would otherwise bunch up with the next ones. Returns 0 and records the call when fewer than the rate were sent in
-   * the last window (1000 ms stretched by the headroom); else the milliseconds until one of them leaves it.
+   * would otherwise bunch up with the next ones. A call counts from the moment it leaves until the window (1000 ms
+   * stretched by the headroom) after its answer came back: a provider counts a call when it arrives, which is after
+   * it left and before its answer, so however late either side runs, no more than the rate arrive in any of its
+   * seconds. Returns `answered`, to call when the call has settled (answer, error or timeout), or else the
+   * milliseconds to wait before asking again.
    */
-  admit(system: string): number {
+  admit(system: string): { answered: () => void } | { waitMs: number } {
     const limit = this.perSecond.get(system);
-    if (limit === undefined) return 0;
+    if (limit === undefined) return { answered: () => {} };
     const now = this.now();
-    const recent = (this.sent.get(system) ?? []).filter((t) => t > now - this.windowMs);
-    this.sent.set(system, recent);
-    if (recent.length >= limit) return recent[recent.length - limit]! + this.windowMs - now;
-    recent.push(now);
-    return 0;
+    const counted = (this.sent.get(system) ?? []).filter(
+      (c) => c.answeredAt === undefined || c.answeredAt > now - this.windowMs,
+    );
+    this.sent.set(system, counted);
+    if (counted.length >= limit) {
+      // The place frees up one window after the earliest answer that brings the count below the rate; while the
+      // calls holding it are still in flight, that time is unknown, so ask again shortly.
+      const ends = counted.map((c) => c.answeredAt ?? Infinity).sort((a, b) => a - b);
+      const end = ends[counted.length - limit]!;
+      return { waitMs: Number.isFinite(end) ? end + this.windowMs - now : IN_FLIGHT_POLL_MS };
+    }
+    const call: { answeredAt?: number } = {};
+    counted.push(call);
+    return { answered: () => void (call.answeredAt ??= this.now()) };
   }
 }

@@ -36,16 +36,37 @@ describe('the throttle gate', () => {
     const g = gate();
     g.setRate('email-platform', 5);
     const start = now;
-    // Five calls go out in one burst (their turns were spaced, but they all left late).
-    expect(Array.from({ length: 5 }, () => g.admit('email-platform'))).toEqual([0, 0, 0, 0, 0]);
+    // Five calls go out in one burst (their turns were spaced, but they all left late) and are answered at once.
+    const burst = Array.from({ length: 5 }, () => g.admit('email-platform'));
+    for (const call of burst) if ('answered' in call) call.answered();
+    expect(burst.map((call) => 'answered' in call)).toEqual([true, true, true, true, true]);
     // The sixth waits until the first has left the 1100 ms window: a provider counting 1000 ms on its own clock has
     // 100 ms of margin for lag between our send and its count.
-    expect(g.admit('email-platform')).toBe(1100);
+    expect(g.admit('email-platform')).toEqual({ waitMs: 1100 });
     now = start + 1099;
-    expect(g.admit('email-platform')).toBe(1);
+    expect(g.admit('email-platform')).toEqual({ waitMs: 1 });
     now = start + 1100;
-    expect(g.admit('email-platform')).toBe(0);
-    expect(g.admit('crm')).toBe(0); // a system without a rate is never held
+    expect(g.admit('email-platform')).toHaveProperty('answered');
+    expect(g.admit('crm')).toHaveProperty('answered'); // a system without a rate is never held
+  });
+
+  test('a call counts until one window after its answer: however late it arrived, it was before the answer', () => {
+    const g = gate();
+    g.setRate('crm', 2);
+    const start = now;
+    const first = g.admit('crm');
+    const second = g.admit('crm');
+    // Both still in flight: when a place frees up is unknown, so the caller asks again shortly.
+    expect(g.admit('crm')).toEqual({ waitMs: 25 });
+    now = start + 5000;
+    expect(g.admit('crm')).toEqual({ waitMs: 25 });
+    if ('answered' in first) first.answered();
+    now = start + 5100;
+    expect(g.admit('crm')).toEqual({ waitMs: 1000 });
+    if ('answered' in first) first.answered(); // a second settle of the same call changes nothing
+    now = start + 6100;
+    expect(g.admit('crm')).toHaveProperty('answered');
+    expect('answered' in second).toBe(true);
   });
 
   test('the headroom is configurable: 25 % spaces 5 per second 250 ms apart and counts them over 1.25 s', () => {
@@ -56,7 +77,11 @@ describe('the throttle gate', () => {
       { waitMs: 250 },
       { waitMs: 500 },
     ]);
-    expect(Array.from({ length: 6 }, () => g.admit('email-platform'))).toEqual([0, 0, 0, 0, 0, 1250]);
+    for (let i = 0; i < 5; i++) {
+      const call = g.admit('email-platform');
+      if ('answered' in call) call.answered();
+    }
+    expect(g.admit('email-platform')).toEqual({ waitMs: 1250 });
     const none = gate(0);
     none.setRate('crm', 4);
     expect([none.reserve('crm', 10_000), none.reserve('crm', 10_000)]).toEqual([{ waitMs: 0 }, { waitMs: 250 }]);
