@@ -186,6 +186,42 @@ const general = {
   ],
 } as const satisfies Record<string, readonly [z.ZodType, GeneralDoc]>;
 
+// Read by @temporalio/envconfig when connecting (src/temporal/connection.ts), not by the schema above. Documented
+// here so the catalog and .env.example list them. Note that envconfig takes a set-but-empty value as set: an empty
+// TEMPORAL_API_KEY turns TLS on.
+const temporalConnection: Array<{ name: string; description: string; secret?: boolean }> = [
+  {
+    name: 'TEMPORAL_API_KEY',
+    secret: true,
+    description: 'API key of Temporal Cloud or of a cluster that requires one; setting it turns TLS on',
+  },
+  { name: 'TEMPORAL_TLS', description: 'true or false: TLS on or off, whatever else is set' },
+  { name: 'TEMPORAL_TLS_CLIENT_CERT_PATH', description: 'client certificate (PEM) for mTLS' },
+  { name: 'TEMPORAL_TLS_CLIENT_CERT_DATA', description: 'client certificate (PEM) for mTLS, inline instead of a file' },
+  { name: 'TEMPORAL_TLS_CLIENT_KEY_PATH', description: 'private key (PEM) of the client certificate' },
+  {
+    name: 'TEMPORAL_TLS_CLIENT_KEY_DATA',
+    secret: true,
+    description: 'private key (PEM) of the client certificate, inline instead of a file',
+  },
+  { name: 'TEMPORAL_TLS_SERVER_CA_CERT_PATH', description: "CA certificate (PEM) to verify the server's certificate" },
+  { name: 'TEMPORAL_TLS_SERVER_CA_CERT_DATA', description: 'CA certificate (PEM), inline instead of a file' },
+  { name: 'TEMPORAL_TLS_SERVER_NAME', description: "server name to verify, when it differs from the address's host" },
+  {
+    name: 'TEMPORAL_TLS_DISABLE_HOST_VERIFICATION',
+    description: "true skips verifying the server's host name (testing only)",
+  },
+  {
+    name: 'TEMPORAL_PROFILE',
+    description:
+      'profile of the envconfig TOML file to read the connection from (TEMPORAL_GRPC_META_<header> adds gRPC headers)',
+  },
+  {
+    name: 'TEMPORAL_CONFIG_FILE',
+    description: 'path of the envconfig TOML file (default: temporalio/temporal.toml in the user config directory)',
+  },
+];
+
 type General = typeof general;
 const generalSchema = z.object(
   Object.fromEntries(Object.entries(general).map(([k, [schema]]) => [k, schema])) as {
@@ -332,7 +368,16 @@ export function variableDocs(systems: Systems = SYSTEMS): VariableDoc[] {
       deprecatedNames: [],
     };
   });
-  return [...docs, ...derivedVariables(systems).map((v) => v.doc)];
+  const connection: VariableDoc[] = temporalConnection.map((v) => ({
+    name: v.name,
+    group: 'Temporal connection (@temporalio/envconfig)',
+    roles: [...BOTH],
+    description: v.description,
+    secret: v.secret ?? false,
+    requiredInProduction: false,
+    deprecatedNames: [],
+  }));
+  return [...docs, ...connection, ...derivedVariables(systems).map((v) => v.doc)];
 }
 
 /** The variables a role cannot start without in production (used by the deployment checks too). */

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { ConfigError, loadConfig, requiredInProduction, variableDocs } from '../../src/config';
 
 const productionEnv = (overrides: Record<string, string> = {}) => ({
@@ -161,5 +163,30 @@ describe('config', () => {
     for (const name of ['SHOP_WEBHOOK_SECRET', 'ACCOUNTING_API_KEY', 'ALERTS_WEBHOOK_URL', 'ADMIN_TOKEN']) {
       expect(docs.find((d) => d.name === name)?.secret).toBe(true);
     }
+  });
+
+  test('every variable the code or @temporalio/envconfig reads is documented (the catalog and .env.example list it)', () => {
+    const documented = new Set(variableDocs().map((d) => d.name));
+    const read = new Set<string>();
+    const walk = (dir: string): string[] =>
+      fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const p = path.join(dir, e.name);
+        return e.isDirectory() ? walk(p) : p.endsWith('.ts') ? [p] : [];
+      });
+    for (const file of walk(path.join(__dirname, '../../src'))) {
+      const text = fs.readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/\benv(?:\.([A-Z][A-Z0-9_]+)|\[['"]([A-Z][A-Z0-9_]+)['"]\])/g))
+        read.add(m[1] ?? m[2]!);
+    }
+    // The Temporal connection follows @temporalio/envconfig; its codec settings are ignored by the TypeScript client.
+    const envconfig = fs.readFileSync(
+      path.join(path.dirname(require.resolve('@temporalio/envconfig')), 'envconfig-toml.js'),
+      'utf8',
+    );
+    for (const [name] of envconfig.matchAll(/\bTEMPORAL_[A-Z_]+[A-Z]\b/g)) {
+      if (!name.startsWith('TEMPORAL_CODEC_') && name !== 'TEMPORAL_GRPC_META') read.add(name);
+    }
+    expect(read.size).toBeGreaterThan(10);
+    expect([...read].filter((name) => !documented.has(name)).sort()).toEqual([]);
   });
 });
