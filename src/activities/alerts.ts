@@ -1,3 +1,4 @@
+import type { AlertKind } from '../contracts/alerts';
 import { executionLink, type SystemActivityDeps } from './deps';
 import { contentKey, idempotencyKey } from './keys';
 
@@ -5,7 +6,7 @@ import { contentKey, idempotencyKey } from './keys';
 
 export interface AlertInput {
   /** needs-review: the flow finished without acting, because a person must decide (`error` says what is wrong). */
-  kind: 'failed' | 'retrying' | 'needs-review';
+  kind: Exclude<AlertKind, 'schedule'>;
   workflowId: string;
   runId: string;
   workflowType: string;
@@ -118,7 +119,7 @@ export function createAlertActivities(deps: SystemActivityDeps) {
         idempotencyKey: `schedule-alert:${input.key}`,
         body: {
           text: `:rotating_light: schedule ${input.scheduleId}: ${input.detail} <${link}|open in Temporal>`,
-          kind: 'schedule',
+          kind: 'schedule' satisfies AlertKind,
           schedule_id: input.scheduleId,
           problem: input.problem,
           detail: input.detail,

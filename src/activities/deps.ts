@@ -1,3 +1,4 @@
+import type { AlertKind } from '../contracts/alerts';
 import type { DownstreamClient } from './http';
 
 /** What the worker gives each system's activity factory: the system's own client, and where links point. */
@@ -7,7 +8,7 @@ export interface SystemActivityDeps {
   temporalUiUrl: string;
   namespace: string;
   /** Told of every alert that reached the alert webhook (metrics). */
-  onAlertSent?(kind: string): void;
+  onAlertSent?(kind: AlertKind): void;
 }
 
 /** The Web UI link of one execution. */

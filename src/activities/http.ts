@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../contracts/failures';
+import { FailureType, failureTypeOfStatus, NON_RETRYABLE_TYPES } from '../contracts/failures';
 import { durationMs } from '../temporal/time';
 import type { ThrottleGate } from './throttle';
 
@@ -362,25 +362,22 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
     const responseMessage = scrub(messageOf(body, res.statusText));
     const message = `${where} answered ${res.status}: ${responseMessage}`;
     const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
-    if (res.status === 429 || (res.status === 503 && retryAfter !== undefined)) {
+    const type = failureTypeOfStatus(res.status, retryAfter !== undefined);
+    if (type === FailureType.throttled) {
       const delay = Math.min(retryAfter ?? 1000, maxDelayFor(ctx));
       options.gate?.closeFor(system.name, delay);
       options.onThrottle?.(system.name, delay);
       throw ApplicationFailure.create({
         message,
-        type: FailureType.throttled,
+        type,
         nextRetryDelay: delay,
         details: [details(res.status, responseMessage, delay)],
       });
     }
-    if (res.status === 408 || res.status >= 500) {
-      throw ApplicationFailure.retryable(message, FailureType.unavailable, details(res.status, responseMessage));
-    }
-    if (res.status >= 400 && res.status < 500) {
-      throw ApplicationFailure.nonRetryable(message, FailureType.rejected, details(res.status, responseMessage));
-    }
-    // 1xx/3xx reaching us means a redirect we did not follow or a broken proxy: worth another try.
-    throw ApplicationFailure.retryable(message, FailureType.protocol, details(res.status, responseMessage));
+    const failure = details(res.status, responseMessage);
+    throw NON_RETRYABLE_TYPES.includes(type)
+      ? ApplicationFailure.nonRetryable(message, type, failure)
+      : ApplicationFailure.retryable(message, type, failure);
   }
 
   return { system: system.name, request };

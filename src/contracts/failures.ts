@@ -13,6 +13,43 @@ export const FailureType = {
   programming: 'ProgrammingError',
 } as const;
 
+export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];
+
+/** When each failure type is thrown, in an operator's words (the catalog lists them). */
+export const FAILURE_CAUSES: Record<FailureTypeName, string> = {
+  DownstreamRejected: 'the system answered a 4xx other than 408 and 429: the request itself is wrong',
+  DownstreamUnavailable: 'the system answered 408 or a 5xx (a 503 without Retry-After)',
+  DownstreamThrottled:
+    'the system answered 429, or 503 with Retry-After; or this worker holds the call back because the system asked ' +
+    'it to wait, or its turn under the rate limit is more than 10 s away',
+  DownstreamTimeout: 'no answer within DOWNSTREAM_TIMEOUT_MS',
+  DownstreamNetworkError: 'the connection failed (refused, reset, DNS)',
+  DownstreamProtocolError: 'an answer that is not one: invalid JSON, or a 1xx/3xx (a redirect not followed)',
+  ProgrammingError: 'a bug on our side before the request left (e.g. a TypeError)',
+};
+
+/** How the client layer classifies an answer the caller did not accept: the first class that matches. */
+export const HTTP_ANSWER_CLASSES: ReadonlyArray<{
+  answer: string;
+  type: FailureTypeName;
+  matches(status: number, hasRetryAfter: boolean): boolean;
+}> = [
+  {
+    answer: '429, or 503 with Retry-After',
+    type: FailureType.throttled,
+    matches: (status, hasRetryAfter) => status === 429 || (status === 503 && hasRetryAfter),
+  },
+  { answer: '408 or 5xx', type: FailureType.unavailable, matches: (status) => status === 408 || status >= 500 },
+  { answer: 'any other 4xx', type: FailureType.rejected, matches: (status) => status >= 400 },
+  // 1xx/3xx reaching us means a redirect we did not follow or a broken proxy: worth another try.
+  { answer: '1xx or 3xx', type: FailureType.protocol, matches: () => true },
+];
+
+/** The failure type of an HTTP answer the caller did not accept (see HTTP_ANSWER_CLASSES). */
+export function failureTypeOfStatus(status: number, hasRetryAfter: boolean): FailureTypeName {
+  return HTTP_ANSWER_CLASSES.find((c) => c.matches(status, hasRetryAfter))!.type;
+}
+
 /**
  * The SDK's failure type for an activity the polling worker does not register: an activity sent to the wrong
  * system's queue. Non-retryable in every profile, so it fails the flow loudly instead of retrying for days.

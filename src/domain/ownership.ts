@@ -1,7 +1,8 @@
 // The data-ownership map: for each field of an entity, which system is its source of truth and whether it is copied
 // one way (owner → other) or both ways under a named conflict rule. Pure, so workflows plan with it directly.
 
-export type ContactSystem = 'crm' | 'email-platform';
+export const CONTACT_SYSTEMS = ['crm', 'email-platform'] as const;
+export type ContactSystem = (typeof CONTACT_SYSTEMS)[number];
 export type ConflictRule = 'owner-wins' | 'latest-wins';
 
 export type FieldRule =
@@ -34,13 +35,60 @@ export const CONTACT_OWNERSHIP: OwnershipMap = {
   consent: { owner: 'email-platform', direction: 'one-way' },
 };
 
+const UNIT = 'test/sync/ownership.test.ts';
+
+/**
+ * Where each ownership rule is tested ("file › describe › test"), for the catalog. Declared next to the map, since
+ * the deployed service has no test folder to search; test/integrations/catalog.test.ts checks that each test exists.
+ */
+export const OWNERSHIP_TESTS: Record<
+  'declared' | `copied from ${ContactSystem}` | 'one-way' | `two-way, ${ConflictRule}` | 'end to end',
+  string[]
+> = {
+  declared: [
+    `${UNIT} › the contact ownership map › the CRM owns email, name and company; the email platform owns consent; every field is one-way`,
+  ],
+  'copied from crm': [
+    `${UNIT} › planning one contact › a CRM change to an owned field goes to the email platform, with the email as the upsert key`,
+  ],
+  'copied from email-platform': [`${UNIT} › planning one contact › an email-platform consent change goes to the CRM`],
+  'one-way': [
+    `${UNIT} › planning one contact › a change in a system that does not own the field never leaves it (one-way)`,
+    `${UNIT} › planning one contact › a one-way field changed on both sides is a conflict the owner wins, even when the other side is later`,
+  ],
+  'two-way, owner-wins': [
+    `${UNIT} › planning one contact › a two-way field changed on one side only flows either way`,
+    `${UNIT} › planning one contact › owner-wins on a two-way field: the owner wins even when the other side changed later`,
+  ],
+  'two-way, latest-wins': [
+    `${UNIT} › planning one contact › a two-way field changed on one side only flows either way`,
+    `${UNIT} › planning one contact › latest-wins on a two-way field: the later change wins, whichever side made it; a tie goes to the owner`,
+  ],
+  'end to end': [
+    'test/sync/contact-sync.test.ts › contactSync › each field flows only from its owner; conflicts are settled by rule, recorded, and not sent again',
+  ],
+};
+
+/** The tests covering one field's rule: its declaration, the copy from its owner, its direction and conflict rule. */
+export function testsOfRule(rule: FieldRule): string[] {
+  const direction =
+    rule.direction === 'one-way' ? OWNERSHIP_TESTS['one-way'] : OWNERSHIP_TESTS[`two-way, ${rule.conflict}`];
+  const all = [
+    ...OWNERSHIP_TESTS.declared,
+    ...OWNERSHIP_TESTS[`copied from ${rule.owner}`],
+    ...direction,
+    ...OWNERSHIP_TESTS['end to end'],
+  ];
+  return [...new Set(all)];
+}
+
 /** Checks a map built at run time (the type already forbids a two-way field without a rule). Throws on a bad one. */
 export function validateOwnership(map: Record<string, unknown>): OwnershipMap {
   const problems: string[] = [];
   for (const field of CONTACT_FIELDS) {
     const rule = map[field] as Partial<FieldRule> & { conflict?: unknown };
     if (!rule) problems.push(`${field}: no owner declared`);
-    else if (rule.owner !== 'crm' && rule.owner !== 'email-platform') problems.push(`${field}: unknown owner`);
+    else if (!CONTACT_SYSTEMS.includes(rule.owner as ContactSystem)) problems.push(`${field}: unknown owner`);
     else if (rule.direction === 'two-way') {
       if (rule.conflict !== 'owner-wins' && rule.conflict !== 'latest-wins') {
         problems.push(`${field}: a two-way field must declare its conflict rule (owner-wins or latest-wins)`);
@@ -82,7 +130,8 @@ export interface ContactPlan {
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
-function ruleOf(rule: FieldRule): ConflictRule {
+/** The rule that settles a conflict on a field: a one-way field's owner always wins. */
+export function ruleOf(rule: FieldRule): ConflictRule {
   return rule.direction === 'two-way' ? rule.conflict : 'owner-wins';
 }
 

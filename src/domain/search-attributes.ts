@@ -21,4 +21,5 @@ export const ALL_SEARCH_ATTRIBUTES = [
  * `needs-review`: the flow finished without doing what it was for, on purpose, because a person must decide (e.g. a
  * payment whose currency or amount does not match its invoice). It alerted; re-running it would change nothing.
  */
-export type IntegrationStatus = 'processing' | 'retrying' | 'completed' | 'failed' | 'needs-review';
+export const INTEGRATION_STATUSES = ['processing', 'retrying', 'completed', 'failed', 'needs-review'] as const;
+export type IntegrationStatus = (typeof INTEGRATION_STATUSES)[number];

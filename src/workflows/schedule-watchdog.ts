@@ -1,10 +1,13 @@
 import { log, workflowInfo } from '@temporalio/workflow';
-import type { ScheduleObservation, WatchedSchedule } from '../contracts/schedules';
+import {
+  NO_SUCCESS_AFTER_INTERVALS,
+  type ScheduleObservation,
+  type ScheduleProblemKind,
+  type WatchedSchedule,
+} from '../contracts/schedules';
 import { systemActivities, temporalActivities } from './activities';
 
-export type { ScheduleObservation, WatchedSchedule };
-
-export type ScheduleProblemKind = 'missing' | 'paused-too-long' | 'last-run-failed' | 'no-recent-success';
+export type { ScheduleObservation, ScheduleProblemKind, WatchedSchedule };
 
 export interface ScheduleProblem {
   /** Stable while the problem lasts: what makes it one alert rather than one per check. */
@@ -48,7 +51,7 @@ export function assessSchedule(w: WatchedSchedule, o: ScheduleObservation, now: 
     return problem('last-run-failed', `its last run ${o.lastRun.workflowId} failed at ${o.lastRun.at}`);
   }
   const since = new Date(o.lastSuccessAt ?? o.createdAt ?? now).getTime();
-  if (now - since > 2 * w.expectedIntervalMs) {
+  if (now - since > NO_SUCCESS_AFTER_INTERVALS * w.expectedIntervalMs) {
     return problem(
       'no-recent-success',
       `no run has succeeded for ${minutes(now - since)} (expected every ${minutes(w.expectedIntervalMs)})`,

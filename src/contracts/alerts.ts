@@ -1,0 +1,17 @@
+// The kinds of message the alert inbox receives. The activities send them, the worker counts them by kind, and the
+// catalog documents them from here. Pure data.
+
+export const ALERT_KINDS = {
+  failed:
+    'once per failed run (a non-retryable error, or retries exhausted): the workflow, source, event, business key, ' +
+    "the downstream's own error message and a link to the execution",
+  retrying:
+    'once per activity whose attempt RETRYING_ALERT_AFTER_ATTEMPTS failed with another attempt to come, with its ' +
+    'last error: an outage is noticed while the retries go on',
+  'needs-review':
+    'once when a flow finishes without acting because a person must decide (e.g. a payment that does not match its ' +
+    'invoice), saying what is wrong; the execution ends IntegrationStatus = "needs-review"',
+  schedule: 'once per new problem the schedule watchdog finds, with a link to the schedule',
+} as const;
+
+export type AlertKind = keyof typeof ALERT_KINDS;
