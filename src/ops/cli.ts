@@ -2,7 +2,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config';
 import { connectionOptions, resolveTemporalTarget } from '../temporal/connection';
@@ -11,7 +10,7 @@ import { type OpsContext, OpsInputError } from './context';
 import { find, list, LIST_STATUSES, type ListStatus, stuck } from './executions';
 import { executionsTable, table } from './format';
 import { assertReviewed, planRedrive, REDRIVE_LIMIT, type RedrivePlan, runRedrive } from './redrive';
-import { replayFromServer, type ReplayOutcome } from './replay';
+import type { ReplayOutcome } from './replay';
 import { type DeadLetterList, dropDeadLetter, listDeadLetters, retryDeadLetters, type RetryReport } from './sync-dlq';
 
 // `npm run ops -- <command>`: what an operator types at 3 a.m. Every command connects with the same settings as
@@ -320,6 +319,11 @@ export function buildProgram(): Command {
     .option('--query <visibility query>', 'every execution matching it')
     .action(async (workflowId: string | undefined, o: { query?: string }) => {
       if (!workflowId && !o.query) throw new OpsInputError('replay: give a workflow id or --query');
+      // Loaded on use: the catalog (served by the API too) reads this program without loading the worker SDK.
+      const [{ DefaultLogger, Runtime }, { replayFromServer }] = await Promise.all([
+        import('@temporalio/worker'),
+        import('./replay.js'),
+      ]);
       Runtime.install({ logger: new DefaultLogger('ERROR') });
       const outcomes = await replayFromServer(
         await context(),
