@@ -377,7 +377,9 @@ export function variableDocs(systems: Systems = SYSTEMS): VariableDoc[] {
     requiredInProduction: false,
     deprecatedNames: [],
   }));
-  return [...docs, ...connection, ...derivedVariables(systems).map((v) => v.doc)];
+  // Listed right after the other Temporal variables.
+  const after = docs.map((d) => d.group).lastIndexOf('Temporal') + 1;
+  return [...docs.slice(0, after), ...connection, ...docs.slice(after), ...derivedVariables(systems).map((v) => v.doc)];
 }
 
 /** The variables a role cannot start without in production (used by the deployment checks too). */
