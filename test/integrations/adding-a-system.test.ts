@@ -3,6 +3,8 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, type Worker } from '@temporalio/worker';
 import { loadConfig, variableDocs } from '../../src/config';
 import { queueFor } from '../../src/contracts/task-queues';
+import { buildCatalog } from '../../src/integrations/catalog';
+import { mermaidId, renderCatalogMarkdown, renderMermaid } from '../../src/integrations/catalog-render';
 import { SYSTEMS } from '../../src/integrations/systems';
 import type { SystemDeclaration } from '../../src/integrations/types';
 import { createLogger } from '../../src/logger';
@@ -66,6 +68,20 @@ describe('adding a downstream system', () => {
     expect(docs.map((d) => d.name)).toEqual(['LEDGER_API_URL', 'LEDGER_API_KEY', 'LEDGER_RATE_LIMIT_PER_SECOND']);
     expect(docs.find((d) => d.name === 'LEDGER_API_KEY')).toMatchObject({ secret: true, requiredInProduction: true });
     expect(() => loadConfig({ NODE_ENV: 'production' }, 'worker', { systems })).toThrow(/LEDGER_API_KEY is required/);
+  });
+
+  test('it appears in the catalog: its variables, queue, rate limit, activity and a node in the diagram', () => {
+    const catalog = buildCatalog({ systems });
+    expect(catalog.systems.find((s) => s.name === 'ledger')).toMatchObject({
+      title: 'General ledger',
+      url: { variable: 'LEDGER_API_URL' },
+      credentials: ['LEDGER_API_KEY'],
+      rateLimit: { perSecond: 5, variable: 'LEDGER_RATE_LIMIT_PER_SECOND' },
+      taskQueue: 'ledger',
+      activities: [expect.objectContaining({ name: 'postLedgerEntry', idempotencyKey: 'ledger-entry:<order id>' })],
+    });
+    expect(renderMermaid(catalog)).toContain(`${mermaidId('system', 'ledger')}[(`);
+    expect(renderCatalogMarkdown(catalog)).toContain('### ledger: General ledger');
   });
 
   test('a flow through it runs on its own queue, authenticated, with its idempotency key, once', async () => {
