@@ -9,6 +9,7 @@ import { type OpsContext, OpsInputError } from '../ops/context';
 import { find, list, LIST_STATUSES, stuck } from '../ops/executions';
 import { assertReviewed, PlanChangedError, planRedrive, REDRIVE_LIMIT, runRedrive } from '../ops/redrive';
 import { DeadLetterNotFoundError, dropDeadLetter, listDeadLetters, retryDeadLetters } from '../ops/sync-dlq';
+import { buildCatalog, type Catalog } from '../integrations/catalog';
 import { HttpError } from './errors';
 
 export interface AdminDeps {
@@ -153,6 +154,7 @@ const ROUTES: Array<{ method: string; path: RegExp; action: (m: RegExpExecArray)
     action: (m) => `sync-dlq ${m[2]!.toLowerCase()}`,
     target: ['id'],
   },
+  { method: 'GET', path: /^\/catalog\/?$/i, action: () => 'catalog' },
 ];
 
 // Paths and parameters come from anyone who can reach the port: a log line holds at most 500 characters of each.
@@ -330,6 +332,14 @@ export function adminRouter(deps: AdminDeps): Router | undefined {
     const data = await stuck(ctx, parse(stuckQuery, req.query));
     auditOf(res).result = { found: data.length };
     res.json({ data });
+  });
+
+  // The same JSON as `npm run catalog -- --json`: built from the declarations once, on first request.
+  let catalog: Catalog | undefined;
+  router.get('/catalog', (_req, res) => {
+    catalog ??= buildCatalog();
+    auditOf(res).result = { systems: catalog.systems.length, sources: catalog.sources.length };
+    res.json(catalog);
   });
 
   router.post('/workflows/:workflowId/terminate', async (req, res) => {

@@ -4,6 +4,7 @@ import { AuthFailureLimiter } from '../../src/api/admin';
 import { createApiMetrics } from '../../src/api/metrics';
 import { createOperatorApp } from '../../src/api/app';
 import { createWorkflowStarter } from '../../src/api/workflow-starter';
+import { buildCatalog } from '../../src/integrations/catalog';
 import { createLogger } from '../../src/logger';
 import { createSources } from '../../src/sources';
 import { type Config } from '../../src/config';
@@ -72,6 +73,7 @@ describe('the admin API', () => {
       ['/workflows/shop:evt_x/cancel', 'POST'],
       ['/workflows/shop:evt_x/reset', 'POST'],
       ['/redrive', 'POST'],
+      ['/catalog', 'GET'],
     ] as const) {
       const res = await call(
         path,
@@ -106,6 +108,21 @@ describe('the admin API', () => {
       (await call('/workflows/shop:evt_nope/terminate', { method: 'POST', body: '{"reason":"x"}' }, `Bearer ${TOKEN}`))
         .status,
     ).toBe(404);
+  });
+
+  test('with the token, GET /admin/catalog answers the catalog JSON that `npm run catalog -- --json` prints, audited', async () => {
+    const app = await auditedApp(stack);
+    try {
+      const res = await call('/catalog', {}, `Bearer ${TOKEN}`, app.url);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await res.json()).toEqual(JSON.parse(JSON.stringify(buildCatalog())));
+      const logged = await eventually(async () => app.outcomes().find((o) => o.action === 'catalog'));
+      expect(logged).toMatchObject({ actor: 'oncall-bot', status: 200, outcome: 'ok', result: { systems: 5 } });
+      expect((await call('/catalog', {}, undefined, app.url)).status).toBe(401);
+    } finally {
+      await app.close();
+    }
   });
 
   test('a state-changing call is logged with the token name, never its value', async () => {
