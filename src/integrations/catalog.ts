@@ -19,7 +19,12 @@ import {
   ruleOf,
   testsOfRule,
 } from '../domain/ownership';
-import { ALL_SEARCH_ATTRIBUTES, INTEGRATION_STATUSES } from '../domain/search-attributes';
+import {
+  ALL_SEARCH_ATTRIBUTES,
+  INTEGRATION_STATUS,
+  INTEGRATION_STATUSES,
+  type IntegrationStatus,
+} from '../domain/search-attributes';
 import { buildProgram } from '../ops/cli';
 import { scheduleDefinitions, type ScheduleDefinition } from '../schedules/definitions';
 import { SOURCES } from './sources';
@@ -171,7 +176,7 @@ export interface Catalog {
 
 // What each search attribute means and the query an operator types for it. Prose, so it lives here; buildCatalog
 // refuses to run while an attribute has none.
-const SEARCH_ATTRIBUTE_DOCS: Record<string, { meaning: string; query: string; finds: string }> = {
+const SEARCH_ATTRIBUTE_DOCS: Record<string, { meaning: string; query?: string; finds?: string }> = {
   Source: {
     meaning: 'the webhook source that started the flow',
     query: `Source = "${SOURCES[0].name}"`,
@@ -192,16 +197,21 @@ const SEARCH_ATTRIBUTE_DOCS: Record<string, { meaning: string; query: string; fi
     query: 'BusinessKey = "<order id>"',
     finds: 'everything that happened to one order',
   },
-  IntegrationStatus: {
-    meaning: `where a flow stands: ${INTEGRATION_STATUSES.join(', ')}`,
-    query: 'IntegrationStatus = "failed"',
-    finds: 'the flows that failed and need a person',
-  },
+  IntegrationStatus: { meaning: `where a flow stands: ${INTEGRATION_STATUSES.join(', ')}` },
   ApiVersionDrift: {
     meaning: "true when the sender's API version is not one its adapter knows",
     query: 'ApiVersionDrift = true',
     finds: 'deliveries of an API version the adapter was not written against',
   },
+};
+
+// What an operator finds under each IntegrationStatus; a new status does not compile until it is described here.
+const STATUS_FINDS: Record<IntegrationStatus, string> = {
+  processing: 'the flows under way',
+  retrying: 'the flows whose activity keeps failing while it retries',
+  completed: 'the flows that did what they were for',
+  failed: 'the flows that failed and need a person (fix the cause, then `ops reset` or `ops redrive`)',
+  'needs-review': 'the flows that stopped on purpose because a person must decide (a re-run changes nothing)',
 };
 
 const BOTH_WAYS = (owner: ContactSystem) => CONTACT_SYSTEMS.filter((s) => s !== owner);
@@ -502,12 +512,15 @@ export function buildCatalog(options: CatalogOptions = {}): Catalog {
     },
     operators: {
       uiQueries: [
-        ...ALL_SEARCH_ATTRIBUTES.map((a) => {
+        ...INTEGRATION_STATUSES.map((status) => ({
+          query: `${INTEGRATION_STATUS.name} = "${status}"`,
+          finds: STATUS_FINDS[status],
+        })),
+        ...ALL_SEARCH_ATTRIBUTES.flatMap((a) => {
           const doc = SEARCH_ATTRIBUTE_DOCS[a.name];
           if (!doc) throw new Error(`search attribute ${a.name} has no entry in SEARCH_ATTRIBUTE_DOCS (catalog.ts)`);
-          return { query: doc.query, finds: doc.finds };
+          return doc.query && doc.finds ? [{ query: doc.query, finds: doc.finds }] : [];
         }),
-        { query: 'IntegrationStatus = "retrying"', finds: 'the flows whose activity keeps failing while it retries' },
         {
           query: `WorkflowType = "${Object.keys(WORKFLOWS)[0]}" AND ExecutionStatus = "Running"`,
           finds: 'the flows of one type still running',
