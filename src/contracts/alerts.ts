@@ -11,6 +11,9 @@ export const ALERT_KINDS = {
   'needs-review':
     'once when a flow finishes without acting because a person must decide (e.g. a payment that does not match its ' +
     'invoice), saying what is wrong; the execution ends IntegrationStatus = "needs-review"',
+  'dead-letter':
+    'once per record a sync could not deliver (a per-record rejection), when it joins the dead-letter list kept with ' +
+    'the sync state: `npm run ops -- sync-dlq list|retry|drop`',
   schedule: 'once per new problem the schedule watchdog finds, with a link to the schedule',
 } as const;
 
