@@ -29,6 +29,8 @@ describe('shopify adapter', () => {
       eventId: 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
       eventType: 'orders/paid',
       apiVersion: '2025-01',
+      // The webhook id is unsigned, so the signed order identifies the event for deduplication.
+      dedupeKey: 'orders/paid:ORD-7',
       event: {
         type: 'OrderPaid',
         source: 'shopify',
