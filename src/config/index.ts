@@ -123,6 +123,15 @@ const general = {
     positiveInt.default(10_000),
     { group: 'Downstream systems', roles: ['worker'], description: 'timeout of one HTTP call to a third party' },
   ],
+  RATE_LIMIT_HEADROOM_PERCENT: [
+    z.coerce.number().min(0).max(100).default(10),
+    {
+      group: 'Downstream systems',
+      roles: ['worker'],
+      description:
+        'each worker sends at most limit / (1 + this %) per second, a margin for lag before the provider counts',
+    },
+  ],
   RETRYING_ALERT_AFTER_ATTEMPTS: [
     positiveInt.default(5),
     {
@@ -504,7 +513,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
     },
     sources,
     systems,
-    downstream: { timeoutMs: c.DOWNSTREAM_TIMEOUT_MS },
+    downstream: { timeoutMs: c.DOWNSTREAM_TIMEOUT_MS, headroomPercent: c.RATE_LIMIT_HEADROOM_PERCENT },
     alerts: { retryingAfterAttempts: c.RETRYING_ALERT_AFTER_ATTEMPTS },
     worker: { metricsPort: c.WORKER_METRICS_PORT, metricsHost: c.WORKER_METRICS_HOST },
     operator: { host: c.ADMIN_HOST, port: c.ADMIN_PORT },

@@ -78,7 +78,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
   const metrics = options.metrics ?? createWorkerMetrics();
   // One gate per process: a 429 seen by any activity slows every caller of that system here, and calls are spaced
   // at each system's rate so the server-side limit's bursts do not reach it.
-  const gate = new ThrottleGate();
+  const gate = new ThrottleGate({ headroomPercent: config.downstream.headroomPercent });
   const common = { timeoutMs: config.downstream.timeoutMs, maxRetryDelayMs: 10 * 60 * 1000, gate, ...metrics.observer };
   const settings = (name: string) => {
     const s = (config.systems as Record<string, Config['systems'][SystemName] | undefined>)[name];
