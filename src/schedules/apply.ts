@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   type Client,
+  ScheduleAlreadyRunning,
   type ScheduleDescription,
   ScheduleNotFoundError,
   type ScheduleOptions,
@@ -57,18 +58,26 @@ export function appliedFingerprint(description: ScheduleDescription): string | u
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Applies `definitions`. Running it twice changes nothing the second time. */
+/** Applies `definitions`. Running it twice changes nothing the second time, and so does running it twice at once. */
 export async function applySchedules(client: Client, definitions: ScheduleDefinition[]): Promise<ApplyResult> {
   const result: ApplyResult = { created: [], updated: [], unchanged: [] };
   for (const def of definitions) {
-    const handle = client.schedule.getHandle(def.id);
-    let description: ScheduleDescription | undefined;
+    const outcome = await applyOne(client, def);
+    result[outcome].push(def.id);
+  }
+  return result;
+}
+
+async function applyOne(client: Client, def: ScheduleDefinition): Promise<keyof ApplyResult> {
+  const handle = client.schedule.getHandle(def.id);
+  let description: ScheduleDescription | undefined;
+  try {
+    description = await handle.describe();
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+  }
+  if (!description) {
     try {
-      description = await handle.describe();
-    } catch (err) {
-      if (!(err instanceof ScheduleNotFoundError)) throw err;
-    }
-    if (!description) {
       await client.schedule.create({
         scheduleId: def.id,
         spec: specOf(def),
@@ -76,24 +85,24 @@ export async function applySchedules(client: Client, definitions: ScheduleDefini
         policies: policiesOf(def),
         memo: { description: def.description },
       });
-      result.created.push(def.id);
-      continue;
+      return 'created';
+    } catch (err) {
+      // Another replica, starting at the same moment, created it between our describe and our create: compare
+      // with what it applied, as if it had been there all along.
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      description = await handle.describe();
     }
-    if (appliedFingerprint(description) === fingerprint(def)) {
-      result.unchanged.push(def.id);
-      continue;
-    }
-    await handle.update((previous): ScheduleUpdateOptions => ({
-      ...previous,
-      spec: specOf(def),
-      action: actionOf(def),
-      policies: { ...previous.policies, ...policiesOf(def) },
-      // Paused or not, and the operator's note, stay as they are.
-      state: previous.state,
-    }));
-    result.updated.push(def.id);
   }
-  return result;
+  if (appliedFingerprint(description) === fingerprint(def)) return 'unchanged';
+  await handle.update((previous): ScheduleUpdateOptions => ({
+    ...previous,
+    spec: specOf(def),
+    action: actionOf(def),
+    policies: { ...previous.policies, ...policiesOf(def) },
+    // Paused or not, and the operator's note, stay as they are.
+    state: previous.state,
+  }));
+  return 'updated';
 }
 
 /** The worker's start: applies the declared schedules unless SCHEDULES_APPLY_ON_START=false (tests, read-only replicas). */

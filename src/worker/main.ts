@@ -15,14 +15,13 @@ async function main(): Promise<void> {
   installRuntime(logger, config.worker.metricsPort);
   const target = resolveTemporalTarget(config, process.env);
   const connection = await NativeConnection.connect(connectionOptions(target));
-  try {
-    const workers = await createWorkers({ connection, namespace: target.namespace, config, logger });
-    await applySchedulesAtStart(new Client({ connection, namespace: target.namespace }), config, logger);
-    logger.info({ address: target.address, namespace: target.namespace }, 'worker running');
-    await runWorkers(workers);
-  } finally {
-    await connection.close();
-  }
+  const workers = await createWorkers({ connection, namespace: target.namespace, config, logger });
+  // Workers hold the connection until they have run and shut down: a failure before that exits the process with its
+  // own error (closing the connection first would fail and hide it).
+  await applySchedulesAtStart(new Client({ connection, namespace: target.namespace }), config, logger);
+  logger.info({ address: target.address, namespace: target.namespace }, 'worker running');
+  await runWorkers(workers);
+  await connection.close();
 }
 
 main().catch((err) => {

@@ -75,6 +75,20 @@ describe('schedules on the dev server', () => {
     expect(new Date(contactSync.nextRuns[0]!).getUTCHours()).toBeLessThanOrEqual(1);
   });
 
+  test('two replicas starting at once both apply the schedules: one creates each, the other finds it unchanged', async () => {
+    const config = {
+      ...stack.config,
+      temporal: { ...stack.config.temporal, taskQueuePrefix: `${stack.config.temporal.taskQueuePrefix}replicas-` },
+    };
+    const defs = scheduleDefinitions(config);
+    const ids = defs.map((d) => d.id);
+    const results = await Promise.all([apply(defs), apply(defs)]);
+    for (const id of ids) {
+      expect(results.filter((r) => r.created.includes(id))).toHaveLength(1);
+      expect(results.filter((r) => r.unchanged.includes(id))).toHaveLength(1);
+    }
+  });
+
   test('trigger runs the action now; backfill runs each missed hour with its own window', async () => {
     const prefix = stack.config.temporal.taskQueuePrefix;
     const [reconcile] = scheduleDefinitions(stack.config).filter((d) => d.workflowType === 'reconcileOrders');
