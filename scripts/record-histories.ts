@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { Client, Connection, WithStartWorkflowOperation, WorkflowFailedError } from '@temporalio/client';
 import { type SearchAttributePair } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../src/config';
@@ -24,6 +24,7 @@ import {
   type AdvanceSync,
 } from '../src/contracts/sync-state';
 import { queueFor } from '../src/contracts/task-queues';
+import { closeGateUpdate, throttleGateId } from '../src/contracts/throttle-gate';
 import { provisionTemporal } from '../src/dev/provision-temporal.js';
 
 // `npm run record-histories`: runs every workflow type through its scenarios on a dev server of its own and writes
@@ -43,6 +44,9 @@ export type Scenario = (typeof SCENARIOS)[number];
  */
 export const SCENARIOS_BY_TYPE: Partial<Record<string, readonly string[]>> = {
   syncState: ['success', 'continued'],
+  // A throttle gate has no activities and no error path (a bad report is refused by its validator, leaving no
+  // events): it records a window reported by two replicas, and one extended while it waited.
+  throttleGate: ['success', 'extended'],
 };
 
 export function scenariosOf(type: string): readonly string[] {
@@ -248,6 +252,25 @@ const DRIVERS: Record<string, Driver> = {
       }
     },
   },
+  throttleGate: {
+    // Two replicas report the same 429 within a moment: the second report, no longer, changes nothing.
+    success: async (h, id) => {
+      const workflowId = throttleGateId(h.config.temporal.taskQueuePrefix, id);
+      await reportWindow(h, workflowId, 1500, '101@worker-a');
+      await reportWindow(h, workflowId, 1000, '202@worker-b');
+      await h.client.workflow.getHandle(workflowId).result();
+      return workflowId;
+    },
+    // A longer window reported while the gate waits out the first: it waits again, until the longer one ends.
+    extended: async (h, id) => {
+      const workflowId = throttleGateId(h.config.temporal.taskQueuePrefix, id);
+      await reportWindow(h, workflowId, 1000, '101@worker-a');
+      await new Promise((r) => setTimeout(r, 300));
+      await reportWindow(h, workflowId, 2000, '202@worker-b');
+      await h.client.workflow.getHandle(workflowId).result();
+      return workflowId;
+    },
+  },
   syncState: {
     // Started as contactSync's activities start it, read (queries leave no events) and advanced twice; recorded while
     // it runs, as it always does.
@@ -276,6 +299,19 @@ const DRIVERS: Record<string, Driver> = {
     },
   },
 };
+
+/** Reports a window as the client layer does (Update-With-Start, USE_EXISTING), as worker `by`. */
+function reportWindow(h: Harness, workflowId: string, ms: number, by: string) {
+  return h.client.workflow.executeUpdateWithStart(closeGateUpdate, {
+    args: [{ until: Date.now() + ms, reason: `answered 429: wait ${ms} ms`, by }],
+    startWorkflowOperation: new WithStartWorkflowOperation('throttleGate', {
+      workflowId,
+      taskQueue: queueFor(h.config.temporal.taskQueuePrefix, 'orchestration'),
+      args: ['accounting'],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    }),
+  });
+}
 
 /** Started as contactSync's activities start it; nobody waits for a result that never comes. */
 function startSyncState(h: Harness, workflowId: string) {
@@ -361,7 +397,12 @@ async function main(): Promise<void> {
 
     const missing: string[] = [];
     let written = 0;
+    // `npm run record-histories -- throttleGate …` records only the named types and leaves the others' files alone.
+    const only = process.argv.slice(2);
+    const unknown = only.filter((t) => !(t in workflows));
+    if (unknown.length) throw new Error(`no workflow type ${unknown.join(', ')}: see src/workflows/index.ts`);
     for (const type of Object.keys(workflows).sort()) {
+      if (only.length && !only.includes(type)) continue;
       const driver = DRIVERS[type];
       if (!driver) {
         missing.push(type);

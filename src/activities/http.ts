@@ -28,6 +28,8 @@ export interface CallObserver {
   onCall?(system: string, method: HttpMethod, status: number, durationMs: number): void;
   /** Called with the server's Retry-After when it throttles us (429, or 503 with Retry-After). */
   onThrottle?(system: string, retryAfterMs: number): void;
+  /** Called when the gate hands an attempt back to Temporal to retry later, without calling the system. */
+  onDeferred?(system: string, retryInMs: number): void;
 }
 
 export interface RequestOptions<T = unknown> {
@@ -228,6 +230,7 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
   ): Promise<() => void> {
     const gate = options.gate;
     if (!gate) return () => {};
+    await gate.learn(system.name);
     const left = gate.remainingMs(system.name);
     const turn = left > maxGateWait ? { retryInMs: left } : gate.reserve(system.name, maxQueueWait);
     if ('retryInMs' in turn) {
@@ -238,6 +241,7 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
         status: 0,
         retryAfterMs: turn.retryInMs,
       };
+      options.onDeferred?.(system.name, turn.retryInMs);
       throw ApplicationFailure.create({
         message: `${system.name} is throttled here: next turn in ${turn.retryInMs} ms`,
         type: FailureType.throttled,
@@ -365,8 +369,8 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
     const type = failureTypeOfStatus(res.status, retryAfter !== undefined);
     if (type === FailureType.throttled) {
       const delay = Math.min(retryAfter ?? 1000, maxDelayFor(ctx));
-      options.gate?.closeFor(system.name, delay);
       options.onThrottle?.(system.name, delay);
+      await options.gate?.report(system.name, delay, `answered ${res.status}: wait ${delay} ms`);
       throw ApplicationFailure.create({
         message,
         type,

@@ -3,8 +3,9 @@
 //   any activity of this process, waits it out rather than only the activity that was told;
 // - it spaces calls to each system below its configured rate, smoothing the bursts that the server-side limit
 //   (maxTaskQueueActivitiesPerSecond, a token bucket) lets through.
-// It is per process: other replicas learn a Retry-After window from their own first 429, and the rate across
-// replicas is the server's task-queue limit.
+// Windows are shared across replicas when a `shared` store is given (the worker passes one backed by a gate workflow
+// per system, see shared-gate.ts): a window one replica was told is reported there, and every replica reads it before
+// calling. The rate across replicas is the server's task-queue limit; the spacing here is per process.
 //
 // Headroom: a provider's limiter counts arrivals on its own clock, and a call leaves later than its turn, by
 // event-loop lag that differs from call to call (on both sides when sender and receiver share a process, as in the
@@ -18,7 +19,17 @@ const IN_FLIGHT_POLL_MS = 25;
 /** Headroom below each system's rate limit when none is given. */
 export const DEFAULT_HEADROOM_PERCENT = 10;
 
+/** Windows shared by every replica: where a replica reports what it was told, and reads what the others were. */
+export interface SharedWindows {
+  /** Epoch milliseconds until which `system` is closed for everyone (0, or a past time, when open). Never throws. */
+  closedUntil(system: string): Promise<number>;
+  /** Tells every replica that `system` is closed until `until` (epoch ms). Never throws. */
+  close(system: string, until: number, reason: string): Promise<void>;
+}
+
 export interface ThrottleGateOptions {
+  /** Windows shared across replicas; without it the gate knows only what this process was told. */
+  shared?: SharedWindows;
   /** How far below each system's limit to stay, in percent (default 10: a 5 req/s limit is sent 4.5 req/s). */
   headroomPercent?: number;
   /** The clock, in epoch milliseconds (tests drive it by hand). */
@@ -32,6 +43,9 @@ export class ThrottleGate {
   private readonly nextSlot = new Map<string, number>();
   private readonly perSecond = new Map<string, number>();
   private readonly sent = new Map<string, Array<{ answeredAt?: number }>>();
+  /** The latest window of each system this process reported or read from the shared store. */
+  private readonly sharedUntil = new Map<string, number>();
+  private readonly shared: SharedWindows | undefined;
   private readonly now: () => number;
   /** 1000 ms × (1 + headroom); whole numbers keep the spacing exact (220 ms at 5 req/s, not 220.00000000000003). */
   private readonly windowMs: number;
@@ -42,6 +56,7 @@ export class ThrottleGate {
       throw new RangeError(`rate-limit headroom must be a percentage of 0 or more, got ${headroom}`);
     }
     this.now = options.now ?? Date.now;
+    this.shared = options.shared;
     this.windowMs = 10 * (100 + headroom);
   }
 
@@ -55,6 +70,29 @@ export class ThrottleGate {
   closeFor(system: string, ms: number): void {
     const until = this.now() + ms;
     if (until > (this.until.get(system) ?? 0)) this.until.set(system, until);
+  }
+
+  /**
+   * Closes the gate for `ms` here and reports the window to every replica, unless a window that lasts as long is
+   * known to be shared already (a storm of 429s reports once).
+   */
+  async report(system: string, ms: number, reason: string): Promise<void> {
+    this.closeFor(system, ms);
+    if (!this.shared) return;
+    const until = this.now() + ms;
+    if (until <= (this.sharedUntil.get(system) ?? 0)) return;
+    this.sharedUntil.set(system, until);
+    await this.shared.close(system, until, reason);
+  }
+
+  /** Reads the window the other replicas reported for `system` and closes the gate here for what is left of it. */
+  async learn(system: string): Promise<void> {
+    if (!this.shared) return;
+    const until = await this.shared.closedUntil(system);
+    const left = until - this.now();
+    if (left <= 0) return;
+    if (until > (this.sharedUntil.get(system) ?? 0)) this.sharedUntil.set(system, until);
+    this.closeFor(system, left);
   }
 
   /** Milliseconds until `system` may be called again because it asked us to wait (0 when open). */

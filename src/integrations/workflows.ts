@@ -7,6 +7,7 @@ import { paymentSucceeded } from '../workflows/payment-succeeded';
 import { reconcileOrders } from '../workflows/reconcile-orders';
 import { scheduleWatchdog } from '../workflows/schedule-watchdog';
 import { syncState } from '../workflows/sync-state';
+import { throttleGate } from '../workflows/throttle-gate';
 import type { ActivitiesOf, SystemName } from '../workflows/activities';
 import type { ActivityDoc } from './types';
 
@@ -94,6 +95,14 @@ export const WORKFLOWS = {
     description: "dead-man's switch: one alert per new problem with any schedule",
     trigger: { schedule: 'schedule-watchdog' },
     activities: ['inspectSchedules', 'sendScheduleAlert'],
+  }),
+  throttleGate: declare({
+    workflow: throttleGate,
+    description:
+      'one per downstream system while it has asked us to wait (429, or 503 with Retry-After): keeps the window ' +
+      'every worker replica reads before calling it, and completes when the window has passed',
+    trigger: { by: 'the client layer, on a 429 (Update-With-Start, USE_EXISTING)' },
+    activities: [],
   }),
 } satisfies Record<string, WorkflowDeclaration<never>>;
 

@@ -13,9 +13,16 @@ export const faultsSchema = z
     failRate: z.number().min(0).max(1).default(0),
     /** Answer the next N requests with 500 (then behave). */
     failNext: z.number().int().min(0).default(0),
-    /** Answer every request 429 with this Retry-After (seconds) until `throttleForMs` has passed. */
+    /**
+     * Answer requests 429 with this Retry-After (seconds): every request until `forMs` has passed, or only the next
+     * `count` requests (both given: whichever ends first; neither: until the faults change).
+     */
     throttle: z
-      .object({ retryAfterSeconds: z.number().int().min(0), forMs: z.number().int().min(0).optional() })
+      .object({
+        retryAfterSeconds: z.number().int().min(0),
+        forMs: z.number().int().min(0).optional(),
+        count: z.number().int().min(1).optional(),
+      })
       .optional(),
     /** A real limit: at most N requests per rolling second, 429 with Retry-After above it. */
     rateLimitPerSecond: z.number().int().positive().optional(),
@@ -152,7 +159,8 @@ export function systemRouter(state: SystemState): Router {
       res.status(503).json({ error: 'unavailable', message: `${state.name} is down` });
       return;
     }
-    if (f.throttle && Date.now() < state.throttleUntil) {
+    if (f.throttle && Date.now() < state.throttleUntil && (f.throttle.count === undefined || f.throttle.count > 0)) {
+      if (f.throttle.count !== undefined) f.throttle.count -= 1;
       res.setHeader('Retry-After', String(f.throttle.retryAfterSeconds));
       res.status(429).json({ error: 'rate_limited', message: `${state.name} is throttling callers` });
       return;

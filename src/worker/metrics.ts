@@ -25,6 +25,24 @@ export function createWorkerMetrics() {
     labelNames: ['system'] as const,
     registers: [registry],
   });
+  const deferred = new Counter({
+    name: 'switchyard_gate_deferred_total',
+    help: 'Attempts the throttle gate handed back to Temporal to retry after a window, without calling the system.',
+    labelNames: ['system'] as const,
+    registers: [registry],
+  });
+  const gateReports = new Counter({
+    name: 'switchyard_gate_closures_total',
+    help: 'Throttle windows this worker reported to the shared gate (one per window, however many 429s), by system.',
+    labelNames: ['system'] as const,
+    registers: [registry],
+  });
+  const gateUnavailable = new Counter({
+    name: 'switchyard_gate_unavailable_total',
+    help: 'Reads or reports of the shared throttle gate that could not reach Temporal (the local gate still holds).',
+    labelNames: ['system', 'operation'] as const,
+    registers: [registry],
+  });
   const alertsSent = new Counter({
     name: 'switchyard_alerts_sent_total',
     help: 'Alerts delivered to the alert inbox (ALERTS_WEBHOOK_URL), by kind (failed, retrying, schedule).',
@@ -39,8 +57,11 @@ export function createWorkerMetrics() {
     onThrottle(system) {
       throttled.inc({ system });
     },
+    onDeferred(system) {
+      deferred.inc({ system });
+    },
   };
-  return { registry, calls, throttled, alertsSent, observer };
+  return { registry, calls, throttled, gateReports, gateUnavailable, alertsSent, observer };
 }
 
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;

@@ -12,6 +12,7 @@ import { Client } from '@temporalio/client';
 import { createAlertActivities } from '../activities/alerts';
 import { createDownstreamClient } from '../activities/http';
 import { createTemporalActivities } from '../activities/temporal';
+import { createSharedWindows } from '../activities/shared-gate';
 import { ThrottleGate } from '../activities/throttle';
 import type { SystemName } from '../config';
 import { queueFor } from '../contracts/task-queues';
@@ -76,9 +77,21 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
   const systems = options.systems ?? (SYSTEMS as readonly SystemDeclaration[]);
   const prefix = config.temporal.taskQueuePrefix;
   const metrics = options.metrics ?? createWorkerMetrics();
+  const temporal = new Client({ connection, namespace });
   // One gate per process: a 429 seen by any activity slows every caller of that system here, and calls are spaced
-  // at each system's rate so the server-side limit's bursts do not reach it.
-  const gate = new ThrottleGate({ headroomPercent: config.downstream.headroomPercent });
+  // at each system's rate so the server-side limit's bursts do not reach it. Its windows are shared with every other
+  // replica through a throttle-gate workflow per system.
+  const gate = new ThrottleGate({
+    headroomPercent: config.downstream.headroomPercent,
+    shared: createSharedWindows({
+      client: temporal,
+      prefix,
+      taskQueue: queueFor(prefix, 'orchestration'),
+      logger,
+      onReported: (system) => metrics.gateReports.inc({ system }),
+      onUnavailable: (system, operation) => metrics.gateUnavailable.inc({ system, operation }),
+    }),
+  });
   const common = { timeoutMs: config.downstream.timeoutMs, maxRetryDelayMs: 10 * 60 * 1000, gate, ...metrics.observer };
   const settings = (name: string) => {
     const s = (config.systems as Record<string, Config['systems'][SystemName] | undefined>)[name];
@@ -132,7 +145,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       taskQueue: queueFor(prefix, 'orchestration'),
       workflowBundle,
       // Only the activities that talk to Temporal itself run here; every third-party call runs on its system's queue.
-      activities: createTemporalActivities({ temporal: new Client({ connection, namespace }) }),
+      activities: createTemporalActivities({ temporal }),
     }),
   ];
   for (const system of systems) {

@@ -5,3 +5,4 @@ export { contactSync } from './contact-sync';
 export { syncState } from './sync-state';
 export { reconcileOrders } from './reconcile-orders';
 export { scheduleWatchdog } from './schedule-watchdog';
+export { throttleGate } from './throttle-gate';

@@ -1,4 +1,4 @@
-import { ThrottleGate } from '../../src/activities/throttle';
+import { type SharedWindows, ThrottleGate } from '../../src/activities/throttle';
 
 // The per-process gate with a hand-driven clock: windows from Retry-After, and turns spaced below the system's rate
 // by the headroom (default 10 %).
@@ -90,5 +90,39 @@ describe('the throttle gate', () => {
   test('a negative or non-numeric headroom is refused with what was given', () => {
     expect(() => new ThrottleGate({ headroomPercent: -5 })).toThrow('got -5');
     expect(() => new ThrottleGate({ headroomPercent: Number.NaN })).toThrow('got NaN');
+  });
+
+  test('windows are shared: one replica reports, another learns it before calling, and a storm reports once', async () => {
+    let t = 1_000_000;
+    const windows = new Map<string, number>();
+    const reports: Array<{ system: string; until: number }> = [];
+    const shared: SharedWindows = {
+      closedUntil: async (system) => windows.get(system) ?? 0,
+      close: async (system, until) => {
+        reports.push({ system, until });
+        windows.set(system, Math.max(until, windows.get(system) ?? 0));
+      },
+    };
+    const a = new ThrottleGate({ shared, now: () => t });
+    const b = new ThrottleGate({ shared, now: () => t });
+
+    await a.report('accounting', 3000, 'answered 429: wait 3000 ms');
+    await a.report('accounting', 3000, 'answered 429: wait 3000 ms');
+    t += 500;
+    await a.report('accounting', 2000, 'answered 429: wait 2000 ms');
+    expect(reports).toEqual([{ system: 'accounting', until: 1_003_000 }]);
+
+    expect(b.remainingMs('accounting')).toBe(0);
+    await b.learn('accounting');
+    expect(b.remainingMs('accounting')).toBe(2500);
+    await b.learn('email-platform');
+    expect(b.remainingMs('email-platform')).toBe(0);
+    // A longer window reported later is shared again; a past one is not learned.
+    t += 2600;
+    await b.report('accounting', 1000, 'answered 503: wait 1000 ms');
+    expect(reports).toHaveLength(2);
+    t += 1000;
+    await a.learn('accounting');
+    expect(a.remainingMs('accounting')).toBe(0);
   });
 });
