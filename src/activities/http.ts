@@ -277,9 +277,14 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
 
-    const answered = await passGate(ctx, method, shownPath, opts.signal);
+    // The activity's cancellation (its workflow cancelled it, or the worker is shutting down past its grace time)
+    // aborts the wait and the call: the attempt ends now, and its retry carries the same idempotency key.
+    const cancelled = ctx?.cancellationSignal;
+    const callerSignals = [opts.signal, cancelled].filter((s): s is AbortSignal => s !== undefined);
+    const callerSignal = callerSignals.length > 1 ? AbortSignal.any(callerSignals) : callerSignals[0];
+    const answered = await passGate(ctx, method, shownPath, callerSignal);
     const timeout = AbortSignal.timeout(options.timeoutMs);
-    const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
+    const signal = callerSignal ? AbortSignal.any([timeout, callerSignal]) : timeout;
     const started = Date.now();
     const where = shownPath === undefined ? `${system.name} ${method}` : `${system.name} ${method} ${shownPath}`;
     const details = (status: number, responseMessage?: string, retryAfterMs?: number): DownstreamFailureDetails => ({
@@ -309,6 +314,7 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
     } catch (err) {
       options.onCall?.(system.name, method, 0, Date.now() - started);
       if (opts.signal?.aborted) throw err;
+      if (cancelled?.aborted) throw cancelled.reason;
       if (timeout.aborted) {
         throw ApplicationFailure.retryable(
           `${where} timed out after ${options.timeoutMs} ms`,

@@ -5,6 +5,7 @@ import type { Logger } from '../logger';
 import type { RegisteredSource } from '../sources';
 import { adminRouter } from './admin';
 import { HttpError } from './errors';
+import type { Lifecycle } from './shutdown';
 import type { ApiMetrics } from './metrics';
 import { webhookRouter } from './webhooks';
 import type { WorkflowStarter } from './workflow-starter';
@@ -17,6 +18,8 @@ export interface AppDeps {
   sources: Map<SourceName, RegisteredSource>;
   /** For the operator endpoints under /admin; without it (or without ADMIN_TOKEN) /admin answers 404. */
   client?: Client;
+  /** Shutdown state: while draining, /readyz answers 503 and connections are not kept alive. */
+  lifecycle?: Lifecycle;
 }
 
 // body-parser's own errors, mapped to the answers the ingress documents.
@@ -37,13 +40,24 @@ function fromBodyParser(err: unknown): HttpError | undefined {
   }
 }
 
-/** The probes orchestrators call, on both listeners: liveness, and readiness (Temporal answers). */
-function probes(app: Express, starter: WorkflowStarter): void {
+/**
+ * The probes orchestrators call, on both listeners: liveness, and readiness (Temporal answers, and the process is not
+ * shutting down). While draining, every answer asks the caller to close its connection.
+ */
+function probes(app: Express, starter: WorkflowStarter, lifecycle?: Lifecycle): void {
+  app.use((_req, res, next) => {
+    if (lifecycle?.draining()) res.setHeader('Connection', 'close');
+    next();
+  });
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   let readyCache: { at: number; ok: boolean } | undefined;
   app.get('/readyz', async (_req, res) => {
+    if (lifecycle?.draining()) {
+      res.status(503).json({ status: 'draining', temporal: readyCache?.ok ?? null });
+      return;
+    }
     if (!readyCache || Date.now() - readyCache.at > 1000) readyCache = { at: Date.now(), ok: await starter.ready() };
     res
       .status(readyCache.ok ? 200 : 503)
@@ -87,7 +101,7 @@ function finish(app: Express, deps: Pick<AppDeps, 'logger' | 'metrics'>): Expres
  */
 export function createApp(deps: AppDeps): Express {
   const app = baseApp();
-  probes(app, deps.starter);
+  probes(app, deps.starter, deps.lifecycle);
   app.use('/webhooks', webhookRouter(deps));
   return finish(app, deps);
 }
@@ -98,7 +112,7 @@ export function createApp(deps: AppDeps): Express {
  */
 export function createOperatorApp(deps: AppDeps): Express {
   const app = baseApp();
-  probes(app, deps.starter);
+  probes(app, deps.starter, deps.lifecycle);
   app.get('/metrics', async (_req, res) => {
     res.setHeader('Content-Type', deps.metrics.registry.contentType);
     res.send(await deps.metrics.registry.metrics());

@@ -5,6 +5,7 @@ import { createSources } from '../sources';
 import { createLazyClient, resolveTemporalTarget } from '../temporal/connection';
 import { listenApi } from './listeners';
 import { createApiMetrics } from './metrics';
+import { createLifecycle, drainAndClose } from './shutdown';
 import { createWorkflowStarter } from './workflow-starter';
 
 // The API role alone, for deployment.
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
   warnAboutConfig(config, logger);
   const target = resolveTemporalTarget(config, process.env);
   const client = createLazyClient(target);
+  const lifecycle = createLifecycle();
   const { ingress, operator } = await listenApi({
     config,
     logger,
@@ -21,15 +23,21 @@ async function main(): Promise<void> {
     metrics: createApiMetrics({ defaultMetrics: true }),
     sources: createSources(config),
     client,
+    lifecycle,
   });
   logger.info(
     { ingress: ingress.url, operator: operator.url, temporal: target.address, namespace: target.namespace },
     'api listening',
   );
-  const stop = () => {
-    logger.info('api shutting down');
-    operator.server.close();
-    ingress.server.close(() => void client.connection.close().finally(() => process.exit(0)));
+  const stop = (signal: NodeJS.Signals) => {
+    if (!lifecycle.begin()) return;
+    logger.info({ signal }, 'api shutting down');
+    void drainAndClose({
+      servers: [ingress.server, operator.server],
+      close: () => client.connection.close(),
+      logger,
+      ...config.shutdown,
+    }).then((code) => process.exit(code));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -40,6 +40,7 @@ export interface VariableDoc {
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
 const url = z.url();
 const BOTH: Reader[] = ['api', 'worker'];
 
@@ -154,6 +155,26 @@ const general = {
       group: 'Operating',
       roles: ['api'],
       description: 'address the operator listener binds: loopback unless a scraper or operator must reach it',
+    },
+  ],
+  SHUTDOWN_DRAIN_DELAY_MS: [
+    nonNegativeInt.default(0),
+    {
+      group: 'Operating',
+      roles: ['api'],
+      description:
+        'on SIGTERM, /readyz answers 503 at once and the ingress keeps serving this long before it stops accepting ' +
+        'connections: set it to how long your load balancer takes to stop sending (e.g. 5000)',
+    },
+  ],
+  SHUTDOWN_TIMEOUT_MS: [
+    positiveInt.default(8000),
+    {
+      group: 'Operating',
+      roles: BOTH,
+      description:
+        'on SIGTERM, the API finishes in-flight requests and a worker its running activities within this (the ' +
+        "worker's shutdownGraceTime, then long calls are cancelled); keep it under the orchestrator's kill timeout",
     },
   ],
   WORKER_METRICS_HOST: [
@@ -516,6 +537,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
     downstream: { timeoutMs: c.DOWNSTREAM_TIMEOUT_MS, headroomPercent: c.RATE_LIMIT_HEADROOM_PERCENT },
     alerts: { retryingAfterAttempts: c.RETRYING_ALERT_AFTER_ATTEMPTS },
     worker: { metricsPort: c.WORKER_METRICS_PORT, metricsHost: c.WORKER_METRICS_HOST },
+    shutdown: { drainDelayMs: c.SHUTDOWN_DRAIN_DELAY_MS, timeoutMs: c.SHUTDOWN_TIMEOUT_MS },
     operator: { host: c.ADMIN_HOST, port: c.ADMIN_PORT },
     admin: c.ADMIN_TOKEN ? { token: c.ADMIN_TOKEN, tokenName: c.ADMIN_TOKEN_NAME } : undefined,
     schedules: {

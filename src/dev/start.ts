@@ -4,6 +4,7 @@ import { provisionTemporal } from './provision-temporal.js';
 import { listenApi } from '../api/listeners';
 import { createApiMetrics } from '../api/metrics';
 import { createWorkflowStarter } from '../api/workflow-starter';
+import { createLifecycle, drainAndClose } from '../api/shutdown';
 import { loadConfig } from '../config';
 import { warnAboutConfig } from '../config/warnings';
 import { createLogger } from '../logger';
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
     await applySchedulesAtStart(new Client({ connection, namespace: target.namespace }), config, logger);
 
     const client = createLazyClient(target);
-    closers.push(() => client.connection.close());
+    const lifecycle = createLifecycle();
     const api = await listenApi({
       config,
       logger,
@@ -69,9 +70,18 @@ async function main(): Promise<void> {
       metrics: createApiMetrics({ defaultMetrics: true }),
       sources: createSources(config),
       client,
+      lifecycle,
     });
-    closers.push(() => new Promise((r) => api.ingress.server.close(() => r())));
-    closers.push(() => new Promise((r) => api.operator.server.close(() => r())));
+    // Drains as src/api/main.ts does (readiness off, in-flight requests answered), after the workers have stopped.
+    closers.push(async () => {
+      lifecycle.begin();
+      await drainAndClose({
+        servers: [api.ingress.server, api.operator.server],
+        close: () => client.connection.close(),
+        logger,
+        ...config.shutdown,
+      });
+    });
 
     const banner = [
       '',
@@ -90,8 +100,12 @@ async function main(): Promise<void> {
     ].filter((l) => l !== '');
     process.stdout.write(`${banner.join('\n')}\n\n`);
 
-    process.once('SIGINT', () => logger.info('SIGINT: shutting down'));
-    process.once('SIGTERM', () => logger.info('SIGTERM: shutting down'));
+    const onSignal = (signal: NodeJS.Signals) => {
+      lifecycle.begin();
+      logger.info({ signal }, 'shutting down');
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     // The Temporal Runtime shuts the workers down on SIGINT/SIGTERM; then everything else closes in reverse order.
     await runWorkers(workers);
   } finally {

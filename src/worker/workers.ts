@@ -137,6 +137,13 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
     logger.info({ url }, 'worker metrics served');
   }
 
+  // On SIGTERM a worker stops polling; running activities get half of SHUTDOWN_TIMEOUT_MS to finish, then are
+  // cancelled (their HTTP calls abort) and fail this attempt, which another worker retries with the same idempotency
+  // key. The rest of the budget bounds the shutdown.
+  const shutdownTimes = {
+    shutdownGraceTime: Math.floor(config.shutdown.timeoutMs / 2),
+    shutdownForceTime: config.shutdown.timeoutMs,
+  };
   const workflowBundle = options.workflowBundle ?? (await bundleWorkflows());
   const workers = [
     await Worker.create({
@@ -146,6 +153,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       workflowBundle,
       // Only the activities that talk to Temporal itself run here; every third-party call runs on its system's queue.
       activities: createTemporalActivities({ temporal }),
+      ...shutdownTimes,
     }),
   ];
   for (const system of systems) {
@@ -157,6 +165,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
         activities: activitiesOf(system),
         interceptors,
         maxTaskQueueActivitiesPerSecond: settings(system.name).ratePerSecond,
+        ...shutdownTimes,
       }),
     );
   }
