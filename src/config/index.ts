@@ -157,6 +157,26 @@ const general = {
       description: 'address the operator listener binds: loopback unless a scraper or operator must reach it',
     },
   ],
+  WORKER_BUILD_ID: [
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, '1–64 letters, digits, dots, dashes or underscores (e.g. a git commit)')
+      .optional(),
+    {
+      group: 'Deploying',
+      roles: ['worker'],
+      description:
+        'turns on Worker Versioning: this worker is version <WORKER_DEPLOYMENT_NAME>:<id> and gets new executions ' +
+        'only once `npm run deploy -- set-current <id>` (or ramp) says so; unset, workers are unversioned',
+    },
+  ],
+  WORKER_DEPLOYMENT_NAME: [
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, '1–64 letters, digits, dots, dashes or underscores')
+      .default('switchyard'),
+    { group: 'Deploying', roles: BOTH, description: 'the Worker Deployment every versioned worker belongs to' },
+  ],
   SHUTDOWN_DRAIN_DELAY_MS: [
     nonNegativeInt.default(0),
     {
@@ -536,7 +556,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
     systems,
     downstream: { timeoutMs: c.DOWNSTREAM_TIMEOUT_MS, headroomPercent: c.RATE_LIMIT_HEADROOM_PERCENT },
     alerts: { retryingAfterAttempts: c.RETRYING_ALERT_AFTER_ATTEMPTS },
-    worker: { metricsPort: c.WORKER_METRICS_PORT, metricsHost: c.WORKER_METRICS_HOST },
+    worker: {
+      metricsPort: c.WORKER_METRICS_PORT,
+      metricsHost: c.WORKER_METRICS_HOST,
+      deploymentName: c.WORKER_DEPLOYMENT_NAME,
+      /** Set: Worker Versioning is on and this is the worker's build id. */
+      buildId: c.WORKER_BUILD_ID,
+    },
     shutdown: { drainDelayMs: c.SHUTDOWN_DRAIN_DELAY_MS, timeoutMs: c.SHUTDOWN_TIMEOUT_MS },
     operator: { host: c.ADMIN_HOST, port: c.ADMIN_PORT },
     admin: c.ADMIN_TOKEN ? { token: c.ADMIN_TOKEN, tokenName: c.ADMIN_TOKEN_NAME } : undefined,

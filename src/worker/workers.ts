@@ -144,6 +144,22 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
     shutdownGraceTime: Math.floor(config.shutdown.timeoutMs / 2),
     shutdownForceTime: config.shutdown.timeoutMs,
   };
+  // With WORKER_BUILD_ID, every queue of this process belongs to one version of the Worker Deployment: a pinned
+  // execution's workflow and activity tasks go only to workers of the version it started on (src/workflows/index.ts
+  // says which types are pinned). Unset, the workers are unversioned.
+  const { buildId, deploymentName } = config.worker;
+  const workerOptions = {
+    ...shutdownTimes,
+    ...(buildId
+      ? {
+          workerDeploymentOptions: {
+            useWorkerVersioning: true as const,
+            version: { deploymentName, buildId },
+            defaultVersioningBehavior: 'PINNED' as const,
+          },
+        }
+      : {}),
+  };
   const workflowBundle = options.workflowBundle ?? (await bundleWorkflows());
   const workers = [
     await Worker.create({
@@ -153,7 +169,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       workflowBundle,
       // Only the activities that talk to Temporal itself run here; every third-party call runs on its system's queue.
       activities: createTemporalActivities({ temporal }),
-      ...shutdownTimes,
+      ...workerOptions,
     }),
   ];
   for (const system of systems) {
@@ -165,7 +181,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
         activities: activitiesOf(system),
         interceptors,
         maxTaskQueueActivitiesPerSecond: settings(system.name).ratePerSecond,
-        ...shutdownTimes,
+        ...workerOptions,
       }),
     );
   }
