@@ -1,7 +1,15 @@
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { CallObserver } from '../activities/http';
+import { willRetry } from './retrying-alerts';
+
+/** Attempt numbers as a closed label: each of the first five, then ranges (a retry storm must not grow /metrics). */
+export function attemptLabel(attempt: number): string {
+  if (attempt <= 5) return String(Math.max(1, Math.floor(attempt)));
+  return attempt <= 10 ? '6-10' : '11+';
+}
 
 /** The worker's own Prometheus metrics, on a registry of its own so several worker sets can share a process (tests). */
 export function createWorkerMetrics() {
@@ -49,6 +57,18 @@ export function createWorkerMetrics() {
     labelNames: ['kind'] as const,
     registers: [registry],
   });
+  const activityAttempts = new Counter({
+    name: 'switchyard_activity_attempts_total',
+    help: 'Activity attempts started, by system, activity and attempt number (1..5, 6-10, 11+); attempt > 1 is a retry.',
+    labelNames: ['system', 'activity', 'attempt'] as const,
+    registers: [registry],
+  });
+  const activityFailures = new Counter({
+    name: 'switchyard_activity_failures_total',
+    help: 'Activity attempts that failed, by system, activity and whether Temporal will retry (will_retry="false": final).',
+    labelNames: ['system', 'activity', 'will_retry'] as const,
+    registers: [registry],
+  });
   const observer: Required<CallObserver> = {
     onCall(system, method, status, durationMs) {
       calls.inc({ system, method, status_class: status === 0 ? 'error' : `${Math.floor(status / 100)}xx` });
@@ -61,7 +81,27 @@ export function createWorkerMetrics() {
       deferred.inc({ system });
     },
   };
-  return { registry, calls, throttled, gateReports, gateUnavailable, alertsSent, observer };
+  /**
+   * Counts every attempt of `system`'s activities and every failed one. `activities` are the names the worker
+   * registers, so the label set stays closed.
+   */
+  const activityInterceptor =
+    (system: string, activities: readonly string[]): ActivityInterceptorsFactory =>
+    (ctx) => ({
+      inbound: {
+        async execute(input, next) {
+          const activity = activities.includes(ctx.info.activityType) ? ctx.info.activityType : 'other';
+          activityAttempts.inc({ system, activity, attempt: attemptLabel(ctx.info.attempt) });
+          try {
+            return await next(input);
+          } catch (err) {
+            activityFailures.inc({ system, activity, will_retry: String(willRetry(err, ctx)) });
+            throw err;
+          }
+        },
+      },
+    });
+  return { registry, calls, throttled, gateReports, gateUnavailable, alertsSent, observer, activityInterceptor };
 }
 
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;

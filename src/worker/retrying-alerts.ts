@@ -13,7 +13,7 @@ export interface RetryingAlertOptions {
 }
 
 /** Whether Temporal will schedule another attempt after `err`, as far as the activity can tell. */
-function willRetry(err: unknown, ctx: Context): boolean {
+export function willRetry(err: unknown, ctx: Context): boolean {
   if (err instanceof CancelledFailure) return false;
   const policy = ctx.info.retryPolicy;
   if (policy?.maximumAttempts && ctx.info.attempt >= policy.maximumAttempts) return false;

@@ -173,13 +173,16 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
     }),
   ];
   for (const system of systems) {
+    const activities = activitiesOf(system);
     workers.push(
       await Worker.create({
         connection,
         namespace,
         taskQueue: queueFor(prefix, system.name),
-        activities: activitiesOf(system),
-        interceptors,
+        activities,
+        interceptors: {
+          activity: [...interceptors.activity, metrics.activityInterceptor(system.name, Object.keys(activities))],
+        },
         maxTaskQueueActivitiesPerSecond: settings(system.name).ratePerSecond,
         ...workerOptions,
       }),

@@ -18,6 +18,7 @@ import {
 } from '../domain/ownership';
 import { systemActivities, temporalActivities } from './activities';
 import { runFlow } from './flow';
+import { recordScheduledStart } from './scheduled-run';
 
 /** Conflicts kept in a result and in the sync state, by count and by bytes; the count is always complete. */
 const MAX_CONFLICTS_KEPT = 200;
@@ -167,6 +168,7 @@ const EMPTY_TOTALS: ContactSyncTotals = {
  * sync state (alerted once) and the rest carries on; with `retryDeadLetters` the workflow re-sends listed records.
  */
 export async function contactSync(input: ContactSyncInput = {}): Promise<ContactSyncResult> {
+  recordScheduledStart();
   const info = workflowInfo();
   const stateQueue = info.taskQueue;
   const stateId = syncStateId(prefixOf(stateQueue), 'contact');

@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  metricMeter,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -9,8 +10,15 @@ import { activityRecoveredSignal, activityRetryingSignal } from '../contracts/fl
 import { INTEGRATION_STATUS, type IntegrationStatus } from '../domain/search-attributes';
 import { systemActivities } from './activities';
 
+/**
+ * Sets IntegrationStatus, and counts the change as `switchyard_flow_status{workflowType,status}` on the
+ * worker's /metrics. A metric is no command, so histories do not change, and the SDK does not emit it on replay.
+ */
 export function setStatus(status: IntegrationStatus): void {
   upsertSearchAttributes([{ key: INTEGRATION_STATUS, value: status }]);
+  metricMeter
+    .createCounter('switchyard_flow_status', 'flows', 'IntegrationStatus set by a flow, by workflow type and status')
+    .add(1, { status });
 }
 
 export interface FlowContext {

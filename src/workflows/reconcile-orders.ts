@@ -3,6 +3,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { OrderPaid } from '../domain/events';
 import { systemActivities } from './activities';
 import { runFlow } from './flow';
+import { recordScheduledStart } from './scheduled-run';
 
 export interface ReconcileOrdersInput {
   /** How far back from the run's nominal time to look (default 180 min: three hourly runs overlap each order). */
@@ -48,6 +49,7 @@ function nominalTime(): number {
  * webhook from creating a second invoice.
  */
 export async function reconcileOrders(input: ReconcileOrdersInput = {}): Promise<ReconcileOrdersResult> {
+  recordScheduledStart();
   const shop = systemActivities('shop', 'batch');
   const accounting = systemActivities('accounting', 'batch');
   const historyLimit = input.historyLimit ?? 2_000;

@@ -6,6 +6,7 @@ import {
   type WatchedSchedule,
 } from '../contracts/schedules';
 import { systemActivities, temporalActivities } from './activities';
+import { recordScheduledStart } from './scheduled-run';
 
 export type { ScheduleObservation, ScheduleProblemKind, WatchedSchedule };
 
@@ -62,6 +63,7 @@ export function assessSchedule(w: WatchedSchedule, o: ScheduleObservation, now: 
 
 /** A dead-man's switch for the schedules: one alert when a problem appears, none while it lasts. */
 export async function scheduleWatchdog(input: ScheduleWatchdogInput): Promise<ScheduleWatchdogResult> {
+  recordScheduledStart();
   const temporal = temporalActivities();
   const alerts = systemActivities('alerts', 'alert');
 

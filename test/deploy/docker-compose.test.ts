@@ -6,7 +6,15 @@ import { loadConfig, requiredInProduction, type Role } from '../../src/config';
 // We cannot run Docker here, so the compose file is checked statically: each Switchyard service must be given every
 // variable its role cannot start without, the stack must have Temporal on PostgreSQL and the UI, and the image's
 // entry points must exist in the build output.
-type Service = { environment?: string[] | Record<string, string>; command?: string[]; image?: string; build?: unknown };
+type Service = {
+  environment?: string[] | Record<string, string>;
+  command?: string[];
+  image?: string;
+  build?: unknown;
+  profiles?: string[];
+  ports?: string[];
+  volumes?: string[];
+};
 
 const root = path.join(__dirname, '..', '..');
 const compose = parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -80,5 +88,54 @@ describe('docker-compose.yml', () => {
       STRIPE_WEBHOOK_SECRET: 'whsec_0123456789abcdef0123',
     };
     expect(loadConfig({ ...substituted, ...secrets }, 'api').admin).toBeUndefined();
+  });
+
+  describe('the monitoring profile', () => {
+    const monitoring = Object.entries(compose.services).filter(([, s]) => s.profiles?.includes('monitoring'));
+
+    test('adds Prometheus and Grafana, and only those; a plain `up` starts neither', () => {
+      expect(monitoring.map(([name]) => name).sort()).toEqual(['grafana', 'prometheus']);
+      for (const [name, s] of Object.entries(compose.services)) {
+        if (!['grafana', 'prometheus'].includes(name)) expect({ name, profiles: s.profiles }).toEqual({ name });
+      }
+    });
+
+    test("Prometheus scrapes the API's operator listener and the worker's metrics port, and loads the alert rules", () => {
+      const prometheus = compose.services.prometheus!;
+      expect(prometheus.volumes).toContain('./deploy/prometheus:/etc/prometheus:ro');
+      const config = parse(fs.readFileSync(path.join(root, 'deploy/prometheus/prometheus.yml'), 'utf8')) as {
+        rule_files: string[];
+        scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
+      };
+      for (const rules of config.rule_files)
+        expect(fs.existsSync(path.join(root, 'deploy/prometheus', rules))).toBe(true);
+      const targets = Object.fromEntries(config.scrape_configs.map((c) => [c.job_name, c.static_configs[0]!.targets]));
+      const api = envOf(compose.services.api!);
+      const worker = envOf(compose.services.worker!);
+      expect(targets['switchyard-api']).toEqual([`api:${api.ADMIN_PORT}`]);
+      expect(api.ADMIN_HOST).toBe('0.0.0.0');
+      expect(targets['switchyard-worker']).toEqual([`worker:${worker.WORKER_METRICS_PORT}`]);
+      expect(worker.WORKER_METRICS_HOST).toBe('0.0.0.0');
+    });
+
+    test('Grafana is provisioned with the dashboard and the Prometheus datasource', () => {
+      const grafana = compose.services.grafana!;
+      for (const volume of grafana.volumes ?? []) {
+        expect(fs.existsSync(path.join(root, volume.split(':')[0]!))).toBe(true);
+      }
+      expect(grafana.volumes).toContain(
+        './deploy/grafana/switchyard.json:/var/lib/grafana/dashboards/switchyard.json:ro',
+      );
+      const datasources = parse(
+        fs.readFileSync(path.join(root, 'deploy/grafana/provisioning/datasources/prometheus.yml'), 'utf8'),
+      ) as { datasources: Array<{ type: string; url: string }> };
+      expect(datasources.datasources).toEqual([
+        expect.objectContaining({ type: 'prometheus', url: 'http://prometheus:9090' }),
+      ]);
+    });
+
+    test("both are published on the host's loopback only", () => {
+      for (const [, s] of monitoring) for (const port of s.ports ?? []) expect(port).toMatch(/^127\.0\.0\.1:/);
+    });
   });
 });
