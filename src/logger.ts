@@ -1,3 +1,4 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import pino from 'pino';
 
 export type Logger = pino.Logger;
@@ -22,7 +23,13 @@ const REDACT = [
   'headers["x-shopify-hmac-sha256"]',
 ];
 
-/** JSON logs, one event per line, with secrets redacted. */
+/** The active span's ids, so a log line leads to its trace (nothing when tracing is off or no span is active). */
+function traceIds(): { trace_id?: string; span_id?: string } {
+  const span = trace.getActiveSpan()?.spanContext();
+  return span && isSpanContextValid(span) ? { trace_id: span.traceId, span_id: span.spanId } : {};
+}
+
+/** JSON logs, one event per line, with secrets redacted and, inside a span, its trace_id and span_id. */
 export function createLogger(options: { level: string; name?: string }, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -32,6 +39,7 @@ export function createLogger(options: { level: string; name?: string }, destinat
       redact: { paths: REDACT, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      mixin: traceIds,
     },
     destination,
   );

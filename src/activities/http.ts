@@ -3,6 +3,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType, failureTypeOfStatus, NON_RETRYABLE_TYPES } from '../contracts/failures';
 import { durationMs } from '../temporal/time';
 import type { ThrottleGate } from './throttle';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { tracer } from '../tracing';
 
 // The one HTTP client layer every activity talks to third-party systems through. It owns timeouts, auth,
 // idempotency keys and the classification of answers into Temporal failures; Temporal owns the retries.
@@ -257,11 +259,40 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
     }
   }
 
-  async function request<T = unknown>(
-    method: HttpMethod,
-    path: string,
-    opts: RequestOptions<T> = {},
-  ): Promise<Response<T>> {
+  /**
+   * One CLIENT span per call, `HTTP <method> <system>`, from the gate to the answer (the event `sent` marks when it
+   * left); its W3C `traceparent` goes out with the request, so a provider that traces joins the trace.
+   */
+  function request<T = unknown>(method: HttpMethod, path: string, opts: RequestOptions<T> = {}): Promise<Response<T>> {
+    const secretUrl = system.secretUrl ?? !system.apiKey;
+    return tracer().startActiveSpan(
+      `HTTP ${method} ${system.name}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'switchyard.system': system.name,
+          'http.request.method': method,
+          ...(secretUrl ? {} : { 'url.path': path.split('?')[0] }),
+        },
+      },
+      async (span) => {
+        try {
+          const answer = await send(method, path, opts);
+          span.setAttribute('http.response.status_code', answer.status);
+          return answer;
+        } catch (err) {
+          const status = (err as { details?: Array<{ status?: number }> }).details?.[0]?.status;
+          if (status) span.setAttribute('http.response.status_code', status);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+          throw err;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  async function send<T = unknown>(method: HttpMethod, path: string, opts: RequestOptions<T>): Promise<Response<T>> {
     const secretUrl = system.secretUrl ?? !system.apiKey;
     if (method !== 'GET' && !opts.idempotencyKey) {
       throw new Error(`${system.name}: ${method}${secretUrl ? '' : ` ${path}`} needs an idempotency key`);
@@ -276,6 +307,7 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
     if (system.apiKey) headers.authorization = `Bearer ${system.apiKey}`;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
+    propagation.inject(context.active(), headers);
 
     // The activity's cancellation (its workflow cancelled it, or the worker is shutting down past its grace time)
     // aborts the wait and the call: the attempt ends now, and its retry carries the same idempotency key.
@@ -283,6 +315,7 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
     const callerSignals = [opts.signal, cancelled].filter((s): s is AbortSignal => s !== undefined);
     const callerSignal = callerSignals.length > 1 ? AbortSignal.any(callerSignals) : callerSignals[0];
     const answered = await passGate(ctx, method, shownPath, callerSignal);
+    trace.getActiveSpan()?.addEvent('sent');
     const timeout = AbortSignal.timeout(options.timeoutMs);
     const signal = callerSignal ? AbortSignal.any([timeout, callerSignal]) : timeout;
     const started = Date.now();

@@ -7,12 +7,15 @@ import { listenApi } from './listeners';
 import { createApiMetrics } from './metrics';
 import { createLifecycle, drainAndClose } from './shutdown';
 import { createWorkflowStarter } from './workflow-starter';
+import { tracingFromConfig } from '../tracing/install';
 
 // The API role alone, for deployment.
 async function main(): Promise<void> {
   const config = loadConfig(process.env, 'api', { deployable: true });
   const logger = createLogger({ level: config.logLevel, name: 'api' });
   warnAboutConfig(config, logger);
+  const tracing = tracingFromConfig(config.tracing, 'api');
+  if (tracing) logger.info({ endpoint: config.tracing.endpoint }, 'tracing to OTLP/HTTP');
   const target = resolveTemporalTarget(config, process.env);
   const client = createLazyClient(target);
   const lifecycle = createLifecycle();
@@ -34,7 +37,9 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'api shutting down');
     void drainAndClose({
       servers: [ingress.server, operator.server],
-      close: () => client.connection.close(),
+      close: async () => {
+        await Promise.all([client.connection.close(), tracing?.shutdown()]);
+      },
       logger,
       ...config.shutdown,
     }).then((code) => process.exit(code));

@@ -24,6 +24,9 @@ import { queueFor } from '../contracts/task-queues';
 import { HttpError } from './errors';
 import { type ApiMetrics, apiVersionLabel, closedLabel } from './metrics';
 import { TemporalUnavailableError, type WorkflowStarter } from './workflow-starter';
+import { resumeWebhookSpan, startWebhookSpan } from './tracing';
+import { businessKeyAttribute, inSpanSync } from '../tracing';
+import { trace } from '@opentelemetry/api';
 
 export interface WebhookDeps {
   config: Config;
@@ -97,6 +100,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
 
   router.post(
     '/:source',
+    startWebhookSpan([...sources.keys()]),
     (req, _res, next) => {
       if (!sources.has(req.params.source as SourceName)) {
         next(new HttpError(404, 'unknown_source', `no webhook source "${printable(String(req.params.source), 64)}"`));
@@ -106,6 +110,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
     },
     requireJson(metrics),
     express.raw({ type: () => true, limit: config.http.maxBodyBytes, inflate: false }),
+    resumeWebhookSpan,
     async (req: Request, res: Response) => {
       const name = req.params.source as SourceName;
       const endTimer = metrics.latency.startTimer({ source: name });
@@ -125,7 +130,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
       try {
         // Whatever the adapter reads, every header its scheme is declared with must be unambiguous.
         for (const header of singleHeaders) headerOnce(delivery.headers, header);
-        adapter.verify(delivery, secrets);
+        inSpanSync('verify signature', { 'switchyard.source': name }, () => adapter.verify(delivery, secrets));
         if (rawBody.length === 0) throw new HttpError(400, 'empty_body', 'body is empty');
         translation = adapter.translate(safeJsonParse(rawBody), delivery);
       } catch (err) {
@@ -164,6 +169,14 @@ export function webhookRouter(deps: WebhookDeps): Router {
       const businessKey = businessKeyOf(event);
       if (!isKeyword(eventId)) throw refusal(new PayloadError('eventId', 'must be visible text, at most 128'));
       if (!isKeyword(businessKey)) throw refusal(new PayloadError('businessKey', 'must be visible text, at most 128'));
+      // The answer's span: what the event is, never its contents (an email business key is hashed).
+      const span = trace.getActiveSpan();
+      span?.setAttributes({
+        'switchyard.event.type': shownType,
+        'switchyard.event.id': eventId,
+        'switchyard.business_key': businessKeyAttribute(businessKey),
+        'temporal.workflow.id': workflowId,
+      });
       let result;
       try {
         result = await starter.start({
@@ -193,6 +206,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
           { 'Retry-After': '5' },
         );
       }
+      span?.setAttributes({ 'switchyard.outcome': result.status, 'temporal.run.id': result.runId });
       metrics.webhooks.inc({ source: name, event_type: eventTypeLabel, outcome: result.status, reason: '' });
       logger.info({ source: name, eventType: shownType, businessKey, ...result }, `webhook ${result.status}`);
       res.status(result.status === 'accepted' ? 202 : 200).json(result);

@@ -2,6 +2,7 @@ import { status as grpcStatus } from '@grpc/grpc-js';
 import type { Client, WorkflowStartOptions } from '@temporalio/client';
 import { WorkflowClient } from '@temporalio/client';
 import type { TypedSearchAttributes } from '@temporalio/common';
+import { inSpan, temporalTraceHeaders } from '../tracing';
 
 export interface StartRequest {
   workflowType: string;
@@ -28,11 +29,21 @@ export class TemporalUnavailableError extends Error {
 
 // WorkflowClient.start hides the server's `started` flag, which is how USE_EXISTING tells a new execution from a
 // duplicate delivery of a running one. This subclass sends the same request the SDK builds and keeps the flag.
+// The start is traced as the SDK's client interceptor would (`StartWorkflow:<type>`), and the trace context rides in
+// the start's headers, where the worker's workflow interceptors continue it.
 class StartingClient extends WorkflowClient {
-  async startReportingDuplicate(req: StartRequest): Promise<{ runId: string; started: boolean }> {
+  startReportingDuplicate(req: StartRequest): Promise<{ runId: string; started: boolean }> {
+    return inSpan(`StartWorkflow:${req.workflowType}`, { 'temporal.workflow.id': req.workflowId }, async (span) => {
+      const result = await this.send(req);
+      span.setAttributes({ 'temporal.run.id': result.runId, 'switchyard.started': result.started });
+      return result;
+    });
+  }
+
+  private async send(req: StartRequest): Promise<{ runId: string; started: boolean }> {
     const request = await this.createStartWorkflowRequest({
       workflowType: req.workflowType,
-      headers: {},
+      headers: temporalTraceHeaders(),
       options: {
         workflowId: req.workflowId,
         taskQueue: req.taskQueue,

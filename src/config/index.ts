@@ -205,6 +205,23 @@ const general = {
     port.optional(),
     { group: 'Monitoring', roles: ['worker'], description: 'serves the worker’s Prometheus metrics when set' },
   ],
+  OTEL_EXPORTER_OTLP_ENDPOINT: [
+    url.optional(),
+    {
+      group: 'Monitoring',
+      roles: ['api', 'worker'],
+      description:
+        'OpenTelemetry collector base URL; set, traces go to <url>/v1/traces over OTLP/HTTP (other OTEL_* variables apply)',
+    },
+  ],
+  OTEL_SERVICE_NAME: [
+    z.string().optional(),
+    {
+      group: 'Monitoring',
+      roles: ['api', 'worker'],
+      description: 'service.name of the spans (default switchyard-api, switchyard-worker)',
+    },
+  ],
   ADMIN_TOKEN: [
     z.string().min(16, 'use at least 16 characters').optional(),
     {
@@ -564,6 +581,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
       buildId: c.WORKER_BUILD_ID,
     },
     shutdown: { drainDelayMs: c.SHUTDOWN_DRAIN_DELAY_MS, timeoutMs: c.SHUTDOWN_TIMEOUT_MS },
+    tracing: { endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: c.OTEL_SERVICE_NAME },
     operator: { host: c.ADMIN_HOST, port: c.ADMIN_PORT },
     admin: c.ADMIN_TOKEN ? { token: c.ADMIN_TOKEN, tokenName: c.ADMIN_TOKEN_NAME } : undefined,
     schedules: {

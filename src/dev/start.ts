@@ -15,6 +15,7 @@ import { createWorkers, installRuntime, runWorkers } from '../worker/workers';
 import { applySchedulesAtStart } from '../schedules/apply';
 import { Client } from '@temporalio/client';
 import { type DevServer, startDevServer } from './temporal-dev-server';
+import { tracingFromConfig } from '../tracing/install';
 
 // `npm start`: the whole stack in one process tree. Without TEMPORAL_ADDRESS it runs the Temporal dev server
 // (SQLite under .data/, Web UI on :8233), then the sandbox, the workers and the HTTP ingress.
@@ -54,6 +55,10 @@ async function main(): Promise<void> {
     const sandbox = createSandbox(sandboxKeys(config));
     const { server: sandboxServer, url: sandboxUrl } = await sandbox.listen(config.sandbox.port, '127.0.0.1');
     closers.push(() => new Promise((r) => sandboxServer.close(() => r())));
+    // Traced by default here, into the sandbox's trace view, unless a collector is configured.
+    const tracesTo = config.tracing.endpoint ?? sandboxUrl;
+    const tracing = tracingFromConfig({ ...config.tracing, endpoint: tracesTo }, 'dev')!;
+    closers.push(() => tracing.shutdown());
 
     const target = resolveTemporalTarget(config, process.env, address);
     const connection = await NativeConnection.connect(connectionOptions(target));
@@ -91,6 +96,7 @@ async function main(): Promise<void> {
       `  temporal   ${target.address} namespace ${target.namespace}${devServer ? ' (embedded dev server, data in .data/)' : ''}`,
       `  web UI     ${devServer?.uiUrl ?? config.temporal.uiUrl}`,
       `  sandbox    ${sandboxUrl}   (${Object.keys(sandbox.systems).join(', ')}; faults via /__admin)`,
+      `  traces     ${tracesTo === sandboxUrl ? `${sandboxUrl}/traces   (the span tree of each webhook)` : `to ${tracesTo}`}`,
       config.worker.metricsPort ? `  worker metrics http://localhost:${config.worker.metricsPort}/metrics` : '',
       config.defaultedSecrets.length
         ? `  DEVELOPMENT SECRETS in use for ${config.defaultedSecrets.join(', ')}: never run like this in production`

@@ -43,6 +43,8 @@ export interface LoggedRequest {
   path: string;
   status: number;
   idempotencyKey?: string;
+  /** The W3C trace context the caller sent, if any. */
+  traceparent?: string;
 }
 
 interface StoredResponse {
@@ -139,6 +141,7 @@ export function systemRouter(state: SystemState): Router {
       path: req.path,
       status: 0,
       idempotencyKey: req.header('idempotency-key') ?? undefined,
+      traceparent: req.header('traceparent') ?? undefined,
     };
     state.log.push(entry);
     res.on('finish', () => (entry.status = res.statusCode));

@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import { SYSTEMS } from '../integrations/systems';
 import type { SystemDeclaration } from '../integrations/types';
 import { faultsSchema, type StandIn, SystemState } from './core';
+import { TraceStore, tracesRouter } from './traces';
 
 type Builtin = (typeof SYSTEMS)[number];
 type DataOf<S> = S extends { sandbox: (state: SystemState) => StandIn<infer D> } ? D : never;
@@ -34,6 +35,8 @@ export function createSandbox(keys: Record<string, string>, extra: readonly Syst
   const app: Express = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => res.json({ ok: true }));
+  const traces = new TraceStore();
+  app.use(tracesRouter(traces));
   for (const system of declared) {
     const key = keys[system.name];
     if (!key) throw new Error(`sandbox: no key for system "${system.name}"`);
@@ -79,6 +82,8 @@ export function createSandbox(keys: Record<string, string>, extra: readonly Syst
     /** Each system's records, by system name (sandbox.data.accounting.invoices, sandbox.data.crm.contacts, …). */
     data: Object.fromEntries(Object.entries(standIns).map(([n, s]) => [n, s.data])) as SandboxData &
       Record<string, unknown>,
+    /** Spans received over OTLP/HTTP at /v1/traces (shown at /traces). */
+    traces,
     /** Listens on `port` (0 for any free one) and resolves with the server and its base URL. */
     async listen(port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
       const server = await new Promise<Server>((resolve, reject) => {

@@ -6,6 +6,7 @@ import { connectionOptions, resolveTemporalTarget } from '../temporal/connection
 import { Client } from '@temporalio/client';
 import { applySchedulesAtStart } from '../schedules/apply';
 import { createWorkers, installRuntime, runWorkers } from './workers';
+import { tracingFromConfig } from '../tracing/install';
 
 // The worker role alone, for deployment: connects to TEMPORAL_ADDRESS and serves every task queue.
 async function main(): Promise<void> {
@@ -13,6 +14,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
   warnAboutConfig(config, logger);
   installRuntime(logger, config.worker.metricsPort);
+  const tracing = tracingFromConfig(config.tracing, 'worker');
+  if (tracing) logger.info({ endpoint: config.tracing.endpoint }, 'tracing to OTLP/HTTP');
   const target = resolveTemporalTarget(config, process.env);
   const connection = await NativeConnection.connect(connectionOptions(target));
   const workers = await createWorkers({ connection, namespace: target.namespace, config, logger });
@@ -21,6 +24,7 @@ async function main(): Promise<void> {
   await applySchedulesAtStart(new Client({ connection, namespace: target.namespace }), config, logger);
   logger.info({ address: target.address, namespace: target.namespace }, 'worker running');
   await runWorkers(workers);
+  await tracing?.shutdown();
   await connection.close();
 }
 

@@ -21,6 +21,7 @@ import type { SystemDeclaration } from '../integrations/types';
 import type { Logger } from '../logger';
 import { createWorkerMetrics, serveWorkerMetrics, type WorkerMetrics } from './metrics';
 import { retryingAlertInterceptor } from './retrying-alerts';
+import { activityTracingInterceptor, WORKFLOW_INTERCEPTOR_MODULES, workflowTracingSinks } from '../tracing/install';
 
 /** The SDK's own Prometheus exporter listens on loopback next to WORKER_METRICS_PORT; /metrics there merges it. */
 export function sdkMetricsPort(metricsPort: number): number {
@@ -52,7 +53,11 @@ export function installRuntime(logger: Logger, metricsPort?: number): void {
 
 /** Builds the workflow bundle once; the orchestration worker reuses it. */
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('WARN') });
+  return bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    logger: new DefaultLogger('WARN'),
+  });
 }
 
 export interface WorkerSetOptions {
@@ -167,6 +172,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       namespace,
       taskQueue: queueFor(prefix, 'orchestration'),
       workflowBundle,
+      sinks: workflowTracingSinks(),
       // Only the activities that talk to Temporal itself run here; every third-party call runs on its system's queue.
       activities: createTemporalActivities({ temporal }),
       ...workerOptions,
@@ -181,7 +187,11 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
         taskQueue: queueFor(prefix, system.name),
         activities,
         interceptors: {
-          activity: [...interceptors.activity, metrics.activityInterceptor(system.name, Object.keys(activities))],
+          activity: [
+            activityTracingInterceptor(system.name),
+            ...interceptors.activity,
+            metrics.activityInterceptor(system.name, Object.keys(activities)),
+          ],
         },
         maxTaskQueueActivitiesPerSecond: settings(system.name).ratePerSecond,
         ...workerOptions,

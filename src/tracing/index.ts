@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { context, propagation, type Span, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+
+// Spans through the global OpenTelemetry API only: a no-op until src/tracing/install.ts registers a provider, so the
+// code that makes spans (the ingress, the HTTP client) never needs to know whether tracing is on.
+
+/** The service's tracer: a no-op until installTracing(). */
+export function tracer(): Tracer {
+  return trace.getTracer('switchyard');
+}
+
+/** A value that may identify a person (an email), as a stable hash: the same address gives the same attribute. */
+export function hashed(value: string): string {
+  return `sha256:${createHash('sha256').update(value.trim().toLowerCase()).digest('hex').slice(0, 16)}`;
+}
+
+/** A business key as an attribute: itself, or hashed when it is an email address. */
+export function businessKeyAttribute(key: string): string {
+  return key.includes('@') ? hashed(key) : key;
+}
+
+/** Runs the synchronous `fn` in a child span of the active one, ending it with an error status when `fn` throws. */
+export function inSpanSync<T>(name: string, attributes: Record<string, string>, fn: () => T): T {
+  return tracer().startActiveSpan(name, { attributes }, (span) => {
+    try {
+      return fn();
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.name : 'error' });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** Runs `fn` in a child span of the active one, ending it with an error status when `fn` throws. */
+export async function inSpan<T>(
+  name: string,
+  attributes: Record<string, string | number | boolean | undefined>,
+  fn: (span: Span) => Promise<T> | T,
+): Promise<T> {
+  return tracer().startActiveSpan(name, { attributes }, async (span) => {
+    try {
+      return await fn(span);
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/**
+ * The header in which @temporalio/interceptors-opentelemetry carries the trace context from a workflow start to the
+ * workflow (its TRACE_HEADER, not exported from its entry point); the worker's workflow interceptors read it.
+ */
+export const TEMPORAL_TRACE_HEADER = '_tracer-data';
+
+/** Start headers carrying the active trace context; none when tracing is off, so the request does not change. */
+export function temporalTraceHeaders(): Record<string, Payload> {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return Object.keys(carrier).length ? { [TEMPORAL_TRACE_HEADER]: defaultPayloadConverter.toPayload(carrier) } : {};
+}
