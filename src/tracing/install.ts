@@ -24,12 +24,19 @@ import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/wor
 // and the provider reads OTEL_TRACES_SAMPLER; OTEL_RESOURCE_ATTRIBUTES adds to the resource.
 
 /**
- * The workflow interceptors of @temporalio/interceptors-opentelemetry, bundled with the workflows always (the package's
- * own OpenTelemetryPlugin resolves the same module; a release that moves it fails here at startup, loudly).
+ * The workflow interceptors of @temporalio/interceptors-opentelemetry (the package's own OpenTelemetryPlugin resolves
+ * the same module; a release that moves it fails here, loudly).
  */
-export const WORKFLOW_INTERCEPTOR_MODULES = [
-  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
-];
+const OTEL_WORKFLOW_INTERCEPTORS = require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+
+/**
+ * The workflow interceptor modules to bundle: OpenTelemetry's once tracing is installed, else none, so a worker
+ * without tracing runs the workflows exactly as before. Either way the recorded histories replay (their only trace
+ * is a header on scheduled activities, which replay does not compare).
+ */
+export function workflowInterceptorModules(): string[] {
+  return installed ? [OTEL_WORKFLOW_INTERCEPTORS] : [];
+}
 
 export interface TracingOptions {
   /** OTEL_EXPORTER_OTLP_ENDPOINT: the collector's base URL; spans go to `<endpoint>/v1/traces` over OTLP/HTTP. */

@@ -21,7 +21,7 @@ import type { SystemDeclaration } from '../integrations/types';
 import type { Logger } from '../logger';
 import { createWorkerMetrics, serveWorkerMetrics, type WorkerMetrics } from './metrics';
 import { retryingAlertInterceptor } from './retrying-alerts';
-import { activityTracingInterceptor, WORKFLOW_INTERCEPTOR_MODULES, workflowTracingSinks } from '../tracing/install';
+import { activityTracingInterceptor, workflowInterceptorModules, workflowTracingSinks } from '../tracing/install';
 
 /** The SDK's own Prometheus exporter listens on loopback next to WORKER_METRICS_PORT; /metrics there merges it. */
 export function sdkMetricsPort(metricsPort: number): number {
@@ -51,11 +51,11 @@ export function installRuntime(logger: Logger, metricsPort?: number): void {
   });
 }
 
-/** Builds the workflow bundle once; the orchestration worker reuses it. */
+/** Builds the workflow bundle once; the orchestration worker reuses it. Install tracing first to trace workflows. */
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    workflowInterceptorModules: workflowInterceptorModules(),
     logger: new DefaultLogger('WARN'),
   });
 }

@@ -21,12 +21,17 @@ export function testConfig(sandboxUrl: string, env: Record<string, string> = {})
   return stack.testConfig(sandboxUrl, testEnv(env));
 }
 
-/** The whole service on the shared dev server, isolated from other tests by a unique task-queue prefix. */
-export function startStack(options: { env?: Record<string, string>; workers?: boolean } = {}): Promise<stack.Stack> {
+/**
+ * The whole service on the shared dev server, isolated from other tests by a unique task-queue prefix; on the shared
+ * workflow bundle unless the test brings its own.
+ */
+export function startStack(
+  options: { env?: Record<string, string>; workers?: boolean; workflowBundlePath?: string } = {},
+): Promise<stack.Stack> {
   return stack.startStack({
     ...options,
     env: testEnv(options.env),
     address: TEST_ADDRESS(),
-    workflowBundlePath: process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE,
+    workflowBundlePath: options.workflowBundlePath ?? process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE,
   });
 }

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { provisionTemporal } from '../../src/dev/provision-temporal.js';
 import { freePort, startDevServer } from '../../src/dev/temporal-dev-server';
-import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/tracing/install';
 
 // One real Temporal dev server (with its Web UI) and one workflow bundle for the whole run. Test files isolate
 // themselves with unique task-queue prefixes and workflow ids, so they can share both.
@@ -31,7 +30,6 @@ export default async function globalSetup(): Promise<void> {
 
   const bundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     logger: new DefaultLogger('WARN'),
   });
   const codePath = path.join(dir, 'workflow-bundle.js');

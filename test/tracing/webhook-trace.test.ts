@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/logger';
 import { parseOtlpJson, type ReceivedSpan } from '../../src/sandbox/traces';
 import { inSpan } from '../../src/tracing';
-import { installTracing, type Tracing } from '../../src/tracing/install';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { replayHistories } from '../../src/ops/replay';
+import { installTracing, type Tracing, workflowTracingSinks } from '../../src/tracing/install';
+import { bundleWorkflows } from '../../src/worker/workers';
+import { loadRecordedHistories } from '../replay/histories';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
 import { closeServer, type Stack, startStack, uniqueId } from '../helpers/stack';
 
@@ -14,6 +19,7 @@ describe('one webhook, one trace', () => {
   let stack: Stack;
   let tracing: Tracing;
   let receiver: Server;
+  let bundle: WorkflowBundleWithSourceMap;
   const received: ReceivedSpan[] = [];
   const bodies: string[] = [];
 
@@ -32,10 +38,14 @@ describe('one webhook, one trace', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const { port } = receiver.address() as AddressInfo;
-    // Before the stack, so the workers' span sink exports with this provider's resource.
+    // Before the bundle and the workers: with tracing installed, the bundle carries the OpenTelemetry workflow
+    // interceptors (the shared test bundle does not), and the workers' span sink exports with this resource.
     tracing = installTracing({ endpoint: `http://127.0.0.1:${port}`, serviceName: 'switchyard-test' });
-    stack = await startStack();
-  });
+    bundle = await bundleWorkflows();
+    const codePath = `${process.env.SWITCHYARD_TEST_DIR ?? '/tmp'}/workflow-bundle-traced-${uniqueId()}.js`;
+    fs.writeFileSync(codePath, bundle.code);
+    stack = await startStack({ workflowBundlePath: codePath });
+  }, 120_000);
   afterAll(async () => {
     await stack.stop();
     await tracing.shutdown();
@@ -154,6 +164,17 @@ describe('one webhook, one trace', () => {
         'HTTP POST accounting',
       ].map(depthOf),
     ).toEqual([0, 1, 2, 3, 4, 5]);
+  }, 60_000);
+
+  test('the recorded histories replay with the tracing interceptors bundled', async () => {
+    expect(bundle.code).toContain('OpenTelemetryInboundInterceptor');
+    const recorded = loadRecordedHistories();
+    const outcomes = await replayHistories(
+      recorded.map((r) => ({ workflowId: r.file, history: r.history })),
+      { workflowBundle: bundle, sinks: workflowTracingSinks() },
+    );
+    expect(outcomes.filter((o) => !o.deterministic).map((o) => [o.workflowId, o.error])).toEqual([]);
+    expect(outcomes).toHaveLength(recorded.length);
   }, 60_000);
 
   test('a log line written inside a span carries its trace_id and span_id', async () => {
