@@ -2,6 +2,7 @@ import { loadConfig } from '../config';
 import { warnAboutConfig } from '../config/warnings';
 import { createLogger } from '../logger';
 import { createSources } from '../sources';
+import { dataConverterFor } from '../temporal/codec';
 import { createLazyClient, resolveTemporalTarget } from '../temporal/connection';
 import { listenApi } from './listeners';
 import { createApiMetrics } from './metrics';
@@ -14,7 +15,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: 'api' });
   warnAboutConfig(config, logger);
   const target = resolveTemporalTarget(config, process.env);
-  const client = createLazyClient(target);
+  const client = createLazyClient(target, dataConverterFor(config));
   const lifecycle = createLifecycle();
   const { ingress, operator } = await listenApi({
     config,

@@ -10,6 +10,7 @@ import { type Config, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { createSandbox, type Sandbox, sandboxEnv, sandboxKeys } from '../sandbox/server';
 import { createSources } from '../sources';
+import { dataConverterFor } from '../temporal/codec';
 import { createWorkers } from '../worker/workers';
 
 // The whole service in one process on a given Temporal server: sandbox, workers and ingress, each on a free port,
@@ -119,7 +120,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   if (options.workers !== false) await startWorkers();
 
   const clientConnection = await Connection.connect({ address: options.address });
-  const client = new Client({ connection: clientConnection, namespace: 'default' });
+  const client = new Client({
+    connection: clientConnection,
+    namespace: 'default',
+    dataConverter: dataConverterFor(config),
+  });
   const metrics = createApiMetrics();
   const api = await listenApi(
     {

@@ -10,6 +10,7 @@ import { warnAboutConfig } from '../config/warnings';
 import { createLogger } from '../logger';
 import { createSandbox, sandboxKeys } from '../sandbox/server';
 import { createSources } from '../sources';
+import { dataConverterFor } from '../temporal/codec';
 import { connectionOptions, createLazyClient, resolveTemporalTarget } from '../temporal/connection';
 import { createWorkers, installRuntime, runWorkers } from '../worker/workers';
 import { applySchedulesAtStart } from '../schedules/apply';
@@ -22,7 +23,7 @@ import { type DevServer, startDevServer } from './temporal-dev-server';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'dev' });
-  warnAboutConfig({ defaultedSecrets: [], deprecations: config.deprecations }, logger);
+  warnAboutConfig({ defaultedSecrets: [], deprecations: config.deprecations, payloads: config.payloads }, logger);
   installRuntime(logger, config.worker.metricsPort);
   const closers: Array<() => Promise<void>> = [];
   const shutdown = async () => {
@@ -59,9 +60,10 @@ async function main(): Promise<void> {
     const connection = await NativeConnection.connect(connectionOptions(target));
     closers.push(() => connection.close());
     const workers = await createWorkers({ connection, namespace: target.namespace, config, logger });
-    await applySchedulesAtStart(new Client({ connection, namespace: target.namespace }), config, logger);
+    const dataConverter = dataConverterFor(config);
+    await applySchedulesAtStart(new Client({ connection, namespace: target.namespace, dataConverter }), config, logger);
 
-    const client = createLazyClient(target);
+    const client = createLazyClient(target, dataConverter);
     const lifecycle = createLifecycle();
     const api = await listenApi({
       config,

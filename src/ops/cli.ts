@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline/promises';
 import { Client, Connection } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config';
+import { dataConverterFor } from '../temporal/codec';
 import { connectionOptions, resolveTemporalTarget } from '../temporal/connection';
 import { cancel, type ActionResult, reset, RESET_POINTS, type ResetPoint, terminate } from './actions';
 import { type OpsContext, OpsInputError } from './context';
@@ -34,6 +35,7 @@ async function context(): Promise<OpsContext> {
   const client = new Client({
     connection,
     namespace: target.namespace,
+    dataConverter: dataConverterFor(config),
     identity: `switchyard-ops/${os.userInfo().username}@${os.hostname()}`,
   });
   opened = {
@@ -328,7 +330,7 @@ export function buildProgram(): Command {
       const outcomes = await replayFromServer(
         await context(),
         { workflowId, query: o.query },
-        { workflowsPath: WORKFLOWS_PATH },
+        { workflowsPath: WORKFLOWS_PATH, dataConverter: dataConverterFor(loadConfig()) },
       );
       out(program, outcomes, () => replayText(outcomes));
       if (outcomes.some((r) => !r.deterministic)) process.exitCode = 1;

@@ -131,3 +131,33 @@ export function createDataConverter(keys: readonly PayloadKey[] | undefined): Da
 export function dataConverterFor(config: { payloads: { keys: readonly PayloadKey[] } }): DataConverter {
   return createDataConverter(config.payloads.keys);
 }
+
+function isPayload(value: object): value is Payload {
+  const metadata = (value as { metadata?: unknown }).metadata;
+  return (
+    typeof metadata === 'object' &&
+    metadata !== null &&
+    (metadata as Record<string, unknown>).encoding instanceof Uint8Array
+  );
+}
+
+/**
+ * A copy of `value` (a history, an event, any API message) with every payload in it, failures' encoded attributes
+ * included, passed through `codecs`' decode, last codec first, as the SDK decodes. For reading histories, which the
+ * client hands back as stored.
+ */
+export async function decodePayloadsDeep<T>(value: T, codecs: readonly PayloadCodec[]): Promise<T> {
+  const visit = async (v: unknown): Promise<unknown> => {
+    if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return v;
+    if (Array.isArray(v)) return Promise.all(v.map(visit));
+    if (isPayload(v)) {
+      let payloads: Payload[] = [v];
+      for (const codec of [...codecs].reverse()) payloads = await codec.decode(payloads);
+      return payloads[0];
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, child] of Object.entries(v)) out[k] = await visit(child);
+    return out;
+  };
+  return (await visit(value)) as T;
+}

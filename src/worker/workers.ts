@@ -17,6 +17,7 @@ import { ThrottleGate } from '../activities/throttle';
 import type { SystemName } from '../config';
 import { queueFor } from '../contracts/task-queues';
 import { SYSTEMS } from '../integrations/systems';
+import { dataConverterFor, FAILURE_CONVERTER_PATH } from '../temporal/codec';
 import type { SystemDeclaration } from '../integrations/types';
 import type { Logger } from '../logger';
 import { createWorkerMetrics, serveWorkerMetrics, type WorkerMetrics } from './metrics';
@@ -52,7 +53,11 @@ export function installRuntime(logger: Logger, metricsPort?: number): void {
 
 /** Builds the workflow bundle once; the orchestration worker reuses it. */
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: new DefaultLogger('WARN') });
+  return bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: new DefaultLogger('WARN'),
+  });
 }
 
 export interface WorkerSetOptions {
@@ -77,7 +82,8 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
   const systems = options.systems ?? (SYSTEMS as readonly SystemDeclaration[]);
   const prefix = config.temporal.taskQueuePrefix;
   const metrics = options.metrics ?? createWorkerMetrics();
-  const temporal = new Client({ connection, namespace });
+  const dataConverter = dataConverterFor(config);
+  const temporal = new Client({ connection, namespace, dataConverter });
   // One gate per process: a 429 seen by any activity slows every caller of that system here, and calls are spaced
   // at each system's rate so the server-side limit's bursts do not reach it. Its windows are shared with every other
   // replica through a throttle-gate workflow per system.
@@ -151,6 +157,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       namespace,
       taskQueue: queueFor(prefix, 'orchestration'),
       workflowBundle,
+      dataConverter,
       // Only the activities that talk to Temporal itself run here; every third-party call runs on its system's queue.
       activities: createTemporalActivities({ temporal }),
       ...shutdownTimes,
@@ -162,6 +169,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
         connection,
         namespace,
         taskQueue: queueFor(prefix, system.name),
+        dataConverter,
         activities: activitiesOf(system),
         interceptors,
         maxTaskQueueActivitiesPerSecond: settings(system.name).ratePerSecond,

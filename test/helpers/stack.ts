@@ -1,5 +1,7 @@
-import type { Config } from '../../src/config';
+import type { DataConverter } from '@temporalio/common';
+import { type Config, loadConfig } from '../../src/config';
 import * as stack from '../../src/dev/stack';
+import { dataConverterFor } from '../../src/temporal/codec';
 
 // The in-process stack of src/dev/stack.ts, on the dev server and workflow bundle that jest's globalSetup started.
 export { closeServer, listenOnFreePort, systemsEnv, uniqueId, type Stack } from '../../src/dev/stack';
@@ -29,4 +31,12 @@ export function startStack(options: { env?: Record<string, string>; workers?: bo
     address: TEST_ADDRESS(),
     workflowBundlePath: process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE,
   });
+}
+
+/**
+ * The data converter of a test deployment (the development key, as testConfig derives it): every client and worker a
+ * test builds by hand takes it, as the service's own do.
+ */
+export function testDataConverter(): DataConverter {
+  return dataConverterFor(loadConfig({ NODE_ENV: 'test' }));
 }
