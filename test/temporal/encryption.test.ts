@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import { type temporal } from '@temporalio/proto';
 import { decodePayloadsDeep } from '../../src/temporal/codec';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
 import { type Stack, startStack, TEST_ADDRESS, uniqueId } from '../helpers/stack';
