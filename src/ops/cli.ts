@@ -10,6 +10,7 @@ import { cancel, type ActionResult, reset, RESET_POINTS, type ResetPoint, termin
 import { type OpsContext, OpsInputError } from './context';
 import { find, list, LIST_STATUSES, type ListStatus, stuck } from './executions';
 import { checkKeys, type KeysCheck } from './keys';
+import { showHistory } from './show';
 import { executionsTable, table } from './format';
 import { assertReviewed, planRedrive, REDRIVE_LIMIT, type RedrivePlan, runRedrive } from './redrive';
 import type { ReplayOutcome } from './replay';
@@ -355,6 +356,20 @@ export function buildProgram(): Command {
       );
       out(program, outcomes, () => replayText(outcomes));
       if (outcomes.some((r) => !r.deterministic)) process.exitCode = 1;
+    });
+
+  program
+    .command('show')
+    .description('the history of an execution, decrypted with PAYLOAD_KEYS: inputs, results and failure messages')
+    .argument('<workflowId>')
+    .option('--run-id <runId>', 'a specific run (default: the latest)')
+    .action(async (id: string, o: { runId?: string }) => {
+      const events = await showHistory(await context(), id, o.runId);
+      out(program, events, () =>
+        events
+          .map((e) => `#${e.eventId.padEnd(4)} ${e.time ?? ''}  ${e.eventType}  ${JSON.stringify(e.attributes)}\n`)
+          .join(''),
+      );
     });
 
   program

@@ -3,6 +3,7 @@ import { type temporal } from '@temporalio/proto';
 import { decodePayloadsDeep } from '../../src/temporal/codec';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
 import { type Stack, startStack, TEST_ADDRESS, uniqueId } from '../helpers/stack';
+import { postOrder, runCli } from '../ops/helpers';
 import { setFaults } from '../resilience/helpers';
 
 type History = temporal.api.history.v1.IHistory;
@@ -87,4 +88,40 @@ describe('customer data is encrypted before it reaches Temporal', () => {
     const decoded = visibleText(await decodedHistory(workflowId)).join('\n');
     expect(decoded).toContain('injected 400');
   });
+});
+
+describe('npm run ops -- show', () => {
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack?.stop());
+
+  test('prints the decrypted history of an execution: its input, activity results and result', async () => {
+    const order = await postOrder(stack);
+    await stack.client.workflow.getHandle(order.workflowId).result();
+
+    const cli = await runCli(['show', order.workflowId]);
+    expect({ code: cli.code, stderr: cli.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(cli.stdout).toContain('WORKFLOW_EXECUTION_STARTED');
+    expect(cli.stdout).toContain('k.nowak@example.com');
+    expect(cli.stdout).toContain('createInvoice');
+    expect(cli.stdout).toContain('WORKFLOW_EXECUTION_COMPLETED');
+    expect(cli.stdout).not.toContain('binary/encrypted');
+
+    const json = await runCli(['--json', 'show', order.workflowId]);
+    const events = JSON.parse(json.stdout) as Array<{ eventType: string; attributes: Record<string, unknown> }>;
+    const started = events.find((e) => e.eventType === 'WORKFLOW_EXECUTION_STARTED');
+    expect(started?.attributes.input).toEqual([
+      expect.objectContaining({ order: expect.objectContaining({ id: order.orderId }) }),
+    ]);
+  }, 60_000);
+
+  test('with a key missing, it fails naming the key id', async () => {
+    const order = await postOrder(stack);
+    await stack.client.workflow.getHandle(order.workflowId).result();
+    const other = `other:${Buffer.alloc(32, 5).toString('base64')}`;
+    const cli = await runCli(['show', order.workflowId], { PAYLOAD_KEYS: other });
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toMatch(/key id "dev"/);
+  }, 60_000);
 });
