@@ -89,6 +89,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Start workers in-process (default true). */
   workers?: boolean;
+  /** Port of the operator listener (default: a free one), when something must know it in advance. */
+  operatorPort?: number;
 }
 
 /** Starts the whole service against `options.address`. */
@@ -135,7 +137,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       sources: createSources(config),
       client,
     },
-    { ingress: 0, operator: 0 },
+    { ingress: 0, operator: options.operatorPort ?? 0 },
   );
 
   return {
