@@ -52,9 +52,15 @@ export function testConfig(sandboxUrl: string, env: Record<string, string> = {})
   });
 }
 
-/** Every system's URL and key of `config` as variables: what a separately started worker process is given. */
+/**
+ * Every system's URL and key of `config`, and its payload keys, as variables: what a separately started worker process
+ * is given.
+ */
 export function systemsEnv(config: Config): Record<string, string> {
   const env: Record<string, string> = {};
+  if (config.payloads.keys.length) {
+    env.PAYLOAD_KEYS = config.payloads.keys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(',');
+  } else env.PAYLOAD_ENCRYPTION = 'off';
   for (const [name, s] of Object.entries(config.systems)) {
     const prefix = name.toUpperCase().replace(/-/g, '_');
     if (s.secretUrl) env[`${prefix}_WEBHOOK_URL`] = s.url;
