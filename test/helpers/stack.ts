@@ -1,7 +1,9 @@
+import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
 import { type Config, loadConfig } from '../../src/config';
 import * as stack from '../../src/dev/stack';
-import { dataConverterFor } from '../../src/temporal/codec';
+import { dataConverterFor, decodePayloadsDeep } from '../../src/temporal/codec';
 
 // The in-process stack of src/dev/stack.ts, on the dev server and workflow bundle that jest's globalSetup started.
 export { closeServer, listenOnFreePort, systemsEnv, uniqueId, type Stack } from '../../src/dev/stack';
@@ -39,4 +41,15 @@ export function startStack(options: { env?: Record<string, string>; workers?: bo
  */
 export function testDataConverter(): DataConverter {
   return dataConverterFor(loadConfig({ NODE_ENV: 'test' }));
+}
+
+/** A raw failure's message (from a description or a history), decrypted: it travels in encodedAttributes. */
+export async function failureMessage(
+  client: Client,
+  failure: temporal.api.failure.v1.IFailure | null | undefined,
+): Promise<string | undefined> {
+  if (!failure?.encodedAttributes) return failure?.message ?? undefined;
+  const { loadedDataConverter } = client.options;
+  const [attributes] = await decodePayloadsDeep([failure.encodedAttributes], loadedDataConverter.payloadCodecs);
+  return (loadedDataConverter.payloadConverter.fromPayload(attributes!) as { message?: string }).message;
 }
