@@ -10,6 +10,7 @@ import { startStack, uniqueId } from '../src/dev/stack';
 import { orderPaidBody, signShop } from './lib/senders';
 import { type DevServer, startDevServer } from '../src/dev/temporal-dev-server';
 import { provisionTemporal } from '../src/dev/provision-temporal.js';
+import { FAILURE_CONVERTER_PATH } from '../src/temporal/codec';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -25,14 +26,22 @@ async function main(): Promise<void> {
     if (cli.type !== 'existing-path') throw new Error('no Temporal CLI; run `node scripts/provision-temporal`');
     devServer = await startDevServer({ cliPath: cli.path, port: 0, logFile: path.join(dir, 'temporal.log') });
   }
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows') });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../src/workflows'),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+  });
   const workflowBundlePath = path.join(dir, 'bundle.js');
   fs.writeFileSync(workflowBundlePath, bundle.code);
 
   const stack = await startStack({
     address: process.env.TEMPORAL_ADDRESS ?? devServer!.address,
     workflowBundlePath,
-    env: { ACCOUNTING_RATE_LIMIT_PER_SECOND: '500', EMAIL_PLATFORM_RATE_LIMIT_PER_SECOND: '500' },
+    env: {
+      ACCOUNTING_RATE_LIMIT_PER_SECOND: '500',
+      EMAIL_PLATFORM_RATE_LIMIT_PER_SECOND: '500',
+      // PAYLOAD_ENCRYPTION=off measures the same run without the payload codec.
+      ...(process.env.PAYLOAD_ENCRYPTION ? { PAYLOAD_ENCRYPTION: process.env.PAYLOAD_ENCRYPTION } : {}),
+    },
   });
   try {
     const secret = stack.config.sources.shop.secrets[0]!;

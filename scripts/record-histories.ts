@@ -10,6 +10,7 @@ import type { OrderPaid, PaymentSucceeded } from '../src/domain/events';
 import { BUSINESS_KEY, EVENT_ID, EVENT_TYPE, INTEGRATION_STATUS, SOURCE } from '../src/domain/search-attributes';
 import { createLogger } from '../src/logger';
 import { historyToJson } from '../src/ops/history-json';
+import { dataConverterFor } from '../src/temporal/codec';
 import { faultsSchema, type Faults } from '../src/sandbox/core';
 import { createSandbox, type Sandbox, sandboxEnv, sandboxKeys } from '../src/sandbox/server';
 import { seedCrmContacts, seedShopOrders } from '../src/sandbox/seed';
@@ -361,7 +362,8 @@ async function main(): Promise<void> {
     });
     const connection = await Connection.connect({ address: server.address });
     stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: server.namespace });
+    // Recorded as the service writes them: encrypted with the development key the replay tests derive too.
+    const client = new Client({ connection, namespace: server.namespace, dataConverter: dataConverterFor(config) });
 
     const harness: Harness = {
       config,

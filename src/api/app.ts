@@ -4,6 +4,7 @@ import type { Config, SourceName } from '../config';
 import type { Logger } from '../logger';
 import type { RegisteredSource } from '../sources';
 import { adminRouter } from './admin';
+import { codecRouter } from './codec-server';
 import { HttpError } from './errors';
 import type { Lifecycle } from './shutdown';
 import type { ApiMetrics } from './metrics';
@@ -107,7 +108,8 @@ export function createApp(deps: AppDeps): Express {
 }
 
 /**
- * The operator listener (ADMIN_PORT, loopback by default): Prometheus metrics, the /admin API behind ADMIN_TOKEN, and
+ * The operator listener (ADMIN_PORT, loopback by default): Prometheus metrics, the /admin API behind ADMIN_TOKEN, the
+ * codec server behind CODEC_TOKEN, and
  * the probes again so one port can serve a sidecar.
  */
 export function createOperatorApp(deps: AppDeps): Express {
@@ -119,5 +121,7 @@ export function createOperatorApp(deps: AppDeps): Express {
   });
   const admin = adminRouter(deps);
   if (admin) app.use('/admin', admin);
+  const codec = codecRouter(deps);
+  if (codec) app.use('/codec', codec);
   return finish(app, deps);
 }

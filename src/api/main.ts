@@ -2,6 +2,7 @@ import { loadConfig } from '../config';
 import { warnAboutConfig } from '../config/warnings';
 import { createLogger } from '../logger';
 import { createSources } from '../sources';
+import { dataConverterFor } from '../temporal/codec';
 import { createLazyClient, resolveTemporalTarget } from '../temporal/connection';
 import { listenApi } from './listeners';
 import { createApiMetrics } from './metrics';
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   const tracing = tracingFromConfig(config.tracing, 'api');
   if (tracing) logger.info({ endpoint: config.tracing.endpoint }, 'tracing to OTLP/HTTP');
   const target = resolveTemporalTarget(config, process.env);
-  const client = createLazyClient(target);
+  const client = createLazyClient(target, dataConverterFor(config));
   const lifecycle = createLifecycle();
   const { ingress, operator } = await listenApi({
     config,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SOURCES } from '../integrations/sources';
 import { SYSTEMS, type SystemName } from '../integrations/systems';
 import { envPrefix, type SystemDeclaration } from '../integrations/types';
+import type { PayloadKey } from '../temporal/codec';
 
 // The environment, turned once into a typed, validated object. The general variables are declared below with their
 // documentation; each declared system and source adds its own (URL, key, rate limit, webhook secret). The catalog
@@ -197,6 +198,16 @@ const general = {
         "worker's shutdownGraceTime, then long calls are cancelled); keep it under the orchestrator's kill timeout",
     },
   ],
+  WORKFLOW_BUNDLE_PATH: [
+    z.string().optional(),
+    {
+      group: 'Deploying',
+      roles: ['worker'],
+      description:
+        'a workflow bundle built ahead (bundleWorkflowCode, as src/worker/workers.ts does), so a worker starts ' +
+        'without bundling; unset, each worker bundles at start (seconds of CPU)',
+    },
+  ],
   WORKER_METRICS_HOST: [
     z.string().default('127.0.0.1'),
     { group: 'Monitoring', roles: ['worker'], description: 'address the worker metrics listener binds' },
@@ -234,6 +245,39 @@ const general = {
   ADMIN_TOKEN_NAME: [
     z.string().default('admin'),
     { group: 'Operating', roles: ['api'], description: 'the name admin calls are audited under' },
+  ],
+  PAYLOAD_ENCRYPTION: [
+    z.enum(['on', 'off']).default('on'),
+    {
+      group: 'Data protection',
+      roles: BOTH,
+      description:
+        'off sends payloads to Temporal unencrypted (PAYLOAD_KEYS is then not required; every start warns); ' +
+        'for benchmarks and emergencies only',
+    },
+  ],
+  CODEC_TOKEN: [
+    z.string().min(16, 'use at least 16 characters').optional(),
+    {
+      group: 'Data protection',
+      roles: ['api'],
+      secret: true,
+      description:
+        'bearer token of the codec server (/codec on the operator listener, for the Web UI); unset, it answers 404, ' +
+        'except with the development PAYLOAD_KEYS, where a development token is derived',
+    },
+  ],
+  CODEC_TOKEN_NAME: [
+    z.string().default('codec'),
+    { group: 'Data protection', roles: ['api'], description: 'the name codec-server decodes are audited under' },
+  ],
+  CODEC_CORS_ORIGIN: [
+    url.optional(),
+    {
+      group: 'Data protection',
+      roles: ['api'],
+      description: "the one browser origin allowed to call the codec server (default: TEMPORAL_UI_URL's origin)",
+    },
   ],
   SCHEDULES_APPLY_ON_START: [
     z.enum(['true', 'false']).default('true'),
@@ -303,7 +347,46 @@ interface DerivedVariable {
   check(value: string): string[];
   /** The development value when unset outside production. */
   development(sandboxPort: number): string;
+  /** True when the environment makes this variable unnecessary (it is then neither required nor defaulted). */
+  notNeeded?(env: NodeJS.ProcessEnv): boolean;
 }
+
+const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const CANONICAL_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** PAYLOAD_KEYS as keys, or the problems with it (naming key positions and ids, never a key). */
+function parsePayloadKeys(value: string): { keys: PayloadKey[]; problems: string[] } {
+  const entries = value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  if (entries.length === 0) return { keys: [], problems: ['is empty: give id:base64 pairs, comma separated'] };
+  const keys: PayloadKey[] = [];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  entries.forEach((entry, i) => {
+    const at = `key ${i + 1}`;
+    const colon = entry.indexOf(':');
+    if (colon < 0) return problems.push(`${at} is not id:base64 (e.g. 2026-01:<32 random bytes as base64>)`);
+    const id = entry.slice(0, colon).trim();
+    const encoded = entry.slice(colon + 1).trim();
+    if (!KEY_ID.test(id)) return problems.push(`${at} has an id that is not 1-64 letters, digits, ".", "_" or "-"`);
+    if (seen.has(id)) return problems.push(`lists key id "${id}" twice`);
+    seen.add(id);
+    if (!CANONICAL_BASE64.test(encoded)) return problems.push(`${at} ("${id}") is not canonical base64`);
+    const key = Buffer.from(encoded, 'base64');
+    if (key.length !== 32) {
+      return problems.push(
+        `${at} ("${id}") decodes to ${key.length} bytes; AES-256 needs 32 (openssl rand -base64 32)`,
+      );
+    }
+    keys.push({ id, key });
+  });
+  return { keys, problems };
+}
+
+// The id of the development key, so a payload written with it says so in its metadata.
+const DEVELOPMENT_KEY_ID = 'dev';
 
 function developmentDigest(name: string): Buffer {
   return createHash('sha256').update(`switchyard-development-only:${name}`).digest();
@@ -325,7 +408,25 @@ type Systems = readonly Pick<
 
 /** The variables each declared system and source adds, in catalog order. */
 function derivedVariables(systems: Systems = SYSTEMS): DerivedVariable[] {
-  const out: DerivedVariable[] = [];
+  const out: DerivedVariable[] = [
+    {
+      doc: {
+        name: 'PAYLOAD_KEYS',
+        group: 'Data protection',
+        roles: [...BOTH],
+        description:
+          'AES-256 keys of the payload codec, as id:base64 pairs, comma separated: the first encrypts, all decrypt. ' +
+          'Rotate by putting a new key first; remove an old one only after `npm run ops -- keys check`',
+        development: 'a development key "dev" derived from the variable name (public: never for real data)',
+        secret: true,
+        requiredInProduction: true,
+        deprecatedNames: [],
+      },
+      check: (v) => parsePayloadKeys(v).problems,
+      development: () => `${DEVELOPMENT_KEY_ID}:${developmentDigest('PAYLOAD_KEYS').toString('base64')}`,
+      notNeeded: (env) => env.PAYLOAD_ENCRYPTION?.trim() === 'off',
+    },
+  ];
   for (const system of systems) {
     const p = envPrefix(system.name);
     const group = `System: ${system.name}`;
@@ -487,6 +588,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
   const systemDeclarations = options.systems ?? SYSTEMS;
   for (const variable of derivedVariables(systemDeclarations)) {
     const { doc } = variable;
+    if (variable.notNeeded?.(env)) continue;
     let value = env[doc.name]?.trim() ? env[doc.name]!.trim() : undefined;
     for (const old of doc.deprecatedNames) {
       if (value === undefined && env[old]?.trim()) {
@@ -551,6 +653,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
     ]),
   ) as Record<SourceName, { secrets: string[]; toleranceSeconds?: number }>;
 
+  const payloadKeys = values.PAYLOAD_KEYS === undefined ? [] : parsePayloadKeys(values.PAYLOAD_KEYS).keys;
+  if (c.PAYLOAD_ENCRYPTION === 'on' && payloadKeys.length === 0) {
+    throw new ConfigError(['PAYLOAD_KEYS is unset while PAYLOAD_ENCRYPTION=on']);
+  }
+  const developmentKeys = defaulted.includes('PAYLOAD_KEYS');
+  // The public development codec token only ever decrypts what the public development key encrypted.
+  const codecToken = c.CODEC_TOKEN ?? (developmentKeys ? developmentToken('CODEC_TOKEN') : undefined);
+
   return {
     env: c.NODE_ENV,
     production,
@@ -579,11 +689,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
       deploymentName: c.WORKER_DEPLOYMENT_NAME,
       /** Set: Worker Versioning is on and this is the worker's build id. */
       buildId: c.WORKER_BUILD_ID,
+      workflowBundlePath: c.WORKFLOW_BUNDLE_PATH,
     },
     shutdown: { drainDelayMs: c.SHUTDOWN_DRAIN_DELAY_MS, timeoutMs: c.SHUTDOWN_TIMEOUT_MS },
     tracing: { endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: c.OTEL_SERVICE_NAME },
     operator: { host: c.ADMIN_HOST, port: c.ADMIN_PORT },
     admin: c.ADMIN_TOKEN ? { token: c.ADMIN_TOKEN, tokenName: c.ADMIN_TOKEN_NAME } : undefined,
+    /** The payload codec's keys: none when PAYLOAD_ENCRYPTION=off. */
+    payloads: { encryption: c.PAYLOAD_ENCRYPTION === 'on', keys: c.PAYLOAD_ENCRYPTION === 'on' ? payloadKeys : [] },
+    /** The codec server on the operator listener; undefined (404) without a token. */
+    codec: codecToken
+      ? {
+          token: codecToken,
+          tokenName: c.CODEC_TOKEN_NAME,
+          corsOrigin: new URL(c.CODEC_CORS_ORIGIN ?? c.TEMPORAL_UI_URL).origin,
+          /** The token is the public development one: the UI of `npm start` may send it in the path. */
+          development: c.CODEC_TOKEN === undefined,
+        }
+      : undefined,
     schedules: {
       applyOnStart: c.SCHEDULES_APPLY_ON_START === 'true',
       timeZone: c.SCHEDULES_TIME_ZONE,

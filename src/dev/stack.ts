@@ -10,6 +10,7 @@ import { type Config, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { createSandbox, type Sandbox, sandboxEnv, sandboxKeys } from '../sandbox/server';
 import { createSources } from '../sources';
+import { dataConverterFor } from '../temporal/codec';
 import { createWorkers } from '../worker/workers';
 
 // The whole service in one process on a given Temporal server: sandbox, workers and ingress, each on a free port,
@@ -51,9 +52,15 @@ export function testConfig(sandboxUrl: string, env: Record<string, string> = {})
   });
 }
 
-/** Every system's URL and key of `config` as variables: what a separately started worker process is given. */
+/**
+ * Every system's URL and key of `config`, and its payload keys, as variables: what a separately started worker process
+ * is given.
+ */
 export function systemsEnv(config: Config): Record<string, string> {
   const env: Record<string, string> = {};
+  if (config.payloads.keys.length) {
+    env.PAYLOAD_KEYS = config.payloads.keys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(',');
+  } else env.PAYLOAD_ENCRYPTION = 'off';
   for (const [name, s] of Object.entries(config.systems)) {
     const prefix = name.toUpperCase().replace(/-/g, '_');
     if (s.secretUrl) env[`${prefix}_WEBHOOK_URL`] = s.url;
@@ -88,6 +95,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Start workers in-process (default true). */
   workers?: boolean;
+  /** Port of the operator listener (default: a free one), when something must know it in advance. */
+  operatorPort?: number;
 }
 
 /** Starts the whole service against `options.address`. */
@@ -119,7 +128,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   if (options.workers !== false) await startWorkers();
 
   const clientConnection = await Connection.connect({ address: options.address });
-  const client = new Client({ connection: clientConnection, namespace: 'default' });
+  const client = new Client({
+    connection: clientConnection,
+    namespace: 'default',
+    dataConverter: dataConverterFor(config),
+  });
   const metrics = createApiMetrics();
   const api = await listenApi(
     {
@@ -130,7 +143,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       sources: createSources(config),
       client,
     },
-    { ingress: 0, operator: 0 },
+    { ingress: 0, operator: options.operatorPort ?? 0 },
   );
 
   return {

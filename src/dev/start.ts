@@ -10,6 +10,7 @@ import { warnAboutConfig } from '../config/warnings';
 import { createLogger } from '../logger';
 import { createSandbox, sandboxKeys } from '../sandbox/server';
 import { createSources } from '../sources';
+import { dataConverterFor } from '../temporal/codec';
 import { connectionOptions, createLazyClient, resolveTemporalTarget } from '../temporal/connection';
 import { createWorkers, installRuntime, runWorkers } from '../worker/workers';
 import { applySchedulesAtStart } from '../schedules/apply';
@@ -20,10 +21,18 @@ import { tracingFromConfig } from '../tracing/install';
 // `npm start`: the whole stack in one process tree. Without TEMPORAL_ADDRESS it runs the Temporal dev server
 // (SQLite under .data/, Web UI on :8233), then the sandbox, the workers and the HTTP ingress.
 
+// The dev server's UI cannot send a bearer token, so with the public development key and token the token is the path
+// segment the codec server accepts for exactly that case (src/api/codec-server.ts). With CODEC_TOKEN set, the UI is
+// not wired: point it at the codec server yourself (README, "Data protection").
+function devCodecEndpoint(config: ReturnType<typeof loadConfig>): string | undefined {
+  if (!config.codec?.development) return undefined;
+  return `http://127.0.0.1:${config.operator.port}/codec/${config.codec.token}`;
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'dev' });
-  warnAboutConfig({ defaultedSecrets: [], deprecations: config.deprecations }, logger);
+  warnAboutConfig({ defaultedSecrets: [], deprecations: config.deprecations, payloads: config.payloads }, logger);
   installRuntime(logger, config.worker.metricsPort);
   const closers: Array<() => Promise<void>> = [];
   const shutdown = async () => {
@@ -46,6 +55,7 @@ async function main(): Promise<void> {
         dbFile: path.resolve(config.temporal.dev.dbFile),
         namespace: config.temporal.namespace,
         logFile: path.join(dataDir, 'temporal-server.log'),
+        codecEndpoint: devCodecEndpoint(config),
       });
       address = devServer.address;
       const server = devServer;
@@ -64,9 +74,10 @@ async function main(): Promise<void> {
     const connection = await NativeConnection.connect(connectionOptions(target));
     closers.push(() => connection.close());
     const workers = await createWorkers({ connection, namespace: target.namespace, config, logger });
-    await applySchedulesAtStart(new Client({ connection, namespace: target.namespace }), config, logger);
+    const dataConverter = dataConverterFor(config);
+    await applySchedulesAtStart(new Client({ connection, namespace: target.namespace, dataConverter }), config, logger);
 
-    const client = createLazyClient(target);
+    const client = createLazyClient(target, dataConverter);
     const lifecycle = createLifecycle();
     const api = await listenApi({
       config,
@@ -95,6 +106,16 @@ async function main(): Promise<void> {
       `  operator   ${api.operator.url}   (/metrics; /admin${config.admin ? '' : ' off: set ADMIN_TOKEN'})`,
       `  temporal   ${target.address} namespace ${target.namespace}${devServer ? ' (embedded dev server, data in .data/)' : ''}`,
       `  web UI     ${devServer?.uiUrl ?? config.temporal.uiUrl}`,
+      config.payloads.encryption
+        ? `  payloads   encrypted with key${config.payloads.keys.length > 1 ? 's' : ''} ${config.payloads.keys
+            .map((k) => `"${k.id}"`)
+            .join(
+              ', ',
+            )}${config.defaultedSecrets.includes('PAYLOAD_KEYS') ? ' (the DEVELOPMENT key: public, never for real data)' : ''}`
+        : '  payloads   NOT ENCRYPTED (PAYLOAD_ENCRYPTION=off)',
+      config.codec
+        ? `  codec      ${api.operator.url}/codec   (the Web UI decrypts through it${devServer && devCodecEndpoint(config) ? '' : '; set its codec endpoint'})`
+        : '',
       `  sandbox    ${sandboxUrl}   (${Object.keys(sandbox.systems).join(', ')}; faults via /__admin)`,
       `  traces     ${tracesTo === sandboxUrl ? `${sandboxUrl}/traces   (the span tree of each webhook)` : `to ${tracesTo}`}`,
       config.worker.metricsPort ? `  worker metrics http://localhost:${config.worker.metricsPort}/metrics` : '',

@@ -29,6 +29,8 @@ export interface DevServerOptions {
   retentionDays?: number;
   /** Where the server's own log goes; undefined discards it. */
   logFile?: string;
+  /** The codec server the Web UI decodes payloads through (`--ui-codec-endpoint`). */
+  codecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -67,6 +69,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   args.push('--namespace', namespace);
   if (options.uiPort !== undefined) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
+  if (options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);
   if (options.dbFile) {
     fs.mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);

@@ -4,10 +4,13 @@ import { createInterface } from 'node:readline/promises';
 import { Client, Connection } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config';
+import { dataConverterFor } from '../temporal/codec';
 import { connectionOptions, resolveTemporalTarget } from '../temporal/connection';
 import { cancel, type ActionResult, reset, RESET_POINTS, type ResetPoint, terminate } from './actions';
 import { type OpsContext, OpsInputError } from './context';
 import { find, list, LIST_STATUSES, type ListStatus, stuck } from './executions';
+import { checkKeys, type KeysCheck } from './keys';
+import { showHistory } from './show';
 import { executionsTable, table } from './format';
 import { assertReviewed, planRedrive, REDRIVE_LIMIT, type RedrivePlan, runRedrive } from './redrive';
 import type { ReplayOutcome } from './replay';
@@ -34,6 +37,7 @@ async function context(): Promise<OpsContext> {
   const client = new Client({
     connection,
     namespace: target.namespace,
+    dataConverter: dataConverterFor(config),
     identity: `switchyard-ops/${os.userInfo().username}@${os.hostname()}`,
   });
   opened = {
@@ -159,6 +163,26 @@ function retryText(r: RetryReport): string {
     `    ${r.link ?? ''}`,
   ];
   return `${lines.join('\n')}\n`;
+}
+
+function keysText(r: KeysCheck, configured: string[]): string {
+  const inUse = Object.entries(r.inUse)
+    .map(([id, n]) => `${id} (${n})`)
+    .join(', ');
+  const lines = [
+    `configured key ids: ${configured.join(', ') || '(none: PAYLOAD_ENCRYPTION=off)'}`,
+    `key ids in use by ${r.checked} open execution(s): ${inUse || '(none)'}`,
+  ];
+  if (r.truncated) lines.push(`TRUNCATED at ${r.limit} open executions: narrow with --query and check each part`);
+  if (r.missing.length === 0) return `${lines.join('\n')}\nno open execution needs a key that is not configured\n`;
+  return (
+    `${lines.join('\n')}\n` +
+    table(
+      [{ title: 'WORKFLOW ID' }, { title: 'TYPE' }, { title: 'MISSING KEY IDS' }, { title: 'LINK' }],
+      r.missing.map((m) => [m.workflowId, m.type, m.keyIds.join(', '), m.link]),
+    ) +
+    `${r.missing.length} open execution(s) need a key that is not configured: keep it in PAYLOAD_KEYS until they close\n`
+  );
 }
 
 const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -328,10 +352,40 @@ export function buildProgram(): Command {
       const outcomes = await replayFromServer(
         await context(),
         { workflowId, query: o.query },
-        { workflowsPath: WORKFLOWS_PATH },
+        { workflowsPath: WORKFLOWS_PATH, dataConverter: dataConverterFor(loadConfig()) },
       );
       out(program, outcomes, () => replayText(outcomes));
       if (outcomes.some((r) => !r.deterministic)) process.exitCode = 1;
+    });
+
+  program
+    .command('show')
+    .description('the history of an execution, decrypted with PAYLOAD_KEYS: inputs, results and failure messages')
+    .argument('<workflowId>')
+    .option('--run-id <runId>', 'a specific run (default: the latest)')
+    .action(async (id: string, o: { runId?: string }) => {
+      const events = await showHistory(await context(), id, o.runId);
+      out(program, events, () =>
+        events
+          .map((e) => `#${e.eventId.padEnd(4)} ${e.time ?? ''}  ${e.eventType}  ${JSON.stringify(e.attributes)}\n`)
+          .join(''),
+      );
+    });
+
+  program
+    .command('keys')
+    .description('payload encryption keys (PAYLOAD_KEYS)')
+    .command('check')
+    .description(
+      'list open executions whose history uses a key id not in PAYLOAD_KEYS: run it with the new key list before ' +
+        'removing a key (exit code 1 if any)',
+    )
+    .option('--query <visibility query>', 'an extra visibility clause, ANDed')
+    .action(async (o: { query?: string }) => {
+      const configured = loadConfig().payloads.keys.map((k) => k.id);
+      const report = await checkKeys(await context(), { configured, query: o.query });
+      out(program, report, () => keysText(report, configured));
+      if (report.missing.length || report.truncated) process.exitCode = 1;
     });
 
   const dlq = program

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { decodePayloadsDeep } from '../temporal/codec';
 import { durationMs } from '../temporal/time';
 
 /** What every operator command needs: a client on the namespace, and where the Web UI lives. */
@@ -6,6 +7,14 @@ export interface OpsContext {
   client: Client;
   namespace: string;
   uiUrl: string;
+}
+
+/**
+ * `value` (a history, an event, a description) with every payload decoded by the client's codecs: the client hands
+ * those back as stored, encrypted.
+ */
+export function decoded<T>(ctx: Pick<OpsContext, 'client'>, value: T): Promise<T> {
+  return decodePayloadsDeep(value, ctx.client.options.loadedDataConverter.payloadCodecs);
 }
 
 /** The execution's history page in the Temporal Web UI. */

@@ -3,7 +3,7 @@ import { protoDate } from '../temporal/time';
 import { temporal } from '@temporalio/proto';
 import { BUSINESS_KEY, EVENT_ID, EVENT_TYPE, INTEGRATION_STATUS, SOURCE } from '../domain/search-attributes';
 import { DEFAULT_CONCURRENCY, mapConcurrent } from './concurrency';
-import { and, type OpsContext, OpsInputError, parseDuration, quote, uiLink } from './context';
+import { and, decoded, type OpsContext, OpsInputError, parseDuration, quote, uiLink } from './context';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -36,10 +36,19 @@ export interface ExecutionSummary {
   link: string;
 }
 
-// The message a person needs is the innermost cause (an ActivityFailure wraps the activity's own error).
-function innermost(failure: temporal.api.failure.v1.IFailure | null | undefined): string | undefined {
-  let f = failure;
+// The message a person needs is the innermost cause (an ActivityFailure wraps the activity's own error). Failure
+// messages travel encrypted in encodedAttributes (src/temporal/failure-converter.ts), so they are decoded first.
+async function innermost(
+  ctx: OpsContext,
+  failure: temporal.api.failure.v1.IFailure | null | undefined,
+): Promise<string | undefined> {
+  let f = failure ? await decoded(ctx, failure) : failure;
   while (f?.cause) f = f.cause;
+  if (f?.encodedAttributes) {
+    const attributes = ctx.client.options.loadedDataConverter.payloadConverter.fromPayload(f.encodedAttributes);
+    const message = (attributes as { message?: unknown } | undefined)?.message;
+    if (typeof message === 'string') return message;
+  }
   return f?.message ?? undefined;
 }
 
@@ -71,11 +80,14 @@ async function lastEvent(ctx: OpsContext, workflowId: string, runId: string) {
   return res.history?.events?.[0];
 }
 
-function errorOf(event: temporal.api.history.v1.IHistoryEvent | undefined): string | undefined {
+async function errorOf(
+  ctx: OpsContext,
+  event: temporal.api.history.v1.IHistoryEvent | undefined,
+): Promise<string | undefined> {
   if (!event) return undefined;
   switch (event.eventType) {
     case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
-      return innermost(event.workflowExecutionFailedEventAttributes?.failure);
+      return innermost(ctx, event.workflowExecutionFailedEventAttributes?.failure);
     case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED:
       return `terminated: ${event.workflowExecutionTerminatedEventAttributes?.reason ?? ''}`.trim();
     case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT:
@@ -100,12 +112,12 @@ async function enrich(ctx: OpsContext, s: ExecutionSummary): Promise<ExecutionSu
         name: top.activityType?.name ?? 'unknown',
         attempt: top.attempt ?? 1,
         state: temporal.api.enums.v1.PendingActivityState[top.state ?? 0]?.replace('PENDING_ACTIVITY_STATE_', '') ?? '',
-        lastFailure: innermost(top.lastFailure),
+        lastFailure: await innermost(ctx, top.lastFailure),
       };
       s.lastError = s.pendingActivity.lastFailure;
     }
   } else {
-    s.lastError = errorOf(event);
+    s.lastError = await errorOf(ctx, event);
   }
   return s;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { reset, type ResetPoint } from './actions';
 import { DEFAULT_CONCURRENCY, mapConcurrent } from './concurrency';
-import { type OpsContext, OpsInputError, uiLink } from './context';
+import { decoded, type OpsContext, OpsInputError, uiLink } from './context';
 import { type ExecutionSummary, list } from './executions';
 import { type PlannedSideEffect, sideEffectsOf } from './side-effects';
 
@@ -61,7 +61,9 @@ async function firstArgument(ctx: OpsContext, e: ExecutionSummary): Promise<unkn
     maximumPageSize: 1,
   });
   const payload = res.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-  return payload ? ctx.client.options.loadedDataConverter.payloadConverter.fromPayload(payload) : undefined;
+  return payload
+    ? ctx.client.options.loadedDataConverter.payloadConverter.fromPayload(await decoded(ctx, payload))
+    : undefined;
 }
 
 // Why this run must not be reset now, or undefined if it may: only a failed run that is still its workflow's latest.

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { Command } from 'commander';
 import { loadConfig } from '../config';
+import { dataConverterFor } from '../temporal/codec';
 import { connectionOptions, resolveTemporalTarget } from '../temporal/connection';
 import { applySchedules } from './apply';
 import {
@@ -30,7 +31,8 @@ async function withClient<T>(fn: (client: Client, definitions: ReturnType<typeof
   const target = resolveTemporalTarget(config, process.env);
   const connection = await Connection.connect(connectionOptions(target));
   try {
-    return await fn(new Client({ connection, namespace: target.namespace }), scheduleDefinitions(config));
+    const client = new Client({ connection, namespace: target.namespace, dataConverter: dataConverterFor(config) });
+    return await fn(client, scheduleDefinitions(config));
   } finally {
     await connection.close();
   }

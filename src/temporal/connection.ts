@@ -1,6 +1,7 @@
 import type { Deadline, Interceptor } from '@grpc/grpc-js';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import type { DataConverter } from '@temporalio/common';
 import type { Config } from '../config';
 
 export interface TemporalTarget {
@@ -73,11 +74,11 @@ function deadlineBoundedRetry(): Interceptor {
  * A client whose connection is opened on first use, so the API starts (unready) while Temporal is down. Retries of
  * transient errors stop before the caller's deadline, so a deadline bounds the whole call.
  */
-export function createLazyClient(target: TemporalTarget): Client {
+export function createLazyClient(target: TemporalTarget, dataConverter?: DataConverter): Client {
   const connection = Connection.lazy({
     ...connectionOptions(target),
     channelArgs: CHANNEL_ARGS,
     interceptors: [deadlineBoundedRetry()],
   });
-  return new Client({ connection, namespace: target.namespace });
+  return new Client({ connection, namespace: target.namespace, dataConverter });
 }

@@ -5,6 +5,7 @@ import { createLogger } from '../logger';
 import { connectionOptions, resolveTemporalTarget } from '../temporal/connection';
 import { Client } from '@temporalio/client';
 import { applySchedulesAtStart } from '../schedules/apply';
+import { dataConverterFor } from '../temporal/codec';
 import { createWorkers, installRuntime, runWorkers } from './workers';
 import { tracingFromConfig } from '../tracing/install';
 
@@ -21,7 +22,8 @@ async function main(): Promise<void> {
   const workers = await createWorkers({ connection, namespace: target.namespace, config, logger });
   // Workers hold the connection until they have run and shut down: a failure before that exits the process with its
   // own error (closing the connection first would fail and hide it).
-  await applySchedulesAtStart(new Client({ connection, namespace: target.namespace }), config, logger);
+  const client = new Client({ connection, namespace: target.namespace, dataConverter: dataConverterFor(config) });
+  await applySchedulesAtStart(client, config, logger);
   logger.info({ address: target.address, namespace: target.namespace }, 'worker running');
   await runWorkers(workers);
   await tracing?.shutdown();

@@ -17,6 +17,7 @@ import { ThrottleGate } from '../activities/throttle';
 import type { SystemName } from '../config';
 import { queueFor } from '../contracts/task-queues';
 import { SYSTEMS } from '../integrations/systems';
+import { dataConverterFor, FAILURE_CONVERTER_PATH } from '../temporal/codec';
 import type { SystemDeclaration } from '../integrations/types';
 import type { Logger } from '../logger';
 import { createWorkerMetrics, serveWorkerMetrics, type WorkerMetrics } from './metrics';
@@ -56,6 +57,7 @@ export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
     workflowInterceptorModules: workflowInterceptorModules(),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: new DefaultLogger('WARN'),
   });
 }
@@ -82,7 +84,8 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
   const systems = options.systems ?? (SYSTEMS as readonly SystemDeclaration[]);
   const prefix = config.temporal.taskQueuePrefix;
   const metrics = options.metrics ?? createWorkerMetrics();
-  const temporal = new Client({ connection, namespace });
+  const dataConverter = dataConverterFor(config);
+  const temporal = new Client({ connection, namespace, dataConverter });
   // One gate per process: a 429 seen by any activity slows every caller of that system here, and calls are spaced
   // at each system's rate so the server-side limit's bursts do not reach it. Its windows are shared with every other
   // replica through a throttle-gate workflow per system.
@@ -165,7 +168,9 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
         }
       : {}),
   };
-  const workflowBundle = options.workflowBundle ?? (await bundleWorkflows());
+  const workflowBundle =
+    options.workflowBundle ??
+    (config.worker.workflowBundlePath ? { codePath: config.worker.workflowBundlePath } : await bundleWorkflows());
   const workers = [
     await Worker.create({
       connection,
@@ -173,6 +178,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       taskQueue: queueFor(prefix, 'orchestration'),
       workflowBundle,
       sinks: workflowTracingSinks(),
+      dataConverter,
       // Only the activities that talk to Temporal itself run here; every third-party call runs on its system's queue.
       activities: createTemporalActivities({ temporal }),
       ...workerOptions,
@@ -185,6 +191,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
         connection,
         namespace,
         taskQueue: queueFor(prefix, system.name),
+        dataConverter,
         activities,
         interceptors: {
           activity: [

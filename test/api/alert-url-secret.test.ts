@@ -13,6 +13,7 @@ import { createSandbox, sandboxKeys } from '../../src/sandbox/server';
 import { createSources } from '../../src/sources';
 import { createWorkers } from '../../src/worker/workers';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
+import { dataConverterFor, decodePayloadsDeep } from '../../src/temporal/codec';
 import { closeServer, listenOnFreePort, TEST_ADDRESS, testConfig, uniqueId } from '../helpers/stack';
 
 // The alert webhook's URL is a credential: its path carries the token. When alerting fails, the failure travels into
@@ -103,7 +104,11 @@ describe('a failing alert webhook', () => {
 
     const clientConnection = await Connection.connect({ address: TEST_ADDRESS() });
     stops.push(() => clientConnection.close());
-    client = new Client({ connection: clientConnection, namespace: 'default' });
+    client = new Client({
+      connection: clientConnection,
+      namespace: 'default',
+      dataConverter: dataConverterFor(config),
+    });
     const api = await listenApi(
       {
         config,
@@ -185,7 +190,9 @@ describe('a failing alert webhook', () => {
     expect(leaks(failed.text)).toEqual([]);
     expect(failed.data[0]!.lastError).toMatch(/alerts POST answered 404/);
 
-    const history = historyText(historyToJson(await handle.fetchHistory()));
+    // Read as an operator with the keys reads it (decrypted): the URL must not be in there either.
+    const codecs = client.options.loadedDataConverter.payloadCodecs;
+    const history = historyText(historyToJson(await decodePayloadsDeep(await handle.fetchHistory(), codecs)));
     expect(leaks(history)).toEqual([]);
     expect(history).toContain('alerts POST answered 404');
 

@@ -4,6 +4,7 @@ import { createWorkflowStarter } from '../../src/api/workflow-starter';
 import { type Config, loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createSources } from '../../src/sources';
+import { dataConverterFor } from '../../src/temporal/codec';
 import { createLazyClient } from '../../src/temporal/connection';
 import { closeServer, listenOnFreePort } from '../helpers/stack';
 
@@ -12,7 +13,7 @@ import { closeServer, listenOnFreePort } from '../helpers/stack';
  * Temporal address, e.g. a fault-injecting proxy's: the client's retry, backoff and keepalive settings are under test.
  */
 export async function startProductionIngress(config: Config, temporalAddress: string) {
-  const client = createLazyClient({ address: temporalAddress, namespace: 'default' });
+  const client = createLazyClient({ address: temporalAddress, namespace: 'default' }, dataConverterFor(config));
   // The shipped start deadline, not the test stack's allowance for event-loop lag: the deadline is under test here.
   const startTimeoutMs = loadConfig({}).temporal.startTimeoutMs;
   const app = createApp({

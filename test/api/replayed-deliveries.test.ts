@@ -1,3 +1,4 @@
+import { decodePayloadsDeep } from '../../src/temporal/codec';
 import { queueFor } from '../../src/contracts/task-queues';
 import { type Stack, startStack, uniqueId } from '../helpers/stack';
 import { post } from '../helpers/signing';
@@ -63,6 +64,7 @@ describe('a Shopify delivery replayed under fresh webhook ids', () => {
   async function firstInput(workflowId: string): Promise<unknown> {
     const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
     const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-    return stack.client.options.loadedDataConverter.payloadConverter.fromPayload(payload!);
+    const { payloadCodecs, payloadConverter } = stack.client.options.loadedDataConverter;
+    return payloadConverter.fromPayload(await decodePayloadsDeep(payload!, payloadCodecs));
   }
 });

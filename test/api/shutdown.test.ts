@@ -31,6 +31,7 @@ describe('the API on SIGTERM', () => {
         SHOP_WEBHOOK_SECRET: secret,
         SHOPIFY_WEBHOOK_SECRET: `shpss_${randomBytes(16).toString('hex')}`,
         STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(16).toString('hex')}`,
+        PAYLOAD_KEYS: `shutdown-test:${randomBytes(32).toString('base64')}`,
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

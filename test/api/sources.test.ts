@@ -1,5 +1,5 @@
 import { orderPaidBody, post, signShop } from '../helpers/signing';
-import { type Stack, startStack, uniqueId } from '../helpers/stack';
+import { failureMessage, type Stack, startStack, uniqueId } from '../helpers/stack';
 import { shopifyOrderPaidBody, signShopify, signStripe, stripePaymentBody } from '../sources/senders';
 
 // Shopify and Stripe deliveries through the whole service on the dev server, signed as the providers sign them.
@@ -92,7 +92,7 @@ describe('POST /webhooks/shopify and /webhooks/stripe', () => {
     const handle = stack.client.workflow.getHandle(`stripe:${stripeEvent}`);
     await waitFor('markInvoicePaid to fail for lack of an invoice', async () => {
       const pending = (await handle.describe()).raw.pendingActivities?.[0];
-      return pending?.lastFailure?.message?.includes('no invoice') ? pending : undefined;
+      return (await failureMessage(stack.client, pending?.lastFailure))?.includes('no invoice') ? pending : undefined;
     });
     const shopEvent = uniqueId('evt_');
     await post(url('shop'), signShop(secret('shop'), shopEvent, orderPaidBody(shopEvent, orderId)));

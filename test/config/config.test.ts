@@ -17,6 +17,7 @@ const productionEnv = (overrides: Record<string, string> = {}) => ({
   SHOP_API_URL: 'https://shop.example.com',
   SHOP_API_KEY: 'shop-key-production',
   ALERTS_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/XXXX',
+  PAYLOAD_KEYS: `prod-1:${Buffer.alloc(32, 7).toString('base64')}`,
   ...overrides,
 });
 
@@ -59,7 +60,8 @@ describe('config', () => {
 
   test('the API role needs the webhook secrets but not the downstream credentials', () => {
     const env = productionEnv();
-    for (const name of requiredInProduction('worker')) delete (env as Record<string, string>)[name];
+    const workerOnly = requiredInProduction('worker').filter((n) => !requiredInProduction('api').includes(n));
+    for (const name of workerOnly) delete (env as Record<string, string>)[name];
     expect(loadConfig(env, 'api').sources.stripe.secrets).toEqual(['whsec_stripeproductionsecret']);
     expect(() => loadConfig(env, 'worker')).toThrow(/ACCOUNTING_API_URL is required/);
   });

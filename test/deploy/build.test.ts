@@ -41,6 +41,7 @@ describe('the production build', () => {
         SHOP_WEBHOOK_SECRET: secret,
         SHOPIFY_WEBHOOK_SECRET: `shpss_${randomBytes(16).toString('hex')}`,
         STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(16).toString('hex')}`,
+        PAYLOAD_KEYS: `build-test:${randomBytes(32).toString('base64')}`,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -86,6 +86,7 @@ describe('docker-compose.yml', () => {
       SHOP_WEBHOOK_SECRET: `whsec_${Buffer.alloc(24, 1).toString('base64')}`,
       SHOPIFY_WEBHOOK_SECRET: 'shpss_0123456789abcdef0123',
       STRIPE_WEBHOOK_SECRET: 'whsec_0123456789abcdef0123',
+      PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
     };
     expect(loadConfig({ ...substituted, ...secrets }, 'api').admin).toBeUndefined();
   });

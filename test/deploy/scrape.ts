@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../../src/dev/temporal-dev-server';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
-import { type Stack, startStack, systemsEnv, TEST_ADDRESS, uniqueId } from '../helpers/stack';
+import { type Stack, startStack, workerEnv, TEST_ADDRESS, uniqueId } from '../helpers/stack';
 
 /**
  * The API in-process and the worker role as deployed (src/worker/main.ts in its own process, so the SDK's Runtime
@@ -25,7 +25,7 @@ export async function startScrapedStack(): Promise<{
       TEMPORAL_ADDRESS: TEST_ADDRESS(),
       TASK_QUEUE_PREFIX: stack.config.temporal.taskQueuePrefix,
       SCHEDULES_APPLY_ON_START: 'true',
-      ...systemsEnv(stack.config),
+      ...workerEnv(stack.config),
       WORKER_METRICS_PORT: String(port),
     },
     stdio: ['ignore', 'ignore', 'pipe'],

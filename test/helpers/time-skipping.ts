@@ -1,5 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes';
+import { testDataConverter } from './stack';
 
 // Protobuf IndexedValueType values of the two kinds we register.
 const INDEXED_TYPE = { KEYWORD: 2, BOOL: 5 } as const;
@@ -8,6 +9,7 @@ const INDEXED_TYPE = { KEYWORD: 2, BOOL: 5 } as const;
 export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } },
+    client: { dataConverter: testDataConverter() },
   });
   await env.connection.operatorService
     .addSearchAttributes({

@@ -10,6 +10,7 @@ import type { SystemDeclaration } from '../../src/integrations/types';
 import { createLogger } from '../../src/logger';
 import { createSandbox, sandboxEnv, sandboxKeys } from '../../src/sandbox/server';
 import { createWorkers } from '../../src/worker/workers';
+import { dataConverterFor } from '../../src/temporal/codec';
 import { closeServer, TEST_ADDRESS, uniqueId } from '../helpers/stack';
 import { type LedgerEntry, ledger } from './fixtures/ledger';
 
@@ -52,7 +53,11 @@ describe('adding a downstream system', () => {
     });
     const running = Promise.all(workers.map((w) => w.run()));
     const clientConnection = await Connection.connect({ address: TEST_ADDRESS() });
-    client = new Client({ connection: clientConnection, namespace: 'default' });
+    client = new Client({
+      connection: clientConnection,
+      namespace: 'default',
+      dataConverter: dataConverterFor(config),
+    });
     stop = async () => {
       for (const w of workers) w.shutdown();
       await running;

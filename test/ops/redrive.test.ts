@@ -377,7 +377,7 @@ describe('redrive touches only what was reviewed and is still failed', () => {
     const connection = new Proxy(stack.client.connection, {
       get: (target, prop, receiver) => (prop === 'workflowService' ? counting : Reflect.get(target, prop, receiver)),
     });
-    const client = new Client({ connection, namespace: 'default' });
+    const client = new Client({ connection, namespace: 'default', dataConverter: stack.client.options.dataConverter });
     const ctx = { ...opsContext(stack), client };
 
     const plan = await planRedrive(ctx, { query: ownQueue(stack), concurrency: 2 });

@@ -2,7 +2,7 @@ import { type temporal } from '@temporalio/proto';
 import { replayHistories } from '../../src/ops/replay';
 import { NORMALIZE_CUSTOMER_EMAIL } from '../../src/workflows/order-paid';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
-import { type Stack, startStack, uniqueId } from '../helpers/stack';
+import { type Stack, startStack, testDataConverter, uniqueId } from '../helpers/stack';
 import { loadRecordedHistories } from './histories';
 
 // The one versioned change to orderPaid: customer emails are normalised behind patched(). Runs started before it
@@ -19,7 +19,10 @@ function patchIds(history: History): string[] {
     });
 }
 
-const bundle = () => ({ workflowBundle: { codePath: process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE! } });
+const bundle = () => ({
+  workflowBundle: { codePath: process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE! },
+  dataConverter: testDataConverter(),
+});
 
 describe('orderPaid, versioned with patched()', () => {
   let stack: Stack;

@@ -5,6 +5,7 @@ import { replayHistories, type ReplayOutcome } from '../../src/ops/replay';
 import * as workflows from '../../src/workflows';
 import { REPLAY_NAME } from '../../src/contracts/task-queues';
 import { scenariosOf } from '../../scripts/record-histories';
+import { testDataConverter } from '../helpers/stack';
 import { loadRecordedHistories } from './histories';
 
 // The deploy guard: every recorded history must replay against the workflow code as it is now. A failure here
@@ -12,7 +13,11 @@ import { loadRecordedHistories } from './histories';
 // workflow safely") instead of editing the recorded history.
 
 const recorded = loadRecordedHistories();
-const bundle = () => ({ workflowBundle: { codePath: process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE! } });
+// Through the service's own converter: the recorded histories predate encryption and replay through its pass-through.
+const bundle = () => ({
+  workflowBundle: { codePath: process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE! },
+  dataConverter: testDataConverter(),
+});
 
 describe('recorded histories replay against the current workflow code', () => {
   let outcomes: Map<string, ReplayOutcome>;

@@ -4,7 +4,7 @@ import { temporal } from '@temporalio/proto';
 import { GATE_MEMO_KEY, type GateWindow, throttleGateId } from '../../src/contracts/throttle-gate';
 import { queueFor } from '../../src/contracts/task-queues';
 import { freePort } from '../../src/dev/temporal-dev-server';
-import { type Stack, startStack, systemsEnv, TEST_ADDRESS } from '../helpers/stack';
+import { type Stack, startStack, workerEnv, TEST_ADDRESS } from '../helpers/stack';
 import { deliver, invoicesFor, newOrders, requestsOf, setFaults, waitFor } from './helpers';
 
 // Two worker replicas, each a process of its own (src/worker/main.ts, as deployed), serve accounting's queue. One of
@@ -25,7 +25,7 @@ describe('a Retry-After window across worker replicas', () => {
         LOG_LEVEL: 'warn',
         TEMPORAL_ADDRESS: TEST_ADDRESS(),
         TASK_QUEUE_PREFIX: stack.config.temporal.taskQueuePrefix,
-        ...systemsEnv(stack.config),
+        ...workerEnv(stack.config),
         WORKER_METRICS_PORT: String(metricsPort),
       },
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../../src/dev/temporal-dev-server';
-import { type Stack, startStack, systemsEnv, TEST_ADDRESS } from '../helpers/stack';
+import { type Stack, startStack, workerEnv, TEST_ADDRESS } from '../helpers/stack';
 import { deliver, emailsFor, invoicesFor, newOrders, requestsOf, setFaults, waitFor } from './helpers';
 
 // The worker role as deployed (src/worker/main.ts in its own process), SIGKILLed while accounting holds its
@@ -27,7 +27,7 @@ describe('a worker killed in the middle of createInvoice', () => {
         LOG_LEVEL: 'warn',
         TEMPORAL_ADDRESS: TEST_ADDRESS(),
         TASK_QUEUE_PREFIX: stack.config.temporal.taskQueuePrefix,
-        ...systemsEnv(stack.config),
+        ...workerEnv(stack.config),
         WORKER_METRICS_PORT: String(metricsPort),
       },
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { type Stack, startStack, systemsEnv, TEST_ADDRESS } from '../helpers/stack';
+import { type Stack, startStack, workerEnv, TEST_ADDRESS } from '../helpers/stack';
 import { deliver, emailsFor, invoicesFor, newOrders, requestsOf, setFaults, waitFor } from './helpers';
 
 // The worker role as deployed (src/worker/main.ts in its own process), sent SIGTERM while createInvoice is at
@@ -32,7 +32,7 @@ describe('a worker on SIGTERM', () => {
         TASK_QUEUE_PREFIX: stack.config.temporal.taskQueuePrefix,
         SCHEDULES_APPLY_ON_START: 'false',
         SHUTDOWN_TIMEOUT_MS: '4000',
-        ...systemsEnv(stack.config),
+        ...workerEnv(stack.config),
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { provisionTemporal } from '../../src/dev/provision-temporal.js';
 import { freePort, startDevServer } from '../../src/dev/temporal-dev-server';
+import { FAILURE_CONVERTER_PATH } from '../../src/temporal/codec';
 
 // One real Temporal dev server (with its Web UI) and one workflow bundle for the whole run. Test files isolate
 // themselves with unique task-queue prefixes and workflow ids, so they can share both.
@@ -30,6 +31,7 @@ export default async function globalSetup(): Promise<void> {
 
   const bundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: new DefaultLogger('WARN'),
   });
   const codePath = path.join(dir, 'workflow-bundle.js');

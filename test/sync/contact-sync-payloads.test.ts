@@ -6,7 +6,7 @@ import { queueFor } from '../../src/contracts/task-queues';
 import { putEmailContact } from '../../src/sandbox/email-contacts';
 import { putCrmContact } from '../../src/sandbox/seed';
 import type { ContactSyncResult } from '../../src/workflows/contact-sync';
-import { type Stack, startStack, uniqueId } from '../helpers/stack';
+import { type Stack, startStack, testDataConverter, uniqueId } from '../helpers/stack';
 
 type History = temporal.api.history.v1.IHistory;
 type Payloads = temporal.api.common.v1.IPayloads;
@@ -148,6 +148,7 @@ describe('contactSync payloads', () => {
     ).toEqual([expect.stringContaining(BOUNDED_PENDING)]);
     const [replayed] = await replayHistories([{ workflowId, history: first }], {
       workflowBundle: { codePath: process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE! },
+      dataConverter: testDataConverter(),
     });
     expect(replayed).toMatchObject({ deterministic: true });
   }, 180_000);

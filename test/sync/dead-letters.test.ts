@@ -3,7 +3,7 @@ import { queueFor } from '../../src/contracts/task-queues';
 import { replayHistories } from '../../src/ops/replay';
 import { putCrmContact, seedCrmContacts } from '../../src/sandbox/seed';
 import type { ContactSyncResult } from '../../src/workflows/contact-sync';
-import { type Stack, startStack, uniqueId } from '../helpers/stack';
+import { type Stack, startStack, testDataConverter, uniqueId } from '../helpers/stack';
 import { runCli } from '../ops/helpers';
 
 const TOKEN = 'adm_dlq_0123456789abcdef';
@@ -92,6 +92,7 @@ describe('contacts the email platform rejects', () => {
     );
     const outcomes = await replayHistories(histories, {
       workflowBundle: { codePath: process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE! },
+      dataConverter: testDataConverter(),
     });
     expect(outcomes.map((o) => [o.workflowId, o.deterministic, o.error])).toEqual(
       histories.map((h) => [h.workflowId, true, undefined]),

@@ -8,7 +8,7 @@ import type { SendInvoiceEmailInput } from '../../src/activities/email-platform'
 import type { OrderPaid } from '../../src/domain/events';
 import { orderPaid } from '../../src/workflows';
 import { queueFor } from '../../src/contracts/task-queues';
-import { uniqueId } from '../helpers/stack';
+import { testDataConverter, uniqueId } from '../helpers/stack';
 import { startTimeSkippingEnv } from '../helpers/time-skipping';
 
 // Workflow logic in the time-skipping server: hours of retry backoff pass in seconds of wall time.
@@ -39,9 +39,15 @@ describe('orderPaid (time-skipping)', () => {
         connection: env.nativeConnection,
         taskQueue: queueFor(prefix, 'orchestration'),
         workflowBundle: { codePath: process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE! },
+        dataConverter: testDataConverter(),
       }),
       ...(['accounting', 'email-platform', 'alerts'] as const).map((system) =>
-        Worker.create({ connection: env.nativeConnection, taskQueue: queueFor(prefix, system), activities }),
+        Worker.create({
+          connection: env.nativeConnection,
+          taskQueue: queueFor(prefix, system),
+          activities,
+          dataConverter: testDataConverter(),
+        }),
       ),
     ]);
     let done = false;

@@ -2,14 +2,17 @@ import { replayHistories } from '../../src/ops/replay';
 import type { SandboxInvoice } from '../../src/sandbox/accounting';
 import type { PaymentSucceededResult } from '../../src/workflows/payment-succeeded';
 import { post } from '../helpers/signing';
-import { type Stack, startStack, uniqueId } from '../helpers/stack';
+import { type Stack, startStack, testDataConverter, uniqueId } from '../helpers/stack';
 import { signStripe, stripePaymentBody } from '../sources/senders';
 
 // paymentSucceeded against accounting, through the Stripe webhook on the dev server: a payment is recorded only when
 // its currency is the invoice's and it is no more than what is outstanding. Anything else is for a person: alerted,
 // IntegrationStatus=needs-review, the invoice left as it was.
 
-const bundle = () => ({ workflowBundle: { codePath: process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE! } });
+const bundle = () => ({
+  workflowBundle: { codePath: process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE! },
+  dataConverter: testDataConverter(),
+});
 
 describe('paymentSucceeded checks the payment against the invoice', () => {
   let stack: Stack;

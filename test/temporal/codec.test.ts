@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import {
+  encodingOf,
+  ENCRYPTED_ENCODING,
+  KEY_ID_METADATA,
+  MissingPayloadKeyError,
+  PayloadCipher,
+} from '../../src/temporal/codec';
+
+const key = (id: string) => ({ id, key: randomBytes(32) });
+const plain = (value: unknown): Payload => defaultPayloadConverter.toPayload(value);
+const text = (p: Payload) => Buffer.from(p.data ?? []).toString('utf8');
+
+describe('the AES-256-GCM payload codec', () => {
+  test('an encrypted payload names its encoding and key id and carries none of the plain text', async () => {
+    const codec = new PayloadCipher([key('a')]);
+    const [encrypted] = await codec.encode([plain({ customerEmail: 'k.nowak@example.com', total: 1234.5 })]);
+    expect(encodingOf(encrypted!)).toBe(ENCRYPTED_ENCODING);
+    expect(Buffer.from(encrypted!.metadata![KEY_ID_METADATA]!).toString()).toBe('a');
+    expect(text(encrypted!)).not.toContain('k.nowak');
+    expect(text(encrypted!)).not.toContain('1234.5');
+    const [decoded] = await codec.decode([encrypted!]);
+    expect(defaultPayloadConverter.fromPayload(decoded!)).toEqual({
+      customerEmail: 'k.nowak@example.com',
+      total: 1234.5,
+    });
+  });
+
+  test('the same payload encrypts differently each time (a fresh nonce per payload)', async () => {
+    const codec = new PayloadCipher([key('a')]);
+    const [x, y] = await codec.encode([plain('same'), plain('same')]);
+    expect(Buffer.from(x!.data!).equals(Buffer.from(y!.data!))).toBe(false);
+  });
+
+  test('a payload it did not encrypt passes through decode unchanged, so old histories stay readable', async () => {
+    const codec = new PayloadCipher([key('a')]);
+    const old = plain({ orderId: 'ORD-1' });
+    const [decoded] = await codec.decode([old]);
+    expect(decoded).toBe(old);
+  });
+
+  test('the first key encrypts and every listed key decrypts (rotation)', async () => {
+    const a = key('a');
+    const b = key('b');
+    const [underA] = await new PayloadCipher([a]).encode([plain('written under a')]);
+    const rotated = new PayloadCipher([b, a]);
+    const [underB] = await rotated.encode([plain('written under b')]);
+    expect(Buffer.from(underB!.metadata![KEY_ID_METADATA]!).toString()).toBe('b');
+    const decoded = await rotated.decode([underA!, underB!]);
+    expect(decoded.map((p) => defaultPayloadConverter.fromPayload(p))).toEqual(['written under a', 'written under b']);
+  });
+
+  test('a payload under a key no longer listed fails naming the key id', async () => {
+    const [underA] = await new PayloadCipher([key('a')]).encode([plain('x')]);
+    const withoutA = new PayloadCipher([key('b')]);
+    await expect(withoutA.decode([underA!])).rejects.toThrow(MissingPayloadKeyError);
+    await expect(withoutA.decode([underA!])).rejects.toThrow(/key id "a".*PAYLOAD_KEYS/);
+  });
+
+  test('a tampered payload is refused, never decoded to something else', async () => {
+    const codec = new PayloadCipher([key('a')]);
+    const [encrypted] = await codec.encode([plain('amount 10')]);
+    const data = Buffer.from(encrypted!.data!);
+    data[data.length - 1]! ^= 1;
+    await expect(codec.decode([{ ...encrypted!, data }])).rejects.toThrow(/could not be decrypted with key "a"/);
+  });
+
+  test('a payload with the same key id but another key is refused', async () => {
+    const [encrypted] = await new PayloadCipher([key('a')]).encode([plain('x')]);
+    await expect(new PayloadCipher([key('a')]).decode([encrypted!])).rejects.toThrow(/could not be decrypted/);
+  });
+});
