@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { withLongKeepAlive } from '../http/keep-alive';
 import { type AppDeps, createApp, createOperatorApp } from './app';
 
 export interface Listening {
@@ -14,10 +15,12 @@ export function listen(
   host: string,
 ): Promise<Listening> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, () => {
-      const { port: actual } = server.address() as AddressInfo;
-      resolve({ server, url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}` });
-    });
+    const server = withLongKeepAlive(
+      app.listen(port, host, () => {
+        const { port: actual } = server.address() as AddressInfo;
+        resolve({ server, url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}` });
+      }),
+    );
     server.on('error', reject);
   });
 }

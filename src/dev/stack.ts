@@ -1,3 +1,4 @@
+import { withLongKeepAlive } from '../http/keep-alive';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,7 +25,7 @@ export function uniqueId(prefix = 't'): string {
 /** Listens on port 0 and returns the base URL. */
 export async function listenOnFreePort(app: { listen: (port: number, host: string, cb: () => void) => Server }) {
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = withLongKeepAlive(app.listen(0, '127.0.0.1', () => resolve(s)));
     s.on('error', reject);
   });
   const { port } = server.address() as AddressInfo;

@@ -1,3 +1,4 @@
+import { withLongKeepAlive } from '../http/keep-alive';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
@@ -87,7 +88,7 @@ export function createSandbox(keys: Record<string, string>, extra: readonly Syst
     /** Listens on `port` (0 for any free one) and resolves with the server and its base URL. */
     async listen(port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string }> {
       const server = await new Promise<Server>((resolve, reject) => {
-        const s = app.listen(port, host, () => resolve(s)).on('error', reject);
+        const s = withLongKeepAlive(app.listen(port, host, () => resolve(s))).on('error', reject);
       });
       const { port: actual } = server.address() as AddressInfo;
       return { server, url: `http://${host}:${actual}` };

@@ -31,8 +31,9 @@ describe('downstream failures', () => {
     const posts = (await requestsOf(stack, 'accounting')).filter((r) => r.method === 'POST');
     expect(posts.map((r) => r.status)).toEqual([500, 500, 500, 201]);
     const gaps = posts.slice(1).map((r, i) => r.at - posts[i]!.at);
-    expect(gaps[1]!).toBeGreaterThan(gaps[0]! * 1.5);
-    expect(gaps[2]!).toBeGreaterThan(gaps[1]! * 1.5);
+    // The call profile's backoff (1 s, ×2): no retry arrives before its interval. A ratio between gaps failed on a
+    // loaded machine, where the first gap alone had absorbed a second of lag.
+    expect(gaps.map((gap, i) => gap >= 1000 * 2 ** i)).toEqual([true, true, true]);
 
     const alerts = alertsFor(order!.workflowId);
     expect(alerts).toHaveLength(1);
