@@ -148,6 +148,7 @@ function timeouts(p: Pick<CatalogActivity, 'startToCloseTimeout' | 'heartbeatTim
 function retry(r: CatalogActivity['retry']): string {
   return (
     `${r.initialInterval} ×${r.backoffCoefficient} up to ${r.maximumInterval} apart; ` +
+    (r.maximumAttempts === undefined ? '' : `at most ${r.maximumAttempts} attempts; `) +
     `never retried: ${list(r.nonRetryableErrorTypes)}`
   );
 }

@@ -235,7 +235,8 @@ function retrySummary(name: ProfileName): string {
   const p = ACTIVITY_PROFILES[name];
   return (
     `${name}: ${p.retry.initialInterval} ×${p.retry.backoffCoefficient} up to ${p.retry.maximumInterval} apart, ` +
-    `for up to ${p.scheduleToCloseTimeout}`
+    `for up to ${p.scheduleToCloseTimeout}` +
+    ('maximumAttempts' in p.retry ? `, at most ${p.retry.maximumAttempts} attempts` : '')
   );
 }
 

@@ -6,3 +6,4 @@ export { syncState } from './sync-state';
 export { reconcileOrders } from './reconcile-orders';
 export { scheduleWatchdog } from './schedule-watchdog';
 export { throttleGate } from './throttle-gate';
+export { invoiceOrder } from './invoice-order';

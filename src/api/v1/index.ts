@@ -1,0 +1,32 @@
+import express, { type Router } from 'express';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../../config';
+import { queueFor } from '../../contracts/task-queues';
+import type { Logger } from '../../logger';
+import { authenticate, rateLimit } from './auth';
+import { createCommandRunner } from './command-runner';
+import { commandsRouter } from './commands';
+import { operationsRouter } from './operations';
+
+export interface ApiV1Deps {
+  config: Config;
+  logger: Logger;
+  client: Client;
+}
+
+/** /api/v1 for the configured API clients; undefined when the API is off (API_ENABLED=false). */
+export function apiV1Router(deps: ApiV1Deps): Router | undefined {
+  const api = deps.config.api;
+  if (!api) return undefined;
+  const { temporal } = deps.config;
+  const links = { uiUrl: temporal.uiUrl, namespace: temporal.namespace };
+  const runner = createCommandRunner(deps.client, {
+    taskQueue: queueFor(temporal.taskQueuePrefix, 'orchestration'),
+    syncWaitMs: api.syncWaitMs,
+  });
+  const router = express.Router();
+  router.use(authenticate(api.clients), rateLimit());
+  router.use(commandsRouter({ runner, links, maxBodyBytes: api.maxBodyBytes }));
+  router.use('/operations', operationsRouter({ runner, links }));
+  return router;
+}
