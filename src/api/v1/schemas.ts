@@ -95,5 +95,7 @@ export const contactReadSchema = z
 
 /** Where a zod issue is, as a caller reads it: `consent.status`, `total`. */
 export function fieldOf(issue: z.core.$ZodIssue): string {
-  return issue.path.map(String).join('.') || '(body)';
+  // A field the schema does not know is named itself, not its parent object.
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
+  return path.map(String).join('.') || '(body)';
 }
