@@ -91,6 +91,14 @@ const general = {
         'a command not done within this (a gRPC deadline) answers 202 with Location: /api/v1/operations/{id}',
     },
   ],
+  API_READ_TIMEOUT_MS: [
+    positiveInt.default(2000),
+    {
+      group: 'Request/response API',
+      roles: ['api'],
+      description: 'timeout of each owner’s answer to a contact read; a late owner’s fields come back unavailable',
+    },
+  ],
   API_MAX_BODY_BYTES: [
     positiveInt.default(64 * 1024),
     { group: 'Request/response API', roles: ['api'], description: 'larger command bodies are answered 413' },
@@ -596,6 +604,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
         ? {
             clients: parseApiClients(values.API_CLIENTS!),
             syncWaitMs: c.API_SYNC_WAIT_MS,
+            readTimeoutMs: c.API_READ_TIMEOUT_MS,
             maxBodyBytes: c.API_MAX_BODY_BYTES,
           }
         : undefined,

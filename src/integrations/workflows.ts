@@ -4,6 +4,7 @@ import type { CanonicalEvent, OrderPaid, PaymentSucceeded } from '../domain/even
 import { contactSync } from '../workflows/contact-sync';
 import { invoiceOrder, type InvoiceOrderInput } from '../workflows/invoice-order';
 import { orderPaid } from '../workflows/order-paid';
+import { upsertContact } from '../workflows/upsert-contact';
 import { paymentSucceeded } from '../workflows/payment-succeeded';
 import { reconcileOrders } from '../workflows/reconcile-orders';
 import { scheduleWatchdog } from '../workflows/schedule-watchdog';
@@ -57,6 +58,14 @@ export const WORKFLOWS = {
       createInvoice: (i) => idempotencyKey('invoice', i.order.id),
       sendInvoiceEmail: (i) => idempotencyKey('invoice-email', i.order.id),
     },
+  }),
+  upsertContact: declare({
+    workflow: upsertContact,
+    description:
+      'POST /api/v1/contacts: creates or updates the contact in the caller’s system, which owns every field it sent ' +
+      '(the contact sync copies it on); answered through the commandResult update',
+    trigger: { by: 'POST /api/v1/contacts, id api:<client>:<Idempotency-Key>' },
+    activities: ['upsertCrmContact', 'upsertEmailContactConsent', 'sendAlert'],
   }),
   paymentSucceeded: declare<PaymentSucceeded>({
     workflow: paymentSucceeded,

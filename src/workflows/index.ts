@@ -7,3 +7,4 @@ export { reconcileOrders } from './reconcile-orders';
 export { scheduleWatchdog } from './schedule-watchdog';
 export { throttleGate } from './throttle-gate';
 export { invoiceOrder } from './invoice-order';
+export { upsertContact } from './upsert-contact';

@@ -4,7 +4,8 @@ import { answerCommand, idempotencyKeyOf, type Links, parseOr400 } from './answe
 import { callerOf, requireScope } from './auth';
 import { bodyHash } from './canonical';
 import type { CommandRunner } from './command-runner';
-import { invoiceRequestSchema, orderIdSchema } from './schemas';
+import { CONTACT_OWNERSHIP, type ContactField } from '../../domain/ownership';
+import { contactWriteSchema, invoiceRequestSchema, orderIdSchema } from './schemas';
 
 export interface CommandDeps {
   runner: CommandRunner;
@@ -39,6 +40,47 @@ export function commandsRouter(deps: CommandDeps): Router {
       input: { client, bodyHash: bodyHash('invoiceOrder', { orderId, ...body }), order: { id: orderId, ...body } },
       eventType: 'InvoiceRequested',
       businessKey: orderId,
+    });
+    answerCommand(res, outcome, deps.links);
+  });
+
+  router.post('/contacts', requireScope('contacts:write'), ...json, async (req, res) => {
+    const key = idempotencyKeyOf(req);
+    const { email: rawEmail, ...values } = parseOr400(contactWriteSchema, req.body);
+    const caller = callerOf(res);
+    if (!caller.system) {
+      throw new HttpError(403, 'no_system', `API client ${caller.name} speaks for no system: set its "system"`);
+    }
+    // The email is the key the write is matched on; every other field must be the caller's system's own.
+    const notOwned = (Object.keys(values) as ContactField[]).filter(
+      (f) => CONTACT_OWNERSHIP[f].owner !== caller.system,
+    );
+    if (notOwned.length) {
+      throw new HttpError(
+        403,
+        'field_not_owned',
+        `${notOwned.join(', ')} ${notOwned.length > 1 ? 'are' : 'is'} not owned by ${caller.system}, which ` +
+          `${caller.name} writes for; write ${notOwned.length > 1 ? 'them' : 'it'} in the owning system`,
+        { field: notOwned[0], fields: notOwned },
+      );
+    }
+    if (Object.keys(values).length === 0) {
+      throw new HttpError(400, 'invalid_request', `send at least one field ${caller.system} owns`, { field: '(body)' });
+    }
+    const email = rawEmail.toLowerCase();
+    const outcome = await deps.runner.run({
+      client: caller.name,
+      key,
+      workflowType: 'upsertContact',
+      input: {
+        client: caller.name,
+        bodyHash: bodyHash('upsertContact', { email, ...values }),
+        system: caller.system,
+        email,
+        values,
+      },
+      eventType: 'ContactUpsertRequested',
+      businessKey: email,
     });
     answerCommand(res, outcome, deps.links);
   });

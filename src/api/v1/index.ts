@@ -1,11 +1,13 @@
 import express, { type Router } from 'express';
 import type { Client } from '@temporalio/client';
+import { ThrottleGate } from '../../activities/throttle';
 import type { Config } from '../../config';
 import { queueFor } from '../../contracts/task-queues';
 import type { Logger } from '../../logger';
 import { authenticate, rateLimit } from './auth';
 import { createCommandRunner } from './command-runner';
 import { commandsRouter } from './commands';
+import { contactReadsRouter, createContactReader } from './contact-reads';
 import { operationsRouter } from './operations';
 
 export interface ApiV1Deps {
@@ -26,6 +28,8 @@ export function apiV1Router(deps: ApiV1Deps): Router | undefined {
   });
   const router = express.Router();
   router.use(authenticate(api.clients), rateLimit());
+  const gate = new ThrottleGate({ headroomPercent: deps.config.downstream.headroomPercent });
+  router.use(contactReadsRouter(createContactReader(deps.config, gate)));
   router.use(commandsRouter({ runner, links, maxBodyBytes: api.maxBodyBytes }));
   router.use('/operations', operationsRouter({ runner, links }));
   return router;
