@@ -20,6 +20,7 @@ import {
   IDEMPOTENCY_KEY_REUSED,
 } from '../../contracts/commands';
 import { BUSINESS_KEY, EVENT_TYPE, INTEGRATION_STATUS, SOURCE } from '../../domain/search-attributes';
+import { HttpError } from '../errors';
 import { TemporalUnavailableError } from '../workflow-starter';
 
 // Runs a command on Temporal with Update-With-Start: the workflow id is api:<client>:<Idempotency-Key>, started with
@@ -221,3 +222,21 @@ export function createCommandRunner(client: Client, options: { taskQueue: string
 }
 
 export type CommandRunner = ReturnType<typeof createCommandRunner>;
+
+/** Runs `work`, answering 503 + Retry-After when Temporal did not take the command (nothing was started). */
+export async function orUnavailable<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (!(err instanceof TemporalUnavailableError)) throw err;
+    throw new HttpError(
+      503,
+      'temporal_unavailable',
+      'Temporal did not take the command; retry with the same key',
+      {},
+      {
+        'Retry-After': '5',
+      },
+    );
+  }
+}

@@ -3,7 +3,7 @@ import { HttpError } from '../errors';
 import { answerCommand, idempotencyKeyOf, type Links, parseOr400 } from './answers';
 import { callerOf, requireScope } from './auth';
 import { bodyHash } from './canonical';
-import type { CommandRunner } from './command-runner';
+import { type CommandRunner, orUnavailable } from './command-runner';
 import { CONTACT_OWNERSHIP, type ContactField } from '../../domain/ownership';
 import { contactWriteSchema, invoiceRequestSchema, orderIdSchema } from './schemas';
 
@@ -33,14 +33,16 @@ export function commandsRouter(deps: CommandDeps): Router {
     const orderId = parseOr400(orderIdSchema, req.params.orderId, 'orderId');
     const body = parseOr400(invoiceRequestSchema, req.body);
     const client = callerOf(res).name;
-    const outcome = await deps.runner.run({
-      client,
-      key,
-      workflowType: 'invoiceOrder',
-      input: { client, bodyHash: bodyHash('invoiceOrder', { orderId, ...body }), order: { id: orderId, ...body } },
-      eventType: 'InvoiceRequested',
-      businessKey: orderId,
-    });
+    const outcome = await orUnavailable(() =>
+      deps.runner.run({
+        client,
+        key,
+        workflowType: 'invoiceOrder',
+        input: { client, bodyHash: bodyHash('invoiceOrder', { orderId, ...body }), order: { id: orderId, ...body } },
+        eventType: 'InvoiceRequested',
+        businessKey: orderId,
+      }),
+    );
     answerCommand(res, outcome, deps.links);
   });
 
@@ -68,20 +70,22 @@ export function commandsRouter(deps: CommandDeps): Router {
       throw new HttpError(400, 'invalid_request', `send at least one field ${caller.system} owns`, { field: '(body)' });
     }
     const email = rawEmail.toLowerCase();
-    const outcome = await deps.runner.run({
-      client: caller.name,
-      key,
-      workflowType: 'upsertContact',
-      input: {
+    const outcome = await orUnavailable(() =>
+      deps.runner.run({
         client: caller.name,
-        bodyHash: bodyHash('upsertContact', { email, ...values }),
-        system: caller.system,
-        email,
-        values,
-      },
-      eventType: 'ContactUpsertRequested',
-      businessKey: email,
-    });
+        key,
+        workflowType: 'upsertContact',
+        input: {
+          client: caller.name,
+          bodyHash: bodyHash('upsertContact', { email, ...values }),
+          system: caller.system,
+          email,
+          values,
+        },
+        eventType: 'ContactUpsertRequested',
+        businessKey: email,
+      }),
+    );
     answerCommand(res, outcome, deps.links);
   });
 

@@ -8,6 +8,7 @@ import { authenticate, rateLimit } from './auth';
 import { createCommandRunner } from './command-runner';
 import { commandsRouter } from './commands';
 import { contactReadsRouter, createContactReader } from './contact-reads';
+import { openApiDocument } from './openapi';
 import { operationsRouter } from './operations';
 
 export interface ApiV1Deps {
@@ -27,6 +28,7 @@ export function apiV1Router(deps: ApiV1Deps): Router | undefined {
     syncWaitMs: api.syncWaitMs,
   });
   const router = express.Router();
+  router.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   router.use(authenticate(api.clients), rateLimit());
   const gate = new ThrottleGate({ headroomPercent: deps.config.downstream.headroomPercent });
   router.use(contactReadsRouter(createContactReader(deps.config, gate)));

@@ -14,13 +14,11 @@ export const idempotencyKeySchema = z
 
 export const orderIdSchema = z.string().min(1).max(128).regex(visible, 'visible ASCII characters only');
 
-export const invoiceRequestSchema = z
-  .strictObject({
-    total: z.number().finite().nonnegative(),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. PLN'),
-    customerEmail: z.email(),
-  })
-  .meta({ id: 'InvoiceRequest' });
+export const invoiceRequestSchema = z.strictObject({
+  total: z.number().finite().nonnegative(),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. PLN'),
+  customerEmail: z.email(),
+});
 
 const consentSchema = z.strictObject({ status: z.enum(['subscribed', 'unsubscribed']), at: z.iso.datetime() });
 
@@ -31,15 +29,13 @@ export const contactWriteSchema = z
     company: z.string().max(200).nullable().optional(),
     consent: consentSchema.nullable().optional(),
   })
-  .meta({ id: 'ContactWrite', description: 'Only the fields the caller’s system owns (the ownership map)' });
+  .meta({ description: 'Only the fields the caller’s system owns (the ownership map)' });
 
-export const errorSchema = z
-  .looseObject({
-    error: z.string().meta({ description: 'machine-readable code, e.g. idempotency_key_reused' }),
-    message: z.string(),
-    field: z.string().optional(),
-  })
-  .meta({ id: 'Error' });
+export const errorSchema = z.looseObject({
+  error: z.string().meta({ description: 'machine-readable code, e.g. idempotency_key_reused' }),
+  message: z.string(),
+  field: z.string().optional(),
+});
 
 const linksSchema = z.strictObject({
   operation: z.string().meta({ description: '/api/v1/operations/{id}' }),
@@ -61,20 +57,20 @@ const failureSchema = z.strictObject({
   retryMayHelp: z.boolean().meta({ description: 'false when the system refused the request itself' }),
 });
 
-export const operationSchema = z
-  .strictObject({
-    operationId: z.string().meta({ description: 'opaque; base64url of the workflow id' }),
-    workflowId: z.string().meta({ description: 'api:<client>:<Idempotency-Key>, as the ops CLI and UI show it' }),
-    status: z.enum(['running', 'succeeded', 'failed']),
-    result: z.union([invoiceResultSchema, contactResultSchema]).optional(),
-    failure: failureSchema.optional(),
-    links: linksSchema,
-  })
-  .meta({ id: 'Operation' });
+export const operationSchema = z.strictObject({
+  operationId: z.string().meta({ description: 'opaque; base64url of the workflow id' }),
+  workflowId: z.string().meta({ description: 'api:<client>:<Idempotency-Key>, as the ops CLI and UI show it' }),
+  status: z.enum(['running', 'succeeded', 'failed']),
+  result: z.union([invoiceResultSchema, contactResultSchema]).optional(),
+  failure: failureSchema.optional(),
+  links: linksSchema,
+});
 
-export const commandFailedSchema = errorSchema
-  .extend({ operationId: z.string(), failure: failureSchema, links: linksSchema })
-  .meta({ id: 'CommandFailed' });
+export const commandFailedSchema = errorSchema.extend({
+  operationId: z.string(),
+  failure: failureSchema,
+  links: linksSchema,
+});
 
 const fieldSchema = z.union([
   z.strictObject({ value: z.unknown(), owner: z.enum(CONTACT_SYSTEMS), updatedAt: z.string().nullable() }),
@@ -85,13 +81,11 @@ const fieldSchema = z.union([
   }),
 ]);
 
-export const contactReadSchema = z
-  .strictObject({
-    email: z.string(),
-    partial: z.boolean().meta({ description: 'true when an owner could not be read: its fields are unavailable' }),
-    fields: z.strictObject({ email: fieldSchema, name: fieldSchema, company: fieldSchema, consent: fieldSchema }),
-  })
-  .meta({ id: 'Contact' });
+export const contactReadSchema = z.strictObject({
+  email: z.string(),
+  partial: z.boolean().meta({ description: 'true when an owner could not be read: its fields are unavailable' }),
+  fields: z.strictObject({ email: fieldSchema, name: fieldSchema, company: fieldSchema, consent: fieldSchema }),
+});
 
 /** Where a zod issue is, as a caller reads it: `consent.status`, `total`. */
 export function fieldOf(issue: z.core.$ZodIssue): string {

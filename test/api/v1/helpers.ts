@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { documentedResponse } from '../../../src/api/v1/openapi';
 
 /** API clients for a test stack: raw keys the test sends, and API_CLIENTS as the stack reads it. */
 export function apiClients(
@@ -14,7 +15,24 @@ export interface Answer {
   body: any;
 }
 
-/** Calls /api/v1 with a bearer key; JSON bodies are sent as JSON unless `raw` says otherwise. */
+/**
+ * Every answer an API test receives must be one the OpenAPI document declares: its status for the route, and a body
+ * the same zod schema the document is generated from accepts.
+ */
+export function checkDocumented(method: string, path: string, answer: Answer): void {
+  const documented = documentedResponse(method, path, answer.status);
+  if (!documented) throw new Error(`${method} ${path} answered ${answer.status}, which the OpenAPI document lacks`);
+  if (documented.schema === null) {
+    if (answer.body !== undefined) throw new Error(`${method} ${path} ${answer.status} has a body; none is documented`);
+    return;
+  }
+  const parsed = documented.schema.safeParse(answer.body);
+  if (!parsed.success) {
+    throw new Error(`${method} ${path} ${answer.status} differs from its OpenAPI schema: ${parsed.error.message}`);
+  }
+}
+
+/** Calls /api/v1 with a bearer key (a string body is sent as it is), checking the answer against the OpenAPI document. */
 export async function call(
   base: string,
   path: string,
@@ -24,8 +42,9 @@ export async function call(
   if (options.key) headers.authorization = `Bearer ${options.key}`;
   if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
   if (options.body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+  const method = options.method ?? (options.body === undefined ? 'GET' : 'POST');
   const res = await fetch(`${base}${path}`, {
-    method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
+    method,
     headers,
     body:
       options.body === undefined
@@ -41,5 +60,7 @@ export async function call(
   } catch {
     // not JSON: kept as text
   }
-  return { status: res.status, headers: res.headers, body };
+  const answer = { status: res.status, headers: res.headers, body };
+  checkDocumented(method, path, answer);
+  return answer;
 }
