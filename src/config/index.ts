@@ -314,6 +314,11 @@ function developmentToken(name: string): string {
   return `dev_${developmentDigest(name).toString('hex').slice(0, 32)}`;
 }
 
+/** The key of the development API client `dev` (public, like every development secret): `npm start` prints it. */
+export function developmentApiKey(): string {
+  return developmentToken('API_CLIENTS');
+}
+
 function zodProblems(schema: z.ZodType, value: string): string[] {
   const parsed = schema.safeParse(value);
   return parsed.success ? [] : parsed.error.issues.map((i) => i.message);

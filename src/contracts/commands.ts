@@ -38,6 +38,13 @@ export interface CommandFailureDetails {
 
 /** Describes a command's failure from the error its flow ended with (an activity's, or the flow's own). */
 export function commandFailureOf(err: unknown): CommandFailureDetails {
+  // The answer of the commandResult update already carries the description the workflow made.
+  if (err instanceof ApplicationFailure && err.type === COMMAND_FAILED) {
+    const described = err.details?.[0] as Partial<CommandFailureDetails> | undefined;
+    if (typeof described?.error === 'string' && typeof described.retryMayHelp === 'boolean') {
+      return described as CommandFailureDetails;
+    }
+  }
   let e: unknown = err;
   while ((e instanceof ActivityFailure || (e instanceof ApplicationFailure && e.type === COMMAND_FAILED)) && e.cause) {
     e = e.cause;

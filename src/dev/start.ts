@@ -5,7 +5,7 @@ import { listenApi } from '../api/listeners';
 import { createApiMetrics } from '../api/metrics';
 import { createWorkflowStarter } from '../api/workflow-starter';
 import { createLifecycle, drainAndClose } from '../api/shutdown';
-import { loadConfig } from '../config';
+import { developmentApiKey, loadConfig } from '../config';
 import { warnAboutConfig } from '../config/warnings';
 import { createLogger } from '../logger';
 import { createSandbox, sandboxKeys } from '../sandbox/server';
@@ -91,6 +91,11 @@ async function main(): Promise<void> {
       `  temporal   ${target.address} namespace ${target.namespace}${devServer ? ' (embedded dev server, data in .data/)' : ''}`,
       `  web UI     ${devServer?.uiUrl ?? config.temporal.uiUrl}`,
       `  sandbox    ${sandboxUrl}   (${Object.keys(sandbox.systems).join(', ')}; faults via /__admin)`,
+      config.api
+        ? `  api        http://localhost:${config.http.port}/api/v1   (OpenAPI: /api/v1/openapi.json${
+            config.defaultedSecrets.includes('API_CLIENTS') ? `; client dev, key ${developmentApiKey()}` : ''
+          })`
+        : '',
       config.worker.metricsPort ? `  worker metrics http://localhost:${config.worker.metricsPort}/metrics` : '',
       config.defaultedSecrets.length
         ? `  DEVELOPMENT SECRETS in use for ${config.defaultedSecrets.join(', ')}: never run like this in production`

@@ -18,7 +18,8 @@ interface Route {
   path: string;
   summary: string;
   scope?: ApiScope;
-  command?: true;
+  /** The workflow a command runs (its id: api:<client>:<Idempotency-Key>). */
+  workflow?: string;
   body?: z.ZodType;
   /** Status → the schema of the answer's JSON body (null: no body). */
   responses: Record<number, { description: string; schema: z.ZodType | null }>;
@@ -58,7 +59,7 @@ export const ROUTES: Route[] = [
     path: '/api/v1/orders/{orderId}/invoice',
     summary: 'Invoice an order and email the invoice (the twin of the order.paid webhook)',
     scope: 'orders:write',
-    command: true,
+    workflow: 'invoiceOrder',
     body: invoiceRequestSchema,
     responses: commandAnswers,
   },
@@ -67,7 +68,7 @@ export const ROUTES: Route[] = [
     path: '/api/v1/contacts',
     summary: 'Create or update a contact in the caller’s system, with only the fields that system owns',
     scope: 'contacts:write',
-    command: true,
+    workflow: 'upsertContact',
     body: contactWriteSchema,
     responses: commandAnswers,
   },
@@ -136,7 +137,7 @@ export function openApiDocument() {
       required: true,
       schema: { type: 'string' },
     }));
-    if (route.command) {
+    if (route.workflow) {
       const { $schema: _s, ...keySchema } = z.toJSONSchema(idempotencyKeySchema, { target: 'draft-2020-12' });
       parameters.push({ name: 'Idempotency-Key', in: 'header', required: true, schema: keySchema as never });
     }
