@@ -215,6 +215,7 @@ export function createCommandRunner(client: Client, options: { taskQueue: string
         return await fromExecution(workflowId, String(description.memo?.bodyHash), deadline);
       } catch (err) {
         if (isNotFound(err)) return undefined;
+        if (isTimeout(err) || (err as { code?: unknown } | null)?.code === 14) throw new TemporalUnavailableError(err);
         throw err;
       }
     },
@@ -223,7 +224,7 @@ export function createCommandRunner(client: Client, options: { taskQueue: string
 
 export type CommandRunner = ReturnType<typeof createCommandRunner>;
 
-/** Runs `work`, answering 503 + Retry-After when Temporal did not take the command (nothing was started). */
+/** Runs `work`, answering 503 + Retry-After when Temporal did not answer (for a command: nothing was started). */
 export async function orUnavailable<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();

@@ -1,16 +1,24 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { Logger } from '../../logger';
 import { HttpError } from '../errors';
 import { answerCommand, idempotencyKeyOf, type Links, parseOr400 } from './answers';
 import { callerOf, requireScope } from './auth';
 import { bodyHash } from './canonical';
-import { type CommandRunner, orUnavailable } from './command-runner';
+import { type CommandOutcome, type CommandRunner, orUnavailable } from './command-runner';
 import { CONTACT_OWNERSHIP, type ContactField } from '../../domain/ownership';
 import { contactWriteSchema, invoiceRequestSchema, orderIdSchema } from './schemas';
 
 export interface CommandDeps {
+  logger: Logger;
   runner: CommandRunner;
   links: Links;
   maxBodyBytes: number;
+}
+
+function logOutcome(logger: Logger, outcome: CommandOutcome): void {
+  const fields = { workflowId: outcome.workflowId, outcome: outcome.kind };
+  if (outcome.kind === 'failed') logger.warn({ ...fields, failure: outcome.failure }, 'api command failed');
+  else logger.info({ ...fields, ...(outcome.kind === 'succeeded' ? { first: outcome.first } : {}) }, 'api command');
 }
 
 /** 415 unless the body is JSON, before a byte of it is read. */
@@ -43,6 +51,7 @@ export function commandsRouter(deps: CommandDeps): Router {
         businessKey: orderId,
       }),
     );
+    logOutcome(deps.logger, outcome);
     answerCommand(res, outcome, deps.links);
   });
 
@@ -86,6 +95,7 @@ export function commandsRouter(deps: CommandDeps): Router {
         businessKey: email,
       }),
     );
+    logOutcome(deps.logger, outcome);
     answerCommand(res, outcome, deps.links);
   });
 

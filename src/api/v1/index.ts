@@ -32,7 +32,7 @@ export function apiV1Router(deps: ApiV1Deps): Router | undefined {
   router.use(authenticate(api.clients), rateLimit());
   const gate = new ThrottleGate({ headroomPercent: deps.config.downstream.headroomPercent });
   router.use(contactReadsRouter(createContactReader(deps.config, gate)));
-  router.use(commandsRouter({ runner, links, maxBodyBytes: api.maxBodyBytes }));
+  router.use(commandsRouter({ runner, links, maxBodyBytes: api.maxBodyBytes, logger: deps.logger }));
   router.use('/operations', operationsRouter({ runner, links }));
   return router;
 }

@@ -80,6 +80,7 @@ export const ROUTES: Route[] = [
       200: { description: 'the operation', schema: operationSchema },
       ...refusals,
       404: { description: 'no such operation for this client', schema: errorSchema },
+      503: { description: 'Temporal did not answer: ask again after Retry-After', schema: errorSchema },
     },
   },
   {
