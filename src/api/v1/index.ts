@@ -1,5 +1,6 @@
 import express, { type Router } from 'express';
 import type { Client } from '@temporalio/client';
+import { createSharedWindows } from '../../activities/shared-gate';
 import { ThrottleGate } from '../../activities/throttle';
 import type { Config } from '../../config';
 import { queueFor } from '../../contracts/task-queues';
@@ -30,7 +31,18 @@ export function apiV1Router(deps: ApiV1Deps): Router | undefined {
   const router = express.Router();
   router.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   router.use(authenticate(api.clients), rateLimit());
-  const gate = new ThrottleGate({ headroomPercent: deps.config.downstream.headroomPercent });
+  // The reads share the workers' 429 windows (the throttle-gate workflow of each system): a window any replica was
+  // told holds the API's reads off that owner, and a window the API is told holds the workers.
+  const gate = new ThrottleGate({
+    headroomPercent: deps.config.downstream.headroomPercent,
+    shared: createSharedWindows({
+      client: deps.client,
+      prefix: temporal.taskQueuePrefix,
+      taskQueue: queueFor(temporal.taskQueuePrefix, 'orchestration'),
+      logger: deps.logger,
+      timeoutMs: Math.min(api.readTimeoutMs, 2000),
+    }),
+  });
   router.use(contactReadsRouter(createContactReader(deps.config, gate)));
   router.use(commandsRouter({ runner, links, maxBodyBytes: api.maxBodyBytes, logger: deps.logger }));
   router.use('/operations', operationsRouter({ runner, links }));

@@ -1,3 +1,6 @@
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { closeGateUpdate, throttleGateId } from '../../../src/contracts/throttle-gate';
+import { queueFor } from '../../../src/contracts/task-queues';
 import { faultsSchema } from '../../../src/sandbox/core';
 import { putEmailContact } from '../../../src/sandbox/email-contacts';
 import { putCrmContact } from '../../../src/sandbox/seed';
@@ -154,5 +157,27 @@ describe('/api/v1/contacts', () => {
     const later = await read(email);
     expect(later.body.fields.name).toMatchObject({ unavailable: true, reason: expect.stringMatching(/^throttled/) });
     expect(stack.sandbox.systems.crm.log.length).toBe(callsToCrm);
+  });
+
+  test('a window a worker reported to the shared gate holds reads off that owner too: partial, and no call made', async () => {
+    const email = seed();
+    const prefix = stack.config.temporal.taskQueuePrefix;
+    await stack.client.workflow.executeUpdateWithStart(closeGateUpdate, {
+      args: [{ until: Date.now() + 30_000, reason: 'answered 429: wait 30000 ms', by: 'worker-a' }],
+      startWorkflowOperation: new WithStartWorkflowOperation('throttleGate', {
+        workflowId: throttleGateId(prefix, 'email-platform'),
+        taskQueue: queueFor(prefix, 'orchestration'),
+        args: ['email-platform'],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    });
+    const callsBefore = stack.sandbox.systems['email-platform'].log.length;
+    const answer = await read(email);
+    expect(answer.body.partial).toBe(true);
+    expect(answer.body.fields.consent).toMatchObject({
+      unavailable: true,
+      reason: expect.stringMatching(/^throttled/),
+    });
+    expect(stack.sandbox.systems['email-platform'].log.length).toBe(callsBefore);
   });
 });
