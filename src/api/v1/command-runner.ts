@@ -82,6 +82,17 @@ function isTimeout(err: unknown): boolean {
   return err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || code === 4; /* DEADLINE_EXCEEDED */
 }
 
+/** Temporal did not answer: refused, unreachable or past the deadline, however the SDK wrapped it. */
+function isUnreachable(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if (isTimeout(e)) return true;
+    const code = (e as { code?: unknown }).code;
+    if (code === 14 /* UNAVAILABLE */ || code === 1 /* CANCELLED */) return true;
+    if (e === (e as { cause?: unknown }).cause) break;
+  }
+  return false;
+}
+
 function isNotFound(err: unknown): boolean {
   return (err as { name?: unknown } | null)?.name === 'WorkflowNotFoundError';
 }
@@ -193,13 +204,11 @@ export function createCommandRunner(client: Client, options: { taskQueue: string
               return await fromExecution(workflowId, req.input.bodyHash, lookup, box.started === true);
             } catch (lookupErr) {
               // Timed out and nothing started: Temporal did not take the command.
-              if (isNotFound(lookupErr) || isTimeout(lookupErr)) throw new TemporalUnavailableError(err);
+              if (isNotFound(lookupErr) || isUnreachable(lookupErr)) throw new TemporalUnavailableError(err);
               throw lookupErr;
             }
           }
-          if ((err as { code?: unknown } | null)?.code === 14 /* UNAVAILABLE */) {
-            throw new TemporalUnavailableError(err);
-          }
+          if (isUnreachable(err)) throw new TemporalUnavailableError(err);
           throw err;
         }
       }
@@ -215,7 +224,7 @@ export function createCommandRunner(client: Client, options: { taskQueue: string
         return await fromExecution(workflowId, String(description.memo?.bodyHash), deadline);
       } catch (err) {
         if (isNotFound(err)) return undefined;
-        if (isTimeout(err) || (err as { code?: unknown } | null)?.code === 14) throw new TemporalUnavailableError(err);
+        if (isUnreachable(err)) throw new TemporalUnavailableError(err);
         throw err;
       }
     },
