@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import {
   type Client,
   WithStartWorkflowOperation,
@@ -79,7 +80,7 @@ function failureType(err: unknown): string | undefined {
 
 function isTimeout(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || code === 4; /* DEADLINE_EXCEEDED */
+  return err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || code === grpcStatus.DEADLINE_EXCEEDED;
 }
 
 /** Temporal did not answer: refused, unreachable or past the deadline, however the SDK wrapped it. */
@@ -87,7 +88,7 @@ function isUnreachable(err: unknown): boolean {
   for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
     if (isTimeout(e)) return true;
     const code = (e as { code?: unknown }).code;
-    if (code === 14 /* UNAVAILABLE */ || code === 1 /* CANCELLED */) return true;
+    if (code === grpcStatus.UNAVAILABLE || code === grpcStatus.CANCELLED) return true;
     if (e === (e as { cause?: unknown }).cause) break;
   }
   return false;
