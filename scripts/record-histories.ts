@@ -1,7 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection, WithStartWorkflowOperation, WorkflowFailedError } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WithStartWorkflowOperation,
+  WorkflowFailedError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { commandResultUpdate } from '../src/contracts/commands';
 import { type SearchAttributePair } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../src/config';
@@ -253,6 +260,18 @@ const DRIVERS: Record<string, Driver> = {
       }
     },
   },
+  invoiceOrder: {
+    success: (h, id) => invoiceCommand(h, id),
+    // One 500 from accounting: the command profile's second attempt succeeds.
+    retry: (h, id) => (h.faults('accounting', { failNext: 1 }), invoiceCommand(h, id)),
+    // A 400 is final: the command alerts, answers its update with CommandFailed and fails.
+    failure: (h, id) => (h.faults('accounting', { respondNext: { status: 400, count: 1 } }), invoiceCommand(h, id)),
+  },
+  upsertContact: {
+    success: (h, id) => contactCommand(h, id),
+    retry: (h, id) => (h.faults('crm', { failNext: 1 }), contactCommand(h, id)),
+    failure: (h, id) => (h.faults('crm', { respondNext: { status: 400, count: 1 } }), contactCommand(h, id)),
+  },
   throttleGate: {
     // Two replicas report the same 429 within a moment: the second report, no longer, changes nothing.
     success: async (h, id) => {
@@ -300,6 +319,50 @@ const DRIVERS: Record<string, Driver> = {
     },
   },
 };
+
+/** Runs an /api/v1 command as the API does: Update-With-Start of commandResultUpdate; a failed answer is expected. */
+async function runCommandAsApi(h: Harness, type: string, input: { bodyHash: string } & Record<string, unknown>) {
+  const workflowId = `api:record:${type}-${input.bodyHash}`;
+  try {
+    await h.client.workflow.executeUpdateWithStart(commandResultUpdate, {
+      args: [input.bodyHash],
+      updateId: `result:${input.bodyHash}`,
+      startWorkflowOperation: new WithStartWorkflowOperation(type, {
+        workflowId,
+        taskQueue: queueFor(h.config.temporal.taskQueuePrefix, 'orchestration'),
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        memo: { bodyHash: input.bodyHash, client: 'record' },
+      }),
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+  }
+  await h.client.workflow
+    .getHandle(workflowId)
+    .result()
+    .catch((err: unknown) => {
+      if (!(err instanceof WorkflowFailedError)) throw err;
+    });
+  return workflowId;
+}
+
+const invoiceCommand = (h: Harness, id: string) =>
+  runCommandAsApi(h, 'invoiceOrder', {
+    client: 'record',
+    bodyHash: `h-${id}`,
+    order: { id: `ORD-${id}`, total: 1499, currency: 'PLN', customerEmail: 'k.nowak@example.com' },
+  });
+
+const contactCommand = (h: Harness, id: string) =>
+  runCommandAsApi(h, 'upsertContact', {
+    client: 'record',
+    bodyHash: `h-${id}`,
+    system: 'crm',
+    email: `c-${id}@example.com`,
+    values: { name: 'Krystyna Nowak', company: 'Acme' },
+  });
 
 /** Reports a window as the client layer does (Update-With-Start, USE_EXISTING), as worker `by`. */
 function reportWindow(h: Harness, workflowId: string, ms: number, by: string) {

@@ -6,8 +6,35 @@ import { contentKey, idempotencyKey } from './keys';
 
 // The CRM: owns each contact's identity (email, name, company) and receives consent back from the email platform.
 
+/** A contact as the CRM holds it, for the API's contact write and read. */
+export interface CrmContactRecord {
+  id: string;
+  email: string;
+  name: string;
+  company: string | null;
+}
+
 export function createCrmActivities({ client }: SystemActivityDeps) {
   return {
+    /** Creates or updates the contact with this email (an /api/v1 contact write), keyed by the command. */
+    async upsertCrmContact(input: {
+      email: string;
+      values: { name?: string; company?: string | null };
+      key: string;
+    }): Promise<CrmContactRecord & { created: boolean }> {
+      const res = await client.request<CrmContactRecord>(
+        'PUT',
+        `/contacts/by-email/${encodeURIComponent(input.email)}`,
+        {
+          body: input.values,
+          idempotencyKey: idempotencyKey('contact-write', input.key),
+          signal: Context.current().cancellationSignal,
+        },
+      );
+      const { id, email, name, company } = res.body;
+      return { id, email, name, company, created: res.status === 201 };
+    },
+
     /** A page of contact changes since the watermark, or with `ids` the changes of those contacts. */
     async listCrmContactChanges(input: ContactChangesQuery): Promise<ContactPage> {
       return contactPage(client, '/contacts', input, 'ids', (raw) => raw.id);

@@ -78,6 +78,24 @@ export function createEmailPlatformActivities({ client }: SystemActivityDeps) {
       return res.body;
     },
 
+    /** Sets a contact's consent by email (an /api/v1 contact write), keyed by the command. */
+    async upsertEmailContactConsent(input: {
+      email: string;
+      values: { consent?: { status: 'subscribed' | 'unsubscribed'; at: string } | null };
+      key: string;
+    }): Promise<{ id: string; email: string; created: boolean }> {
+      const res = await client.request<{ id: string; email: string }>(
+        'PUT',
+        `/contacts/by-email/${encodeURIComponent(input.email)}`,
+        {
+          body: input.values,
+          idempotencyKey: idempotencyKey('contact-write', input.key),
+          signal: Context.current().cancellationSignal,
+        },
+      );
+      return { id: res.body.id, email: res.body.email, created: res.status === 201 };
+    },
+
     /** A page of contact changes since the watermark, or with `ids` the changes of those contacts (CRM ids). */
     async listEmailContactChanges(input: ContactChangesQuery): Promise<ContactPage> {
       return contactPage(client, '/contacts', input, 'external_ids', (raw) => raw.external_id);

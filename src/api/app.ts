@@ -8,6 +8,7 @@ import { codecRouter } from './codec-server';
 import { HttpError } from './errors';
 import type { Lifecycle } from './shutdown';
 import type { ApiMetrics } from './metrics';
+import { apiV1Router } from './v1';
 import { webhookRouter } from './webhooks';
 import type { WorkflowStarter } from './workflow-starter';
 
@@ -80,7 +81,7 @@ function finish(app: Express, deps: Pick<AppDeps, 'logger' | 'metrics'>): Expres
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const http = err instanceof HttpError ? err : fromBodyParser(err);
     if (http) {
-      if (http.status === 413 || http.status === 415) {
+      if ((http.status === 413 || http.status === 415) && req.path.startsWith('/webhooks/')) {
         const source = /^\/webhooks\/([^/]+)/.exec(req.path)?.[1] ?? 'unknown';
         deps.metrics.webhooks.inc({ source, event_type: 'unknown', outcome: 'rejected', reason: http.code });
       }
@@ -97,13 +98,16 @@ function finish(app: Express, deps: Pick<AppDeps, 'logger' | 'metrics'>): Expres
 }
 
 /**
- * The public ingress: webhooks and the probes, nothing else. The caller listens on PORT (tests on port 0). Operator
+ * The public ingress: webhooks, the request/response API (/api/v1, when API_ENABLED and a client is given), and the
+ * probes. The caller listens on PORT (tests on port 0). Operator
  * endpoints are on createOperatorApp's listener, never here.
  */
 export function createApp(deps: AppDeps): Express {
   const app = baseApp();
   probes(app, deps.starter, deps.lifecycle);
   app.use('/webhooks', webhookRouter(deps));
+  const api = deps.client && apiV1Router({ config: deps.config, logger: deps.logger, client: deps.client });
+  if (api) app.use('/api/v1', api);
   return finish(app, deps);
 }
 

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { SOURCES } from '../integrations/sources';
+import { CONTACT_OWNERSHIP } from '../domain/ownership';
+import { apiClientsProblems, developmentApiClients, parseApiClients } from './api-clients';
 import { SYSTEMS, type SystemName } from '../integrations/systems';
 import { envPrefix, type SystemDeclaration } from '../integrations/types';
 import type { PayloadKey } from '../temporal/codec';
@@ -72,6 +74,35 @@ const general = {
   WEBHOOK_MAX_BODY_BYTES: [
     positiveInt.default(256 * 1024),
     { group: 'Ingress', roles: ['api'], description: 'larger webhook bodies are answered 413 before being read' },
+  ],
+  API_ENABLED: [
+    z.enum(['true', 'false']).default('true'),
+    {
+      group: 'Request/response API',
+      roles: ['api'],
+      description: 'serves /api/v1 on the ingress; in production it then requires API_CLIENTS',
+    },
+  ],
+  API_SYNC_WAIT_MS: [
+    positiveInt.default(5000),
+    {
+      group: 'Request/response API',
+      roles: ['api'],
+      description:
+        'a command not done within this (a gRPC deadline) answers 202 with Location: /api/v1/operations/{id}',
+    },
+  ],
+  API_READ_TIMEOUT_MS: [
+    positiveInt.default(2000),
+    {
+      group: 'Request/response API',
+      roles: ['api'],
+      description: 'timeout of each owner’s answer to a contact read; a late owner’s fields come back unavailable',
+    },
+  ],
+  API_MAX_BODY_BYTES: [
+    positiveInt.default(64 * 1024),
+    { group: 'Request/response API', roles: ['api'], description: 'larger command bodies are answered 413' },
   ],
   SANDBOX_PORT: [
     port.default(4000),
@@ -349,6 +380,8 @@ interface DerivedVariable {
   development(sandboxPort: number): string;
   /** True when the environment makes this variable unnecessary (it is then neither required nor defaulted). */
   notNeeded?(env: NodeJS.ProcessEnv): boolean;
+  /** Not required in production when this holds for the environment (API_CLIENTS with API_ENABLED=false). */
+  optionalWhen?(env: NodeJS.ProcessEnv, role: Role): boolean;
 }
 
 const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -388,12 +421,22 @@ function parsePayloadKeys(value: string): { keys: PayloadKey[]; problems: string
 // The id of the development key, so a payload written with it says so in its metadata.
 const DEVELOPMENT_KEY_ID = 'dev';
 
+const apiDisabled = (env: NodeJS.ProcessEnv) => env.API_ENABLED?.trim() === 'false';
+
+/** Systems the API process reads from itself (contact reads), so the API role needs their URL and key too. */
+const READ_BY_API: ReadonlySet<string> = new Set(Object.values(CONTACT_OWNERSHIP).map((r) => r.owner));
+
 function developmentDigest(name: string): Buffer {
   return createHash('sha256').update(`switchyard-development-only:${name}`).digest();
 }
 
 function developmentToken(name: string): string {
   return `dev_${developmentDigest(name).toString('hex').slice(0, 32)}`;
+}
+
+/** The key of the development API client `dev` (public, like every development secret): `npm start` prints it. */
+export function developmentApiKey(): string {
+  return developmentToken('API_CLIENTS');
 }
 
 function zodProblems(schema: z.ZodType, value: string): string[] {
@@ -430,12 +473,15 @@ function derivedVariables(systems: Systems = SYSTEMS): DerivedVariable[] {
   for (const system of systems) {
     const p = envPrefix(system.name);
     const group = `System: ${system.name}`;
+    const roles: Reader[] = READ_BY_API.has(system.name) ? ['worker', 'api'] : ['worker'];
+    // The API reads these only for /api/v1: an API process with the API disabled starts without them.
+    const optionalWhen = (env: NodeJS.ProcessEnv, role: Role) => role === 'api' && apiDisabled(env);
     if (system.auth === 'bearer') {
       out.push({
         doc: {
           name: `${p}_API_URL`,
           group,
-          roles: ['worker'],
+          roles,
           description: `base URL of the ${system.title} API`,
           development: `the sandbox stand-in, http://127.0.0.1:<SANDBOX_PORT>/${system.name}`,
           secret: false,
@@ -444,12 +490,13 @@ function derivedVariables(systems: Systems = SYSTEMS): DerivedVariable[] {
         },
         check: (v) => zodProblems(url, v),
         development: (sandboxPort) => `http://127.0.0.1:${sandboxPort}/${system.name}`,
+        optionalWhen,
       });
       out.push({
         doc: {
           name: `${p}_API_KEY`,
           group,
-          roles: ['worker'],
+          roles,
           description: `API key for ${system.title}, sent as a bearer token`,
           development: 'a development key derived from the variable name (the sandbox accepts it)',
           secret: true,
@@ -458,6 +505,7 @@ function derivedVariables(systems: Systems = SYSTEMS): DerivedVariable[] {
         },
         check: (v) => (v.length < 8 ? [`is ${v.length} characters; use at least 8`] : []),
         development: () => developmentToken(`${p}_API_KEY`),
+        optionalWhen,
       });
     } else {
       out.push({
@@ -517,6 +565,24 @@ function derivedVariables(systems: Systems = SYSTEMS): DerivedVariable[] {
       development: () => source.secret.development(developmentDigest(name)),
     });
   }
+  out.push({
+    doc: {
+      name: 'API_CLIENTS',
+      group: 'Request/response API',
+      roles: ['api'],
+      description:
+        'JSON array of the callers of /api/v1: [{"name","key" (24+ characters, or "sha256:<hex>" of it),"scopes" ' +
+        '(orders:write, contacts:write, contacts:read),"system" (crm or email-platform: the contact fields it may ' +
+        'write),"ratePerSecond" (default 10, per API replica)}]',
+      development: 'one client `dev` with every scope and a key derived from the variable name',
+      secret: true,
+      requiredInProduction: true,
+      deprecatedNames: [],
+    },
+    check: apiClientsProblems,
+    development: () => developmentApiClients(developmentToken('API_CLIENTS')),
+    optionalWhen: apiDisabled,
+  });
   return out;
 }
 
@@ -599,6 +665,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
     if (value === undefined) {
       if (doc.default !== undefined) value = doc.default;
       else if (production) {
+        if (variable.optionalWhen?.(env, role)) continue;
         if (readers(doc)) problems.push(`${doc.name} is required in production${doc.secret ? ' (a secret)' : ''}`);
         value = doc.name.endsWith('_URL') ? `http://${UNUSED_BY_ROLE}.invalid` : UNUSED_BY_ROLE;
         values[doc.name] = value;
@@ -683,6 +750,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
     systems,
     downstream: { timeoutMs: c.DOWNSTREAM_TIMEOUT_MS, headroomPercent: c.RATE_LIMIT_HEADROOM_PERCENT },
     alerts: { retryingAfterAttempts: c.RETRYING_ALERT_AFTER_ATTEMPTS },
+    /** The request/response API (/api/v1); undefined when API_ENABLED=false. */
+    api:
+      c.API_ENABLED === 'true' && values.API_CLIENTS !== undefined && values.API_CLIENTS !== UNUSED_BY_ROLE
+        ? {
+            clients: parseApiClients(values.API_CLIENTS!),
+            syncWaitMs: c.API_SYNC_WAIT_MS,
+            readTimeoutMs: c.API_READ_TIMEOUT_MS,
+            maxBodyBytes: c.API_MAX_BODY_BYTES,
+          }
+        : undefined,
     worker: {
       metricsPort: c.WORKER_METRICS_PORT,
       metricsHost: c.WORKER_METRICS_HOST,

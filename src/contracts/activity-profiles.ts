@@ -13,6 +13,8 @@ export interface ActivityProfile {
     initialInterval: string;
     backoffCoefficient: number;
     maximumInterval: string;
+    /** Attempts in all, for calls someone is waiting on; unset: until scheduleToCloseTimeout. */
+    maximumAttempts?: number;
     nonRetryableErrorTypes: string[];
   };
 }
@@ -28,6 +30,21 @@ export const ACTIVITY_PROFILES = {
     heartbeatTimeout: '5s',
     scheduleToCloseTimeout: '3 days',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes },
+  },
+  command: {
+    purpose:
+      'one call on behalf of an /api/v1 command, whose caller is waiting: three attempts within seconds, then the ' +
+      'command fails, alerts and answers 502 (a retry with the same key starts a new run; the writes are keyed)',
+    startToCloseTimeout: '15s',
+    heartbeatTimeout: '5s',
+    scheduleToCloseTimeout: '1m',
+    retry: {
+      initialInterval: '300ms',
+      backoffCoefficient: 2,
+      maximumInterval: '2s',
+      maximumAttempts: 3,
+      nonRetryableErrorTypes,
+    },
   },
   batch: {
     purpose:

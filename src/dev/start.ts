@@ -5,7 +5,7 @@ import { listenApi } from '../api/listeners';
 import { createApiMetrics } from '../api/metrics';
 import { createWorkflowStarter } from '../api/workflow-starter';
 import { createLifecycle, drainAndClose } from '../api/shutdown';
-import { loadConfig } from '../config';
+import { developmentApiKey, loadConfig } from '../config';
 import { warnAboutConfig } from '../config/warnings';
 import { createLogger } from '../logger';
 import { createSandbox, sandboxKeys } from '../sandbox/server';
@@ -118,6 +118,11 @@ async function main(): Promise<void> {
         : '',
       `  sandbox    ${sandboxUrl}   (${Object.keys(sandbox.systems).join(', ')}; faults via /__admin)`,
       `  traces     ${tracesTo === sandboxUrl ? `${sandboxUrl}/traces   (the span tree of each webhook)` : `to ${tracesTo}`}`,
+      config.api
+        ? `  api        http://localhost:${config.http.port}/api/v1   (OpenAPI: /api/v1/openapi.json${
+            config.defaultedSecrets.includes('API_CLIENTS') ? `; client dev, key ${developmentApiKey()}` : ''
+          })`
+        : '',
       config.worker.metricsPort ? `  worker metrics http://localhost:${config.worker.metricsPort}/metrics` : '',
       config.defaultedSecrets.length
         ? `  DEVELOPMENT SECRETS in use for ${config.defaultedSecrets.join(', ')}: never run like this in production`

@@ -148,6 +148,7 @@ function timeouts(p: Pick<CatalogActivity, 'startToCloseTimeout' | 'heartbeatTim
 function retry(r: CatalogActivity['retry']): string {
   return (
     `${r.initialInterval} ×${r.backoffCoefficient} up to ${r.maximumInterval} apart; ` +
+    (r.maximumAttempts === undefined ? '' : `at most ${r.maximumAttempts} attempts; `) +
     `never retried: ${list(r.nonRetryableErrorTypes)}`
   );
 }
@@ -421,6 +422,20 @@ export function renderCatalogMarkdown(catalog: Catalog): string {
     table(
       ['kind', 'sent'],
       a.kinds.map((k) => [code(k.kind), md(k.when)]),
+    ),
+    '## Request/response API',
+    '',
+    `${md(catalog.api.idempotency)}. Settings: ${list(catalog.api.variables)}; the OpenAPI document at ` +
+      `${code('GET /api/v1/openapi.json')}. See [README: Request/response API](../README.md#requestresponse-api).`,
+    '',
+    table(
+      ['endpoint', 'scope', 'workflow', 'what it does'],
+      catalog.api.endpoints.map((e) => [
+        code(`${e.method} ${e.path}`),
+        e.scope ? code(e.scope) : 'any client',
+        e.workflow ? code(e.workflow) : 'none (answers directly)',
+        md(e.summary),
+      ]),
     ),
     '## Operator entry points',
     '',

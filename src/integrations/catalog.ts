@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ROUTES } from '../api/v1/openapi';
 import { loadConfig, type VariableDoc, variableDocs } from '../config';
 import { ACTIVITY_PROFILES, type ActivityProfile, type ProfileName } from '../contracts/activity-profiles';
 import { ALERT_KINDS } from '../contracts/alerts';
@@ -166,6 +167,12 @@ export interface Catalog {
     kinds: Array<{ kind: string; when: string }>;
     variables: string[];
   };
+  /** The request/response API: its endpoints and the variables of its clients. */
+  api: {
+    endpoints: Array<{ method: string; path: string; summary: string; scope?: string; workflow?: string }>;
+    idempotency: string;
+    variables: string[];
+  };
   operators: {
     uiQueries: Array<{ query: string; finds: string }>;
     searchAttributes: Array<{ name: string; type: string; meaning: string }>;
@@ -178,7 +185,7 @@ export interface Catalog {
 // refuses to run while an attribute has none.
 const SEARCH_ATTRIBUTE_DOCS: Record<string, { meaning: string; query?: string; finds?: string }> = {
   Source: {
-    meaning: 'the webhook source that started the flow',
+    meaning: 'the webhook source that started the flow, or api:<client> for an /api/v1 command',
     query: `Source = "${SOURCES[0].name}"`,
     finds: `the flows one sender started`,
   },
@@ -235,7 +242,8 @@ function retrySummary(name: ProfileName): string {
   const p = ACTIVITY_PROFILES[name];
   return (
     `${name}: ${p.retry.initialInterval} ×${p.retry.backoffCoefficient} up to ${p.retry.maximumInterval} apart, ` +
-    `for up to ${p.scheduleToCloseTimeout}`
+    `for up to ${p.scheduleToCloseTimeout}` +
+    ('maximumAttempts' in p.retry ? `, at most ${p.retry.maximumAttempts} attempts` : '')
   );
 }
 
@@ -509,6 +517,19 @@ export function buildCatalog(options: CatalogOptions = {}): Catalog {
       destination: { system: alertSystem.name, title: alertSystem.title, variable: alertSystem.url.variable },
       kinds: Object.entries(ALERT_KINDS).map(([kind, when]) => ({ kind, when })),
       variables: docs.filter((d) => d.group === 'Alerts').map((d) => d.name),
+    },
+    api: {
+      endpoints: ROUTES.map((r) => ({
+        method: r.method.toUpperCase(),
+        path: r.path,
+        summary: r.summary,
+        ...(r.scope ? { scope: r.scope } : {}),
+        ...(r.workflow ? { workflow: r.workflow } : {}),
+      })),
+      idempotency:
+        'Every command needs an Idempotency-Key; its workflow id is api:<client>:<key> (Source = "api:<client>"): the ' +
+        'same key and body give the same answer, another body a 422, a failed run is run again by a retry',
+      variables: docs.filter((d) => d.group === 'Request/response API').map((d) => d.name),
     },
     operators: {
       uiQueries: [

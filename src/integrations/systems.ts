@@ -60,6 +60,13 @@ export const emailPlatform = defineSystem({
       idempotencyKey: 'invoice-email:<order id>',
       note: 'looks in the platform’s message log first: an invoice email already sent for the order is not sent again',
     },
+    upsertEmailContactConsent: {
+      does: 'sets a contact’s consent by email, for an /api/v1 contact write',
+      kind: 'write',
+      profile: 'command',
+      idempotencyKey: 'contact-write:<command workflow id>',
+      note: 'keyed by the command, so a retry with the same Idempotency-Key replays and a new command writes again',
+    },
     listEmailContactChanges: {
       does: 'reads contact changes since the watermark: a page, or the given contacts',
       kind: 'read',
@@ -84,6 +91,13 @@ export const crm = defineSystem({
   defaultRatePerSecond: 10,
   activities: createCrmActivities,
   activityDocs: {
+    upsertCrmContact: {
+      does: 'creates or updates a contact by email, for an /api/v1 contact write',
+      kind: 'write',
+      profile: 'command',
+      idempotencyKey: 'contact-write:<command workflow id>',
+      note: 'keyed by the command, so a retry with the same Idempotency-Key replays and a new command writes again',
+    },
     listCrmContactChanges: {
       does: 'reads contact changes since the watermark: a page, or the given contacts',
       kind: 'read',

@@ -2,7 +2,9 @@ import type { TemporalActivities } from '../activities/temporal';
 import { idempotencyKey } from '../activities/keys';
 import type { CanonicalEvent, OrderPaid, PaymentSucceeded } from '../domain/events';
 import { contactSync } from '../workflows/contact-sync';
+import { invoiceOrder, type InvoiceOrderInput } from '../workflows/invoice-order';
 import { orderPaid } from '../workflows/order-paid';
+import { upsertContact } from '../workflows/upsert-contact';
 import { paymentSucceeded } from '../workflows/payment-succeeded';
 import { reconcileOrders } from '../workflows/reconcile-orders';
 import { scheduleWatchdog } from '../workflows/schedule-watchdog';
@@ -44,6 +46,26 @@ export const WORKFLOWS = {
       createInvoice: (e) => idempotencyKey('invoice', e.order.id),
       sendInvoiceEmail: (e) => idempotencyKey('invoice-email', e.order.id),
     },
+  }),
+  invoiceOrder: declare<InvoiceOrderInput>({
+    workflow: invoiceOrder,
+    description:
+      'POST /api/v1/orders/{orderId}/invoice: invoices the order and emails the invoice (orderPaid’s activities and ' +
+      'keys, under the command profile), answering the caller through the commandResult update',
+    trigger: { by: 'POST /api/v1/orders/{orderId}/invoice, id api:<client>:<Idempotency-Key>' },
+    activities: ['createInvoice', 'sendInvoiceEmail', 'sendAlert'],
+    keys: {
+      createInvoice: (i) => idempotencyKey('invoice', i.order.id),
+      sendInvoiceEmail: (i) => idempotencyKey('invoice-email', i.order.id),
+    },
+  }),
+  upsertContact: declare({
+    workflow: upsertContact,
+    description:
+      'POST /api/v1/contacts: creates or updates the contact in the caller’s system, which owns every field it sent ' +
+      '(the contact sync copies it on); answered through the commandResult update',
+    trigger: { by: 'POST /api/v1/contacts, id api:<client>:<Idempotency-Key>' },
+    activities: ['upsertCrmContact', 'upsertEmailContactConsent', 'sendAlert'],
   }),
   paymentSucceeded: declare<PaymentSucceeded>({
     workflow: paymentSucceeded,

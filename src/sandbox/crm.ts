@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { z } from 'zod';
-import { idempotent, type StandIn, type SystemState, systemRouter } from './core';
+import { idempotent, nextId, type StandIn, type SystemState, systemRouter } from './core';
 import { applyFields, type ChangeTracked, idsFilter, monotonicClock, pageOfChanges } from './contacts';
 
 export interface CrmContact extends ChangeTracked {
@@ -40,6 +40,38 @@ export function crmRouter(state: SystemState, crm: CrmData): Router {
     if (!contact) res.status(404).json({ error: 'not_found', message: `no contact ${req.params.id}` });
     else res.json(contact);
   });
+
+  // Lookup and upsert by email address (as HubSpot's idProperty=email): the API's reads and contact writes.
+  const byEmail = (email: string) => [...crm.contacts.values()].find((c) => c.email.toLowerCase() === email);
+  router.get('/contacts/by-email/:email', (req, res) => {
+    const contact = byEmail(String(req.params.email).toLowerCase());
+    if (!contact) res.status(404).json({ error: 'not_found', message: `no contact ${req.params.email}` });
+    else res.json(contact);
+  });
+  router.put(
+    '/contacts/by-email/:email',
+    idempotent(state, (req) => {
+      const email = String(req.params.email).toLowerCase();
+      const parsed = patchContact.omit({ email: true, consent: true }).safeParse(req.body);
+      if (!parsed.success) return { status: 400, body: { error: 'invalid', message: parsed.error.issues[0]?.message } };
+      let contact = byEmail(email);
+      const created = !contact;
+      if (!contact) {
+        contact = {
+          id: nextId('crm'),
+          email,
+          name: '',
+          company: null,
+          consent: null,
+          updated_at: crm.now(),
+          field_changes: {},
+        };
+        crm.contacts.set(contact.id, contact);
+      }
+      applyFields(contact, parsed.data, 'integration', crm.now);
+      return { status: created ? 201 : 200, body: contact };
+    }),
+  );
 
   router.patch(
     '/contacts/:id',

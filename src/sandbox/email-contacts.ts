@@ -122,6 +122,26 @@ export function emailContactsRouter(state: SystemState, data: EmailContactData):
     }),
   );
 
+  // Lookup and upsert by email address: the API's reads and consent writes.
+  const byEmail = (email: string) => [...data.contacts.values()].find((c) => c.email.toLowerCase() === email);
+  router.get('/by-email/:email', (req, res) => {
+    const contact = byEmail(String(req.params.email).toLowerCase());
+    if (!contact) res.status(404).json({ error: 'not_found', message: `no contact ${req.params.email}` });
+    else res.json(contact);
+  });
+  router.put(
+    '/by-email/:email',
+    idempotent(state, (req) => {
+      const email = String(req.params.email).toLowerCase();
+      const parsed = upsertItem.pick({ consent: true }).strict().safeParse(req.body);
+      if (!parsed.success) return { status: 400, body: { error: 'invalid', message: parsed.error.issues[0]?.message } };
+      const existing = byEmail(email);
+      const contact = existing ?? putEmailContact(data, { email }, 'integration');
+      applyFields(contact, parsed.data, 'integration', data.now);
+      return { status: existing ? 200 : 201, body: contact };
+    }),
+  );
+
   // The change feed; `?external_ids=` narrows it to those contacts (as a platform's search by external id would).
   router.get('/', (req, res) => {
     const ids = idsFilter(req, 'external_ids');

@@ -12,9 +12,21 @@ import { paymentSucceeded } from './payment-succeeded';
 import { reconcileOrders } from './reconcile-orders';
 import { scheduleWatchdog } from './schedule-watchdog';
 import { syncState } from './sync-state';
+import { invoiceOrder } from './invoice-order';
 import { throttleGate } from './throttle-gate';
+import { upsertContact } from './upsert-contact';
 
-export { contactSync, orderPaid, paymentSucceeded, reconcileOrders, scheduleWatchdog, syncState, throttleGate };
+export {
+  contactSync,
+  invoiceOrder,
+  orderPaid,
+  paymentSucceeded,
+  reconcileOrders,
+  scheduleWatchdog,
+  syncState,
+  throttleGate,
+  upsertContact,
+};
 
 // An unversioned worker (WORKER_BUILD_ID unset, the time-skipping tests) must not declare a behaviour: the SDK refuses
 // the task completion. So the behaviour is declared only when this task runs on a versioned worker.
@@ -25,6 +37,9 @@ setWorkflowOptions(behaviour('PINNED'), orderPaid);
 setWorkflowOptions(behaviour('PINNED'), paymentSucceeded);
 setWorkflowOptions(behaviour('PINNED'), reconcileOrders);
 setWorkflowOptions(behaviour('PINNED'), scheduleWatchdog);
+// A command a caller waits for finishes on the code it started with.
+setWorkflowOptions(behaviour('PINNED'), invoiceOrder);
+setWorkflowOptions(behaviour('PINNED'), upsertContact);
 // syncState lives forever; contactSync continues as new page by page; a throttle gate must never wait on a drained
 // version.
 setWorkflowOptions(behaviour('AUTO_UPGRADE'), syncState);

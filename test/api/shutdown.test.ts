@@ -32,6 +32,8 @@ describe('the API on SIGTERM', () => {
         SHOPIFY_WEBHOOK_SECRET: `shpss_${randomBytes(16).toString('hex')}`,
         STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(16).toString('hex')}`,
         PAYLOAD_KEYS: `shutdown-test:${randomBytes(32).toString('base64')}`,
+        // Shutdown is about the listeners; /api/v1 in production needs API_CLIENTS (tested in test/config).
+        API_ENABLED: 'false',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -18,6 +18,7 @@ const productionEnv = (overrides: Record<string, string> = {}) => ({
   SHOP_API_KEY: 'shop-key-production',
   ALERTS_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/XXXX',
   PAYLOAD_KEYS: `prod-1:${Buffer.alloc(32, 7).toString('base64')}`,
+  API_CLIENTS: JSON.stringify([{ name: 'erp', key: `sha256:${'ab'.repeat(32)}`, scopes: ['orders:write'] }]),
   ...overrides,
 });
 
@@ -58,10 +59,16 @@ describe('config', () => {
     for (const name of requiredInProduction('all')) expect(message).toContain(name);
   });
 
-  test('the API role needs the webhook secrets but not the downstream credentials', () => {
+  test('the API role needs the webhook secrets and the contact owners it reads for /api/v1, no other downstream', () => {
     const env = productionEnv();
-    const workerOnly = requiredInProduction('worker').filter((n) => !requiredInProduction('api').includes(n));
-    for (const name of workerOnly) delete (env as Record<string, string>)[name];
+    const api = new Set(requiredInProduction('api'));
+    for (const name of requiredInProduction('worker')) if (!api.has(name)) delete (env as Record<string, string>)[name];
+    expect([...api].filter((n) => /_API_(URL|KEY)$/.test(n))).toEqual([
+      'EMAIL_PLATFORM_API_URL',
+      'EMAIL_PLATFORM_API_KEY',
+      'CRM_API_URL',
+      'CRM_API_KEY',
+    ]);
     expect(loadConfig(env, 'api').sources.stripe.secrets).toEqual(['whsec_stripeproductionsecret']);
     expect(() => loadConfig(env, 'worker')).toThrow(/ACCOUNTING_API_URL is required/);
   });
@@ -120,7 +127,9 @@ describe('config', () => {
   describe('the deployable entry points and development secrets', () => {
     test('NODE_ENV unset: development secrets are refused, naming the variables and the way out', () => {
       const message = messageOf(() => loadConfig({}, 'api', { deployable: true }));
-      expect(message).toMatch(/SHOP_WEBHOOK_SECRET, SHOPIFY_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET are unset/);
+      expect(message).toMatch(
+        /SHOP_WEBHOOK_SECRET, SHOPIFY_WEBHOOK_SECRET, STRIPE_WEBHOOK_SECRET, API_CLIENTS are unset/,
+      );
       expect(message).toMatch(/NODE_ENV=development/);
     });
 

@@ -13,6 +13,8 @@ const productionEnv = (overrides: Record<string, string | undefined> = {}) =>
       SHOPIFY_WEBHOOK_SECRET: 'shopify-secret-production',
       STRIPE_WEBHOOK_SECRET: 'whsec_stripeproductionsecret',
       PAYLOAD_KEYS: `k2026:${b64()}`,
+      // These tests are about payload keys; /api/v1 in production is tested in api-clients.test.ts.
+      API_ENABLED: 'false',
       ...overrides,
     }).filter((e): e is [string, string] => e[1] !== undefined),
   );

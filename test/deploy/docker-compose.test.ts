@@ -87,6 +87,11 @@ describe('docker-compose.yml', () => {
       SHOPIFY_WEBHOOK_SECRET: 'shpss_0123456789abcdef0123',
       STRIPE_WEBHOOK_SECRET: 'whsec_0123456789abcdef0123',
       PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+      API_CLIENTS: JSON.stringify([{ name: 'erp', key: `sha256:${'ab'.repeat(32)}`, scopes: ['orders:write'] }]),
+      CRM_API_URL: 'https://crm.example.com',
+      CRM_API_KEY: 'crm-key-production',
+      EMAIL_PLATFORM_API_URL: 'https://email.example.com',
+      EMAIL_PLATFORM_API_KEY: 'email-key-production',
     };
     expect(loadConfig({ ...substituted, ...secrets }, 'api').admin).toBeUndefined();
   });

@@ -82,7 +82,7 @@ describe('the integration catalog', () => {
       profile: 'call',
       scheduleToCloseTimeout: '3 days',
       retry: { nonRetryableErrorTypes: expect.arrayContaining(['DownstreamRejected']) },
-      usedBy: ['orderPaid'],
+      usedBy: ['orderPaid', 'invoiceOrder'],
     });
     const answer = (a: string) => accounting.answers.find((x) => x.answer === a);
     expect(answer('any other 4xx')).toMatchObject({ failureType: 'DownstreamRejected', retried: false });

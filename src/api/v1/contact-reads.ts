@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import express, { type Router } from 'express';
+import { createDownstreamClient, type DownstreamClient, downstreamDetails } from '../../activities/http';
+import type { ThrottleGate } from '../../activities/throttle';
+import type { Config } from '../../config';
+import { FailureType } from '../../contracts/failures';
+import { CONTACT_FIELDS, CONTACT_OWNERSHIP, CONTACT_SYSTEMS, type ContactSystem } from '../../domain/ownership';
+import { HttpError } from '../errors';
+import { parseOr400 } from './answers';
+import { requireScope } from './auth';
+import { type contactReadSchema } from './schemas';
+import { z } from 'zod';
+
+// GET /contacts/{email}: the contact as the ownership map defines it, each field read from its owner, in parallel,
+// through the same client layer as the activities (timeout, auth, answer classes) and the process's throttle gate
+// (a 429 closes it for the Retry-After, and later reads skip that owner at once). No workflow: nothing is recorded.
+
+interface OwnerRecord {
+  updated_at?: string;
+  field_changes?: Record<string, { at?: string }>;
+  [field: string]: unknown;
+}
+
+type OwnerRead = { ok: true; record?: OwnerRecord } | { ok: false; reason: string };
+
+const REASONS: Record<string, string> = {
+  [FailureType.throttled]: 'throttled',
+  [FailureType.unavailable]: 'down',
+  [FailureType.timeout]: 'timeout',
+  [FailureType.network]: 'unreachable',
+};
+
+function reasonOf(err: unknown): string {
+  const details = downstreamDetails(err);
+  const type = (err as { type?: string }).type ?? '';
+  const word = REASONS[type] ?? 'error';
+  const message = err instanceof Error ? err.message : String(err);
+  if (type === FailureType.throttled && details?.retryAfterMs !== undefined) {
+    return `${word}: retry after ${Math.ceil(details.retryAfterMs / 1000)} s (${message})`;
+  }
+  return `${word}: ${message}`;
+}
+
+/** The reads of one API process: one client per contact owner, sharing `gate`. */
+export function createContactReader(config: Config, gate: ThrottleGate) {
+  const timeoutMs = config.api?.readTimeoutMs ?? 2000;
+  const clients = Object.fromEntries(
+    CONTACT_SYSTEMS.map((name) => {
+      const system = config.systems[name];
+      gate.setRate(name, system.ratePerSecond);
+      const client = createDownstreamClient(
+        { name, baseUrl: system.url, apiKey: system.apiKey },
+        { timeoutMs, gate, maxGateWaitMs: 0, maxQueueWaitMs: timeoutMs },
+      );
+      return [name, client];
+    }),
+  ) as Record<ContactSystem, DownstreamClient>;
+
+  async function readOwner(system: ContactSystem, email: string): Promise<OwnerRead> {
+    try {
+      const path = `/contacts/by-email/${encodeURIComponent(email)}`;
+      const res = await clients[system].request<OwnerRecord>('GET', path, { accept: [404] });
+      return { ok: true, record: res.status === 404 ? undefined : res.body };
+    } catch (err) {
+      return { ok: false, reason: reasonOf(err) };
+    }
+  }
+
+  /** The composed contact, or undefined when every owner answered and none knows the address. */
+  return async function read(email: string): Promise<z.infer<typeof contactReadSchema> | undefined> {
+    const reads = Object.fromEntries(
+      await Promise.all(CONTACT_SYSTEMS.map(async (s) => [s, await readOwner(s, email)] as const)),
+    ) as Record<ContactSystem, OwnerRead>;
+    if (Object.values(reads).every((r) => r.ok && !r.record)) return undefined;
+    const fields = Object.fromEntries(
+      CONTACT_FIELDS.map((field) => {
+        const owner = CONTACT_OWNERSHIP[field].owner;
+        const read = reads[owner];
+        if (!read.ok) return [field, { unavailable: true as const, owner, reason: read.reason }];
+        const record = read.record;
+        const updatedAt = record?.field_changes?.[field]?.at ?? record?.updated_at ?? null;
+        return [field, { value: record?.[field] ?? null, owner, updatedAt }];
+      }),
+    ) as z.infer<typeof contactReadSchema>['fields'];
+    return { email, partial: Object.values(reads).some((r) => !r.ok), fields };
+  };
+}
+
+/** A strong ETag of the answer's bytes. */
+function etagOf(body: string): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
+}
+
+export function contactReadsRouter(read: ReturnType<typeof createContactReader>): Router {
+  const router = express.Router();
+  router.get('/contacts/:email', requireScope('contacts:read'), async (req, res) => {
+    const email = parseOr400(z.email(), String(req.params.email), 'email').toLowerCase();
+    const contact = await read(email);
+    if (!contact) throw new HttpError(404, 'not_found', `no owner knows ${email}`);
+    const body = JSON.stringify(contact);
+    const etag = etagOf(body);
+    // Revalidated on every use: a field's owner may change it at any time.
+    res.set({ ETag: etag, 'Cache-Control': 'private, no-cache' });
+    const match = req.header('if-none-match');
+    if (match && match.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}`)) {
+      res.status(304).end();
+      return;
+    }
+    res.type('application/json').send(body);
+  });
+  return router;
+}

@@ -1,0 +1,50 @@
+import express, { type Router } from 'express';
+import type { Client } from '@temporalio/client';
+import { createSharedWindows } from '../../activities/shared-gate';
+import { ThrottleGate } from '../../activities/throttle';
+import type { Config } from '../../config';
+import { queueFor } from '../../contracts/task-queues';
+import type { Logger } from '../../logger';
+import { authenticate, rateLimit } from './auth';
+import { createCommandRunner } from './command-runner';
+import { commandsRouter } from './commands';
+import { contactReadsRouter, createContactReader } from './contact-reads';
+import { openApiDocument } from './openapi';
+import { operationsRouter } from './operations';
+
+export interface ApiV1Deps {
+  config: Config;
+  logger: Logger;
+  client: Client;
+}
+
+/** /api/v1 for the configured API clients; undefined when the API is off (API_ENABLED=false). */
+export function apiV1Router(deps: ApiV1Deps): Router | undefined {
+  const api = deps.config.api;
+  if (!api) return undefined;
+  const { temporal } = deps.config;
+  const links = { uiUrl: temporal.uiUrl, namespace: temporal.namespace };
+  const runner = createCommandRunner(deps.client, {
+    taskQueue: queueFor(temporal.taskQueuePrefix, 'orchestration'),
+    syncWaitMs: api.syncWaitMs,
+  });
+  const router = express.Router();
+  router.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
+  router.use(authenticate(api.clients), rateLimit());
+  // The reads share the workers' 429 windows (the throttle-gate workflow of each system): a window any replica was
+  // told holds the API's reads off that owner, and a window the API is told holds the workers.
+  const gate = new ThrottleGate({
+    headroomPercent: deps.config.downstream.headroomPercent,
+    shared: createSharedWindows({
+      client: deps.client,
+      prefix: temporal.taskQueuePrefix,
+      taskQueue: queueFor(temporal.taskQueuePrefix, 'orchestration'),
+      logger: deps.logger,
+      timeoutMs: Math.min(api.readTimeoutMs, 2000),
+    }),
+  });
+  router.use(contactReadsRouter(createContactReader(deps.config, gate)));
+  router.use(commandsRouter({ runner, links, maxBodyBytes: api.maxBodyBytes, logger: deps.logger }));
+  router.use('/operations', operationsRouter({ runner, links }));
+  return router;
+}
