@@ -2,6 +2,7 @@ import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { protoDate } from '../temporal/time';
 import { temporal } from '@temporalio/proto';
 import { BUSINESS_KEY, EVENT_ID, EVENT_TYPE, INTEGRATION_STATUS, SOURCE } from '../domain/search-attributes';
+import { emailHash } from '../logger';
 import { DEFAULT_CONCURRENCY, mapConcurrent } from './concurrency';
 import { and, decoded, type OpsContext, OpsInputError, parseDuration, quote, uiLink } from './context';
 
@@ -140,13 +141,17 @@ export interface FindOptions {
   limit?: number;
 }
 
-/** Every execution for a business key (order id, contact id, …), event id or workflow id, newest first. */
+/**
+ * Every execution for a business key (order id, a contact's email, …), event id or workflow id, newest first. An
+ * email is looked up by its hash: personal data never goes into search attributes, which Temporal does not encrypt.
+ */
 export function find(ctx: OpsContext, key: string, options: FindOptions = {}): Promise<ExecutionSummary[]> {
   if (!key.trim()) throw new OpsInputError('find: give a business key, event id or workflow id');
   const q = quote(key);
+  const businessKey = key.includes('@') ? quote(emailHash(key)) : q;
   return collect(
     ctx,
-    `${BUSINESS_KEY.name} = ${q} OR ${EVENT_ID.name} = ${q} OR WorkflowId = ${q}`,
+    `${BUSINESS_KEY.name} = ${businessKey} OR ${EVENT_ID.name} = ${q} OR WorkflowId = ${q}`,
     options.limit ?? 100,
   );
 }

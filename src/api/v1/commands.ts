@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { Logger } from '../../logger';
+import { emailHash, type Logger } from '../../logger';
 import { HttpError } from '../errors';
 import { answerCommand, idempotencyKeyOf, type Links, parseOr400 } from './answers';
 import { callerOf, requireScope } from './auth';
@@ -92,7 +92,8 @@ export function commandsRouter(deps: CommandDeps): Router {
           values,
         },
         eventType: 'ContactUpsertRequested',
-        businessKey: email,
+        // Search attributes are never encrypted: the contact is found by the same hash its log lines carry.
+        businessKey: emailHash(email),
       }),
     );
     logOutcome(deps.logger, outcome);

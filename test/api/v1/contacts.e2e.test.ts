@@ -3,6 +3,8 @@ import { closeGateUpdate, throttleGateId } from '../../../src/contracts/throttle
 import { queueFor } from '../../../src/contracts/task-queues';
 import { faultsSchema } from '../../../src/sandbox/core';
 import { putEmailContact } from '../../../src/sandbox/email-contacts';
+import { emailHash } from '../../../src/logger';
+import { find } from '../../../src/ops/executions';
 import { putCrmContact } from '../../../src/sandbox/seed';
 import { type Stack, startStack, uniqueId } from '../../helpers/stack';
 import { apiClients, call } from './helpers';
@@ -53,6 +55,16 @@ describe('/api/v1/contacts', () => {
     expect(replay).toMatchObject({ status: 200, body: first.body });
     const held = [...stack.sandbox.data.crm.contacts.values()].filter((c) => c.email === email);
     expect(held).toMatchObject([{ name: 'Grace Hopper', company: 'Navy' }]);
+    // Search attributes are not encrypted: the execution carries the email's hash, and `ops find <email>` finds it.
+    const { searchAttributes } = await stack.client.workflow.getHandle(first.body.workflowId as string).describe();
+    expect(searchAttributes.BusinessKey).toEqual([emailHash(email)]);
+    expect(JSON.stringify(searchAttributes)).not.toContain(email.split('@')[0]);
+    const ctx = { client: stack.client, namespace: stack.config.temporal.namespace, uiUrl: 'http://ui' };
+    for (let i = 0; (await find(ctx, email)).length === 0; i++) {
+      if (i > 100) throw new Error('ops find by email found nothing');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await find(ctx, email)).map((e) => e.workflowId)).toEqual([first.body.workflowId]);
   });
 
   test('a field the caller’s system does not own is 403 field_not_owned, and nothing starts', async () => {
