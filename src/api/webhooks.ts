@@ -24,7 +24,7 @@ import { queueFor } from '../contracts/task-queues';
 import { HttpError } from './errors';
 import { type ApiMetrics, apiVersionLabel, closedLabel } from './metrics';
 import { TemporalUnavailableError, type WorkflowStarter } from './workflow-starter';
-import { resumeWebhookSpan, startWebhookSpan } from './tracing';
+import { resumeRequestSpan, startWebhookSpan } from './tracing';
 import { businessKeyAttribute, inSpanSync } from '../tracing';
 import { trace } from '@opentelemetry/api';
 
@@ -110,7 +110,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
     },
     requireJson(metrics),
     express.raw({ type: () => true, limit: config.http.maxBodyBytes, inflate: false }),
-    resumeWebhookSpan,
+    resumeRequestSpan,
     async (req: Request, res: Response) => {
       const name = req.params.source as SourceName;
       const endTimer = metrics.latency.startTimer({ source: name });

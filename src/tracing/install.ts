@@ -83,6 +83,11 @@ export function installTracing(options: TracingOptions): Tracing {
   return installed;
 }
 
+/** Whether tracing is installed in this process (clients then carry the trace into the workflows they start). */
+export function tracingInstalled(): boolean {
+  return installed !== undefined;
+}
+
 /** Installs tracing when the configuration names a collector (OTEL_EXPORTER_OTLP_ENDPOINT); otherwise nothing. */
 export function tracingFromConfig(
   tracing: { endpoint?: string; serviceName?: string },

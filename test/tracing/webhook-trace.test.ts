@@ -13,6 +13,7 @@ import { bundleWorkflows } from '../../src/worker/workers';
 import { loadRecordedHistories } from '../replay/histories';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
 import { closeServer, type Stack, startStack, uniqueId } from '../helpers/stack';
+import { apiClients } from '../api/v1/helpers';
 
 // The service traced into an OTLP/HTTP endpoint that this test runs: what a collector would receive.
 describe('one webhook, one trace', () => {
@@ -22,6 +23,7 @@ describe('one webhook, one trace', () => {
   let bundle: WorkflowBundleWithSourceMap;
   const received: ReceivedSpan[] = [];
   const bodies: string[] = [];
+  const api = apiClients([{ name: 'erp', scopes: ['orders:write'] }]);
 
   beforeAll(async () => {
     receiver = http.createServer((req, res) => {
@@ -44,7 +46,7 @@ describe('one webhook, one trace', () => {
     bundle = await bundleWorkflows();
     const codePath = `${process.env.SWITCHYARD_TEST_DIR ?? '/tmp'}/workflow-bundle-traced-${uniqueId()}.js`;
     fs.writeFileSync(codePath, bundle.code);
-    stack = await startStack({ workflowBundlePath: codePath });
+    stack = await startStack({ workflowBundlePath: codePath, env: { API_CLIENTS: api.env } });
   }, 120_000);
   afterAll(async () => {
     await stack.stop();
@@ -62,6 +64,45 @@ describe('one webhook, one trace', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+
+  test('a request/response command continues the caller’s traceparent into its workflow and the third-party call', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const callerSpanId = randomBytes(8).toString('hex');
+    const orderId = uniqueId('ORD-');
+    const res = await fetch(`${stack.apiUrl}/api/v1/orders/${orderId}/invoice`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${api.keys.erp}`,
+        'idempotency-key': uniqueId('k-'),
+        'content-type': 'application/json',
+        traceparent: `00-${traceId}-${callerSpanId}-01`,
+      },
+      body: JSON.stringify({ total: 1499, currency: 'PLN', customerEmail: 'k.nowak@example.com' }),
+    });
+    expect(res.status).toBe(201);
+
+    const spans = await spansOf(traceId, (s) => s.some((x) => x.name === 'HTTP POST email-platform'));
+    const one = (name: string) => {
+      const found = spans.filter((x) => x.name === name);
+      expect({ name, count: found.length }).toEqual({ name, count: 1 });
+      return found[0]!;
+    };
+    const root = one('POST /api/v1/orders/{orderId}/invoice');
+    expect(root.parentSpanId).toBe(callerSpanId);
+    expect(root.attributes).toMatchObject({ 'http.response.status_code': 201 });
+    // The workflow and its calls hang below the request, whatever the client interceptor names its own span.
+    const byId = new Map(spans.map((x) => [x.spanId, x]));
+    const ancestors = (span: ReceivedSpan): string[] => {
+      const chain: string[] = [];
+      for (let p = byId.get(span.parentSpanId ?? ''); p; p = byId.get(p.parentSpanId ?? '')) chain.push(p.name);
+      return chain;
+    };
+    expect(ancestors(one('RunWorkflow:invoiceOrder'))).toContain(root.name);
+    expect(ancestors(one('HTTP POST accounting'))).toEqual(
+      expect.arrayContaining(['RunWorkflow:invoiceOrder', root.name]),
+    );
+    expect(JSON.stringify(spans)).not.toContain('k.nowak@example.com');
+  });
 
   test('continues the incoming traceparent down to each attempt of the third-party call, which receives it', async () => {
     const traceId = randomBytes(16).toString('hex');

@@ -1,3 +1,5 @@
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
+import { tracingInstalled } from '../../tracing/install';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import {
@@ -104,6 +106,9 @@ export function createCommandRunner(client: Client, options: { taskQueue: string
     connection: client.connection,
     namespace: client.options.namespace,
     dataConverter: client.options.dataConverter,
+    // With tracing on, the Update-With-Start carries the request's span into the command's workflow; off, the
+    // request is unchanged (no trace header in the history).
+    interceptors: tracingInstalled() ? [new OpenTelemetryWorkflowClientInterceptor()] : [],
   });
 
   /** What an execution that exists says about this body: its result, its failure, still running, or another body. */

@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { emailHash, type Logger } from '../../logger';
 import { HttpError } from '../errors';
+import { resumeRequestSpan } from '../tracing';
 import { answerCommand, idempotencyKeyOf, type Links, parseOr400 } from './answers';
 import { callerOf, requireScope } from './auth';
 import { bodyHash } from './canonical';
@@ -34,7 +35,7 @@ function requireJson(req: Request, _res: Response, next: NextFunction): void {
 /** The command routes: each validates, hashes its canonical request, and runs its workflow (command-runner). */
 export function commandsRouter(deps: CommandDeps): Router {
   const router = express.Router();
-  const json = [requireJson, express.json({ limit: deps.maxBodyBytes, type: () => true })];
+  const json = [requireJson, express.json({ limit: deps.maxBodyBytes, type: () => true }), resumeRequestSpan];
 
   router.post('/orders/:orderId/invoice', requireScope('orders:write'), ...json, async (req, res) => {
     const key = idempotencyKeyOf(req);

@@ -1,10 +1,11 @@
-import express, { type Router } from 'express';
+import express, { type Request, type Router } from 'express';
 import type { Client } from '@temporalio/client';
 import { createSharedWindows } from '../../activities/shared-gate';
 import { ThrottleGate } from '../../activities/throttle';
 import type { Config } from '../../config';
 import { queueFor } from '../../contracts/task-queues';
 import type { Logger } from '../../logger';
+import { startApiSpan } from '../tracing';
 import { authenticate, rateLimit } from './auth';
 import { createCommandRunner } from './command-runner';
 import { commandsRouter } from './commands';
@@ -18,6 +19,16 @@ export interface ApiV1Deps {
   client: Client;
 }
 
+/** The route a request matched, as a template: span names never carry an order id or an email. */
+function routeTemplate(req: Request): string {
+  const path = req.path;
+  if (/^\/orders\/[^/]+\/invoice$/.test(path)) return '/api/v1/orders/{orderId}/invoice';
+  if (/^\/contacts\/[^/]+$/.test(path)) return '/api/v1/contacts/{email}';
+  if (/^\/operations\/[^/]+$/.test(path)) return '/api/v1/operations/{id}';
+  if (path === '/contacts' || path === '/openapi.json') return `/api/v1${path}`;
+  return '/api/v1/*';
+}
+
 /** /api/v1 for the configured API clients; undefined when the API is off (API_ENABLED=false). */
 export function apiV1Router(deps: ApiV1Deps): Router | undefined {
   const api = deps.config.api;
@@ -29,6 +40,7 @@ export function apiV1Router(deps: ApiV1Deps): Router | undefined {
     syncWaitMs: api.syncWaitMs,
   });
   const router = express.Router();
+  router.use(startApiSpan(routeTemplate));
   router.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   router.use(authenticate(api.clients), rateLimit());
   // The reads share the workers' 429 windows (the throttle-gate workflow of each system): a window any replica was
