@@ -1,3 +1,5 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
@@ -7,15 +9,6 @@ import { dataConverterFor, decodePayloadsDeep } from '../../src/temporal/codec';
 
 // The in-process stack of src/dev/stack.ts, on the dev server and workflow bundle that jest's globalSetup started.
 export { closeServer, listenOnFreePort, systemsEnv, uniqueId, type Stack } from '../../src/dev/stack';
-
-/**
- * What a worker process started by a test (src/worker/main.ts) needs beyond its base env: the stack's systems and
- * payload keys, and the workflow bundle globalSetup built, so it starts without bundling (seconds of CPU each).
- */
-export function workerEnv(config: Config): Record<string, string> {
-  const bundle = process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE;
-  return { ...stack.systemsEnv(config), ...(bundle ? { WORKFLOW_BUNDLE_PATH: bundle } : {}) };
-}
 
 export const TEST_ADDRESS = () => {
   const address = process.env.SWITCHYARD_TEST_TEMPORAL_ADDRESS;
@@ -28,6 +21,41 @@ const testEnv = (env: Record<string, string> = {}) => ({
   TEMPORAL_UI_URL: process.env.SWITCHYARD_TEST_TEMPORAL_UI_URL ?? 'http://localhost:8233',
   ...env,
 });
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Resolves when the process has exited, with its exit code (null when a signal ended it) and the time. */
+  exit: Promise<{ code: number | null; at: number }>;
+}
+
+/**
+ * The worker role as deployed (src/worker/main.ts in a process of its own) on the stack's dev server, queues, systems
+ * and payload keys, starting from the workflow bundle globalSetup built (bundling would cost each one seconds of
+ * CPU). `env` adds to or overrides that; the worker's stderr is shown, prefixed with its pid.
+ */
+export function spawnWorker(config: Config, env: Record<string, string> = {}): WorkerProcess {
+  const bundle = process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
+    cwd: path.resolve(__dirname, '../..'),
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      TEMPORAL_ADDRESS: TEST_ADDRESS(),
+      TASK_QUEUE_PREFIX: config.temporal.taskQueuePrefix,
+      ...stack.systemsEnv(config),
+      ...(bundle ? { WORKFLOW_BUNDLE_PATH: bundle } : {}),
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[worker ${child.pid}] ${chunk.toString()}`));
+  const exit = new Promise<{ code: number | null; at: number }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, at: Date.now() })),
+  );
+  return { child, exit };
+}
 
 /** Config as a test deployment would have it: sandbox URLs, a unique task-queue prefix, explicit env overrides. */
 export function testConfig(sandboxUrl: string, env: Record<string, string> = {}): Config {

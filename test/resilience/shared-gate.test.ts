@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { temporal } from '@temporalio/proto';
 import { GATE_MEMO_KEY, type GateWindow, throttleGateId } from '../../src/contracts/throttle-gate';
 import { queueFor } from '../../src/contracts/task-queues';
 import { freePort } from '../../src/dev/temporal-dev-server';
-import { type Stack, startStack, workerEnv, TEST_ADDRESS } from '../helpers/stack';
+import { type Stack, startStack, spawnWorker } from '../helpers/stack';
 import { deliver, invoicesFor, newOrders, requestsOf, setFaults, waitFor } from './helpers';
 
 // Two worker replicas, each a process of its own (src/worker/main.ts, as deployed), serve accounting's queue. One of
@@ -16,21 +15,7 @@ describe('a Retry-After window across worker replicas', () => {
 
   async function startWorker(): Promise<{ child: ChildProcess; metricsPort: number }> {
     const metricsPort = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
-      cwd: path.resolve(__dirname, '../..'),
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        TEMPORAL_ADDRESS: TEST_ADDRESS(),
-        TASK_QUEUE_PREFIX: stack.config.temporal.taskQueuePrefix,
-        ...workerEnv(stack.config),
-        WORKER_METRICS_PORT: String(metricsPort),
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[worker ${child.pid}] ${chunk.toString()}`));
+    const { child } = spawnWorker(stack.config, { WORKER_METRICS_PORT: String(metricsPort) });
     const worker = { child, metricsPort };
     workers.push(worker);
     return worker;

@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { freePort } from '../../src/dev/temporal-dev-server';
-import { type Stack, startStack, workerEnv, TEST_ADDRESS } from '../helpers/stack';
+import { type Stack, startStack, spawnWorker } from '../helpers/stack';
 import { deliver, emailsFor, invoicesFor, newOrders, requestsOf, setFaults, waitFor } from './helpers';
 
 // The worker role as deployed (src/worker/main.ts in its own process), SIGKILLed while accounting holds its
@@ -18,21 +17,7 @@ describe('a worker killed in the middle of createInvoice', () => {
   });
 
   function startWorker(metricsPort: number): ChildProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
-      cwd: path.resolve(__dirname, '../..'),
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        TEMPORAL_ADDRESS: TEST_ADDRESS(),
-        TASK_QUEUE_PREFIX: stack.config.temporal.taskQueuePrefix,
-        ...workerEnv(stack.config),
-        WORKER_METRICS_PORT: String(metricsPort),
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[worker ${child.pid}] ${chunk.toString()}`));
+    const { child } = spawnWorker(stack.config, { WORKER_METRICS_PORT: String(metricsPort) });
     children.push(child);
     return child;
   }

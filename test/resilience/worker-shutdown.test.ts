@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
-import { type Stack, startStack, workerEnv, TEST_ADDRESS } from '../helpers/stack';
+import type { ChildProcess } from 'node:child_process';
+import { type Stack, startStack, spawnWorker } from '../helpers/stack';
 import { deliver, emailsFor, invoicesFor, newOrders, requestsOf, setFaults, waitFor } from './helpers';
 
 // The worker role as deployed (src/worker/main.ts in its own process), sent SIGTERM while createInvoice is at
@@ -21,27 +20,9 @@ describe('a worker on SIGTERM', () => {
   });
 
   function startWorker() {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
-      cwd: path.resolve(__dirname, '../..'),
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        TEMPORAL_ADDRESS: TEST_ADDRESS(),
-        TASK_QUEUE_PREFIX: stack.config.temporal.taskQueuePrefix,
-        SCHEDULES_APPLY_ON_START: 'false',
-        SHUTDOWN_TIMEOUT_MS: '4000',
-        ...workerEnv(stack.config),
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[worker ${child.pid}] ${chunk.toString()}`));
-    children.push(child);
-    const exit = new Promise<{ code: number | null; at: number }>((resolve) =>
-      child.once('exit', (code) => resolve({ code, at: Date.now() })),
-    );
-    return { child, exit };
+    const worker = spawnWorker(stack.config, { SCHEDULES_APPLY_ON_START: 'false', SHUTDOWN_TIMEOUT_MS: '4000' });
+    children.push(worker.child);
+    return worker;
   }
 
   const invoiceCalls = async () =>
