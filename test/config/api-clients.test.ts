@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import { loadConfig, requiredInProduction } from '../../src/config';
 import { keyDigest } from '../../src/config/api-clients';
+import { messageOf, PRODUCTION_WEBHOOK_SECRETS } from './fixtures';
 
 // API_CLIENTS is configured like a secret: required in production while /api/v1 is on, derived in development,
 // validated entry by entry without ever echoing a key.
 const production = (env: Record<string, string>) => ({
   NODE_ENV: 'production',
-  SHOP_WEBHOOK_SECRET: 'whsec_c2VjcmV0LXNob3AtcHJvZHVjdGlvbg==',
-  SHOPIFY_WEBHOOK_SECRET: 'shopify-secret-production',
-  STRIPE_WEBHOOK_SECRET: 'whsec_stripeproductionsecret',
+  ...PRODUCTION_WEBHOOK_SECRETS,
   CRM_API_URL: 'https://crm.example.com',
   CRM_API_KEY: 'crm-key-production',
   EMAIL_PLATFORM_API_URL: 'https://email.example.com/v3',
@@ -16,15 +15,6 @@ const production = (env: Record<string, string>) => ({
   PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 3).toString('base64')}`,
   ...env,
 });
-
-const messageOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-};
 
 describe('API_CLIENTS', () => {
   test('production refuses to start the API with /api/v1 enabled and no client, naming the variable', () => {

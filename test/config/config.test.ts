@@ -2,12 +2,11 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig, requiredInProduction, variableDocs } from '../../src/config';
+import { messageOf, PRODUCTION_WEBHOOK_SECRETS } from './fixtures';
 
 const productionEnv = (overrides: Record<string, string> = {}) => ({
   NODE_ENV: 'production',
-  SHOP_WEBHOOK_SECRET: 'whsec_c2VjcmV0LXNob3AtcHJvZHVjdGlvbg==',
-  SHOPIFY_WEBHOOK_SECRET: 'shopify-secret-production',
-  STRIPE_WEBHOOK_SECRET: 'whsec_stripeproductionsecret',
+  ...PRODUCTION_WEBHOOK_SECRETS,
   ACCOUNTING_API_URL: 'https://accounting.example.com/api',
   ACCOUNTING_API_KEY: 'accounting-key-prod',
   EMAIL_PLATFORM_API_URL: 'https://email.example.com/v3',
@@ -21,15 +20,6 @@ const productionEnv = (overrides: Record<string, string> = {}) => ({
   API_CLIENTS: JSON.stringify([{ name: 'erp', key: `sha256:${'ab'.repeat(32)}`, scopes: ['orders:write'] }]),
   ...overrides,
 });
-
-const messageOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-};
 
 describe('config', () => {
   test('with no configuration, development values are used and listed for the startup banner', () => {

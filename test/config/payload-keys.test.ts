@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig, requiredInProduction } from '../../src/config';
 import { warnAboutConfig } from '../../src/config/warnings';
 import { createLogger } from '../../src/logger';
+import { messageOf, PRODUCTION_WEBHOOK_SECRETS } from './fixtures';
 
 const b64 = (n = 32) => randomBytes(n).toString('base64');
 
@@ -9,24 +10,13 @@ const productionEnv = (overrides: Record<string, string | undefined> = {}) =>
   Object.fromEntries(
     Object.entries({
       NODE_ENV: 'production',
-      SHOP_WEBHOOK_SECRET: 'whsec_c2VjcmV0LXNob3AtcHJvZHVjdGlvbg==',
-      SHOPIFY_WEBHOOK_SECRET: 'shopify-secret-production',
-      STRIPE_WEBHOOK_SECRET: 'whsec_stripeproductionsecret',
+      ...PRODUCTION_WEBHOOK_SECRETS,
       PAYLOAD_KEYS: `k2026:${b64()}`,
       // These tests are about payload keys; /api/v1 in production is tested in api-clients.test.ts.
       API_ENABLED: 'false',
       ...overrides,
     }).filter((e): e is [string, string] => e[1] !== undefined),
   );
-
-const messageOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-};
 
 describe('PAYLOAD_KEYS and PAYLOAD_ENCRYPTION', () => {
   test('several id:base64 pairs are read in order: the first encrypts, all decrypt', () => {
