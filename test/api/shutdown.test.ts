@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
-import { TEST_ADDRESS, uniqueId } from '../helpers/stack';
+import { productionApiEnv, uniqueId } from '../helpers/stack';
 
 // The API role as deployed (src/api/main.ts in its own process, production config), sent SIGTERM while requests are
 // in flight: readiness goes off at once, the ingress serves through the drain delay, then stops accepting, and every
@@ -19,23 +19,7 @@ describe('the API on SIGTERM', () => {
   async function startApi(env: Record<string, string>) {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/api/main.ts'], {
       cwd: root,
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'info',
-        PORT: '0',
-        ADMIN_PORT: '0',
-        HOST: '127.0.0.1',
-        TEMPORAL_ADDRESS: TEST_ADDRESS(),
-        TASK_QUEUE_PREFIX: `${uniqueId()}-`,
-        SHOP_WEBHOOK_SECRET: secret,
-        SHOPIFY_WEBHOOK_SECRET: `shpss_${randomBytes(16).toString('hex')}`,
-        STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(16).toString('hex')}`,
-        PAYLOAD_KEYS: `shutdown-test:${randomBytes(32).toString('base64')}`,
-        // Shutdown is about the listeners; /api/v1 in production needs API_CLIENTS (tested in test/config).
-        API_ENABLED: 'false',
-        ...env,
-      },
+      env: { ...productionApiEnv(secret), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
-import { TEST_ADDRESS, uniqueId } from '../helpers/stack';
+import { productionApiEnv, uniqueId } from '../helpers/stack';
 
 // What the image runs: `npm run build`, then the built API as production starts it, against a real Temporal server.
 // The output goes under .cache/ (inside the repo, so the built files resolve node_modules like dist/ does).
@@ -29,22 +29,7 @@ describe('the production build', () => {
     const secret = `whsec_${randomBytes(24).toString('base64')}`;
     api = spawn(process.execPath, [main], {
       cwd: root,
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'info',
-        PORT: '0',
-        ADMIN_PORT: '0',
-        HOST: '127.0.0.1',
-        TEMPORAL_ADDRESS: TEST_ADDRESS(),
-        TASK_QUEUE_PREFIX: `${uniqueId()}-`,
-        SHOP_WEBHOOK_SECRET: secret,
-        SHOPIFY_WEBHOOK_SECRET: `shpss_${randomBytes(16).toString('hex')}`,
-        STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(16).toString('hex')}`,
-        PAYLOAD_KEYS: `build-test:${randomBytes(32).toString('base64')}`,
-        // This test is about the webhook ingress; /api/v1 in production is tested in test/api/v1.
-        API_ENABLED: 'false',
-      },
+      env: { ...productionApiEnv(secret) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
@@ -55,6 +56,29 @@ export function spawnWorker(config: Config, env: Record<string, string> = {}): W
     child.once('exit', (code) => resolve({ code, at: Date.now() })),
   );
   return { child, exit };
+}
+
+/**
+ * The API role's environment as a production deployment has it, for the built or the tsx entry point in a process
+ * of its own: fresh secrets (`shopSecret` for the shop source), the shared dev server, both listeners on free loopback
+ * ports, and /api/v1 off (in production it needs API_CLIENTS, tested in test/config and test/api/v1).
+ */
+export function productionApiEnv(shopSecret: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    PORT: '0',
+    ADMIN_PORT: '0',
+    HOST: '127.0.0.1',
+    TEMPORAL_ADDRESS: TEST_ADDRESS(),
+    TASK_QUEUE_PREFIX: `${stack.uniqueId()}-`,
+    SHOP_WEBHOOK_SECRET: shopSecret,
+    SHOPIFY_WEBHOOK_SECRET: `shpss_${randomBytes(16).toString('hex')}`,
+    STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(16).toString('hex')}`,
+    PAYLOAD_KEYS: `test:${randomBytes(32).toString('base64')}`,
+    API_ENABLED: 'false',
+  };
 }
 
 /** Config as a test deployment would have it: sandbox URLs, a unique task-queue prefix, explicit env overrides. */
