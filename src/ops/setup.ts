@@ -2,11 +2,11 @@ import { Connection } from '@temporalio/client';
 import { type SearchAttributeType } from '@temporalio/common';
 import { protoMs, toProtoDuration } from '../temporal/time';
 import { temporal } from '@temporalio/proto';
-import { loadConfig } from '../config';
 import { ALL_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 import { connectionOptions, resolveTemporalTarget } from '../temporal/connection';
 
-// `npm run setup`: prepares an existing cluster's namespace for Switchyard, once per namespace and safe to re-run.
+// `npm run setup`: prepares an existing cluster's namespace for Switchyard (registering it when the cluster has none),
+// once per namespace and safe to re-run.
 // The embedded dev server does the same itself at start (src/dev/temporal-dev-server.ts).
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
@@ -30,6 +30,43 @@ export interface SetupReport {
   /** Existing attributes of another type than ours: queries on them will not behave; fix by hand. */
   conflicting: Array<{ name: string; has: string; want: string }>;
   retentionDays: { before: number; after: number };
+  /** The namespace did not exist and was registered (a new cluster has none but its system namespace). */
+  registered: boolean;
+}
+
+const NOT_FOUND = 5;
+
+/** Registers the namespace unless it exists; true when it was registered now. */
+async function ensureNamespace(connection: Connection, namespace: string, retentionDays: number): Promise<boolean> {
+  try {
+    await connection.workflowService.describeNamespace({ namespace });
+    return false;
+  } catch (err) {
+    if ((err as { code?: number }).code !== NOT_FOUND) throw err;
+  }
+  try {
+    await connection.workflowService.registerNamespace({
+      namespace,
+      workflowExecutionRetentionPeriod: toProtoDuration(retentionDays * 86_400_000),
+    });
+  } catch (err) {
+    // Another `npm run setup` registered it first.
+    if (!/already exists|AlreadyExists/i.test((err as Error).message)) throw err;
+  }
+  return true;
+}
+
+/** Runs `fn` until the frontend's namespace cache knows a namespace registered a moment ago (it refreshes every ~10 s). */
+async function whenNamespaceKnown<T>(fn: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if ((err as { code?: number }).code !== NOT_FOUND || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 /**
@@ -42,13 +79,17 @@ export async function setupNamespace(
   options: { retentionDays?: number } = {},
 ): Promise<SetupReport> {
   const wantDays = Math.max(options.retentionDays ?? MIN_RETENTION_DAYS, MIN_RETENTION_DAYS);
-  const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+  const registered = await ensureNamespace(connection, namespace, wantDays);
+  const { customAttributes } = await whenNamespaceKnown(() =>
+    connection.operatorService.listSearchAttributes({ namespace }),
+  );
   const report: SetupReport = {
     namespace,
     added: [],
     existing: [],
     conflicting: [],
     retentionDays: { before: 0, after: 0 },
+    registered,
   };
   const toAdd: Record<string, temporal.api.enums.v1.IndexedValueType> = {};
   for (const key of ALL_SEARCH_ATTRIBUTES) {
@@ -64,7 +105,9 @@ export async function setupNamespace(
       });
   }
   if (Object.keys(toAdd).length) {
-    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: toAdd });
+    await whenNamespaceKnown(() =>
+      connection.operatorService.addSearchAttributes({ namespace, searchAttributes: toAdd }),
+    );
     report.added.push(...Object.keys(toAdd));
   }
 
@@ -83,8 +126,9 @@ export async function setupNamespace(
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const target = resolveTemporalTarget(config, process.env);
+  // Only where Temporal is: the envconfig variables (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS_*, …), not
+  // the services' secrets, so a one-shot setup job needs nothing else (docker-compose.yml's temporal-setup).
+  const target = resolveTemporalTarget({ temporal: { namespace: 'default' } }, process.env);
   const retention = process.argv.find((a) => a.startsWith('--retention-days='))?.split('=')[1];
   const connection = await Connection.connect({
     ...connectionOptions(target),
@@ -95,7 +139,7 @@ async function main(): Promise<void> {
       retentionDays: retention ? Number(retention) : undefined,
     });
     const lines = [
-      `namespace ${r.namespace} on ${target.address}`,
+      `namespace ${r.namespace} on ${target.address}${r.registered ? ' (registered now)' : ''}`,
       `  search attributes added:   ${r.added.join(', ') || '(none)'}`,
       `  search attributes present: ${r.existing.join(', ') || '(none)'}`,
       ...r.conflicting.map((c) => `  CONFLICT: ${c.name} exists as ${c.has}, Switchyard needs ${c.want}`),

@@ -17,7 +17,11 @@ export interface TemporalTarget {
  * TEMPORAL_TLS_*, TEMPORAL_API_KEY, TEMPORAL_PROFILE and the TOML profile file). `address` overrides, e.g. with the
  * embedded dev server's.
  */
-export function resolveTemporalTarget(config: Config, env: NodeJS.ProcessEnv, address?: string): TemporalTarget {
+export function resolveTemporalTarget(
+  config: { temporal: Pick<Config['temporal'], 'namespace'> & { address?: string } },
+  env: NodeJS.ProcessEnv,
+  address?: string,
+): TemporalTarget {
   const overrideEnvVars = Object.fromEntries(
     Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'),
   );

@@ -45,5 +45,17 @@ describe('npm run setup on an existing cluster', () => {
     expect(second.added).toEqual([]);
     expect(second.existing.sort()).toEqual(ALL_SEARCH_ATTRIBUTES.map((k) => k.name).sort());
     expect(second.retentionDays).toEqual({ before: 7, after: 7 });
+    expect([first.registered, second.registered]).toEqual([false, false]);
   });
+
+  test('a namespace the cluster lacks is registered with 7 days of retention, then set up like any other', async () => {
+    const namespace = `switchyard-new-${Date.now()}`;
+    const first = await setupNamespace(connection, namespace);
+    expect(first.registered).toBe(true);
+    expect(first.added.sort()).toEqual(ALL_SEARCH_ATTRIBUTES.map((k) => k.name).sort());
+    const ns = await connection.workflowService.describeNamespace({ namespace });
+    expect(protoMs(ns.config?.workflowExecutionRetentionTtl)).toBe(7 * 86_400_000);
+    const second = await setupNamespace(connection, namespace);
+    expect({ registered: second.registered, added: second.added }).toEqual({ registered: false, added: [] });
+  }, 90_000);
 });
