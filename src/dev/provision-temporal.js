@@ -495,3 +495,5 @@ async function main(argv = process.argv.slice(2)) {
 }
 
 module.exports = { provisionTemporal, main, ProvisionError, CLI_VERSION, TEST_SERVER_VERSION };
+// The building blocks src/dev/provision-cluster.js shares: cache layout, locking, progress, child processes.
+module.exports.internals = { cacheRoot, say, run, withLock, building, formatSize, isExecutable, onPath, makeWritable };

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig, requiredInProduction, type Role } from '../../src/config';
+import { pinnedServerVersion } from '../../src/dev/provision-cluster.js';
 
 // We cannot run Docker here, so the compose file is checked statically: each Switchyard service must be given every
 // variable its role cannot start without, the stack must have Temporal on PostgreSQL and the UI, and the image's
@@ -53,11 +54,58 @@ describe('docker-compose.yml', () => {
 
   test('Temporal runs on PostgreSQL, with the UI, and the API and worker are built from the Dockerfile', () => {
     expect(compose.services.postgresql?.image).toMatch(/^postgres:/);
-    expect(envOf(compose.services.temporal!).DB).toMatch(/^postgres/);
+    expect(envOf(compose.services.temporal!).POSTGRES_SEEDS).toBe('postgresql');
     expect(compose.services['temporal-ui']?.image).toMatch(/^temporalio\/ui:/);
     expect(compose.services.api?.build).toBe('.');
     expect(compose.services.worker?.build).toBe('.');
     expect(fs.existsSync(path.join(root, 'Dockerfile'))).toBe(true);
+  });
+
+  describe('the Temporal server and its schema job read the deploy/temporal files the test cluster runs', () => {
+    const server = compose.services.temporal! as Service & { entrypoint?: string[] };
+    const schema = compose.services['temporal-schema']! as Service & { entrypoint?: string[] };
+
+    test('no deprecated auto-setup image; server, schema job and admin tools are one pinned version', () => {
+      const images = Object.values(compose.services).map((s) => s.image ?? '');
+      expect(images.filter((i) => i.includes('auto-setup'))).toEqual([]);
+      const tag = (image: string | undefined) => /:(.*)$/.exec(image ?? '')?.[1];
+      expect(server.image).toMatch(/^temporalio\/server:\$\{TEMPORAL_VERSION:-\d+\.\d+\.\d+\}$/);
+      expect(tag(schema.image)).toBe(tag(server.image));
+      expect(tag(compose.services['temporal-admin-tools']!.image)).toBe(tag(server.image));
+      // The version `npm run test:cluster` builds is read from this same pin.
+      expect(`v${/:-([^}]+)\}/.exec(server.image!)![1]}`).toBe(pinnedServerVersion());
+    });
+
+    test('the server starts with deploy/temporal/production.yaml and its dynamic config, mounted read-only', () => {
+      expect(server.volumes).toContain('./deploy/temporal:/etc/switchyard/temporal:ro');
+      expect(server.command!.join(' ')).toContain('--config /etc/switchyard/temporal --env production');
+      expect(fs.existsSync(path.join(root, 'deploy/temporal/production.yaml'))).toBe(true);
+      const dynamic = envOf(server).DYNAMIC_CONFIG_FILE_PATH!;
+      expect(dynamic).toMatch(/^\/etc\/switchyard\/temporal\//);
+      expect(fs.existsSync(path.join(root, 'deploy/temporal', path.basename(dynamic)))).toBe(true);
+    });
+
+    test('the schema job runs deploy/temporal/setup-schema.sh with the variables the script requires', () => {
+      expect(schema.volumes).toContain('./deploy/temporal:/etc/switchyard/temporal:ro');
+      expect(schema.entrypoint).toEqual(['sh', '/etc/switchyard/temporal/setup-schema.sh']);
+      const script = fs.readFileSync(path.join(root, 'deploy/temporal/setup-schema.sh'), 'utf8');
+      const required = [...script.matchAll(/\$\{([A-Z_]+):\?/g)].map((m) => m[1]!);
+      expect(required.sort()).toEqual(['POSTGRES_PWD', 'POSTGRES_SEEDS', 'POSTGRES_USER']);
+      for (const name of required) expect(envOf(schema)[name]).toMatch(/\S/);
+      // The server's template requires the same three (it fails to render without them).
+      const template = fs.readFileSync(path.join(root, 'deploy/temporal/production.yaml'), 'utf8');
+      for (const name of required) expect(template).toContain(`"${name}"`);
+      for (const name of required) expect(envOf(server)[name]).toBe(envOf(schema)[name]);
+    });
+
+    test('the server waits for the schema job, and the namespace setup (npm run setup) for the server', () => {
+      const dependsOn = (name: string) =>
+        (compose.services[name] as Service & { depends_on?: Record<string, { condition: string }> }).depends_on;
+      expect(dependsOn('temporal')).toEqual({ 'temporal-schema': { condition: 'service_completed_successfully' } });
+      expect(dependsOn('temporal-setup')).toEqual({ temporal: { condition: 'service_healthy' } });
+      expect(compose.services['temporal-setup']!.command).toEqual(['node', 'dist/src/ops/setup.js']);
+      expect(dependsOn('api')).toEqual({ 'temporal-setup': { condition: 'service_completed_successfully' } });
+    });
   });
 
   test("each service's command runs an entry point that the build produces", () => {
