@@ -617,6 +617,20 @@ export function variableDocs(systems: Systems = SYSTEMS): VariableDoc[] {
 }
 
 /** The variables a role cannot start without in production (used by the deployment checks too). */
+/**
+ * One general variable, validated as loadConfig validates it, for the operator commands that need a single setting
+ * (`npm run deploy` reads WORKER_DEPLOYMENT_NAME) and must not demand the services' secrets.
+ */
+export function readVariable<K extends keyof typeof general>(
+  name: K,
+  env: NodeJS.ProcessEnv = process.env,
+): z.output<(typeof general)[K][0]> {
+  const raw = env[name]?.trim() ? env[name]!.trim() : undefined;
+  const parsed = general[name][0].safeParse(raw);
+  if (!parsed.success) throw new Error(`${name}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  return parsed.data as z.output<(typeof general)[K][0]>;
+}
+
 export function requiredInProduction(role: Role): string[] {
   return derivedVariables()
     .filter((v) => v.doc.requiredInProduction && (role === 'all' || v.doc.roles.includes(role)))

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { Command } from 'commander';
-import { loadConfig } from '../config';
+import { readVariable } from '../config';
 import { connectionOptions, resolveTemporalTarget } from '../temporal/connection';
 import { deploymentStatus, rampVersion, setCurrentVersion, type DeploymentStatus } from './versions';
 
@@ -11,11 +11,12 @@ import { deploymentStatus, rampVersion, setCurrentVersion, type DeploymentStatus
 const identity = `switchyard-deploy/${os.userInfo().username}@${os.hostname()}`;
 
 async function withClient<T>(fn: (client: Client, deployment: string) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const target = resolveTemporalTarget(config, process.env);
+  // Where Temporal is and the deployment's name: an operator's shell needs neither the services' secrets nor keys.
+  const deployment = readVariable('WORKER_DEPLOYMENT_NAME');
+  const target = resolveTemporalTarget({ temporal: { namespace: 'default' } }, process.env);
   const connection = await Connection.connect(connectionOptions(target));
   try {
-    return await fn(new Client({ connection, namespace: target.namespace, identity }), config.worker.deploymentName);
+    return await fn(new Client({ connection, namespace: target.namespace, identity }), deployment);
   } finally {
     await connection.close();
   }

@@ -24,13 +24,18 @@ interface Status {
   versions: Array<{ buildId: string; pinnedRunning: number; status: string }>;
 }
 
-/** `npm run deploy -- <args>` from the build, with the deployment's environment. */
+/** `npm run deploy -- <args>` from the build, from an operator's shell: where Temporal is, and no secret. */
 async function deploy(...args: string[]): Promise<string> {
   const { stdout } = await exec(
     process.execPath,
     [path.join(clusterEnvironment().build, 'src/deploy/cli.js'), ...args],
     {
-      env: cluster.env,
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        TEMPORAL_ADDRESS: cluster.env.TEMPORAL_ADDRESS,
+        TEMPORAL_NAMESPACE: 'default',
+      },
     },
   );
   return stdout;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig, requiredInProduction, variableDocs } from '../../src/config';
+import { ConfigError, loadConfig, readVariable, requiredInProduction, variableDocs } from '../../src/config';
 import { messageOf, PRODUCTION_WEBHOOK_SECRETS } from './fixtures';
 
 const productionEnv = (overrides: Record<string, string> = {}) => ({
@@ -189,5 +189,13 @@ describe('config', () => {
     }
     expect(read.size).toBeGreaterThan(10);
     expect([...read].filter((name) => !documented.has(name)).sort()).toEqual([]);
+  });
+
+  test('readVariable: one setting for an operator command, validated, with no secret demanded in production', () => {
+    expect(readVariable('WORKER_DEPLOYMENT_NAME', { NODE_ENV: 'production' })).toBe('switchyard');
+    expect(readVariable('WORKER_DEPLOYMENT_NAME', { WORKER_DEPLOYMENT_NAME: ' shop-eu ' })).toBe('shop-eu');
+    expect(() => readVariable('WORKER_DEPLOYMENT_NAME', { WORKER_DEPLOYMENT_NAME: 'a b' })).toThrow(
+      /^WORKER_DEPLOYMENT_NAME: 1–64 letters/,
+    );
   });
 });
