@@ -12,8 +12,9 @@ const { ProvisionError, internals } = require('./provision-temporal.js');
 const { cacheRoot, say, run, withLock, building, formatSize, isExecutable, onPath, makeWritable } = internals;
 
 const ROOT = path.resolve(__dirname, '..', '..');
-// Measured on 2 shared cores: 3 min 10 s with the CLI's modules already in the Go cache, longer from empty.
-const SERVER_BUILD_ESTIMATE = 'about 3–8 min';
+// Measured on 2 shared cores: 1 min 42 s with the CLI's build already in the Go caches, 10 min 8 s from empty caches
+// with a benchmark running beside it (7 min 54 s of CPU).
+const SERVER_BUILD_ESTIMATE = 'about 2 min after the CLI build, up to 10 min from empty Go caches';
 
 /** The server version docker-compose.yml runs: one pin for compose and the test cluster. */
 function pinnedServerVersion(composeFile = path.join(ROOT, 'docker-compose.yml')) {
