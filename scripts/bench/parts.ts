@@ -28,7 +28,10 @@ export interface Part {
 
 /** Starts `node <script>`; resolves once a stdout line contains `ready` (with that line parsed as JSON). */
 export function startPart(name: string, script: string, env: Record<string, string>, ready: string): Promise<Part> {
-  const child = spawn(process.execPath, [script], {
+  // BENCH_CPU_PROF=<dir> profiles the API (node --cpu-prof), to find what its hot path spends time on.
+  const profile =
+    name === 'api' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+  const child = spawn(process.execPath, [...profile, script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -135,6 +138,8 @@ export interface Deployment {
   prefix: string;
   sandboxUrl: string;
   ingress?: string;
+  /** The API's operator listener (/metrics). */
+  operator?: string;
   secret: string;
   apiKey: string;
   worker?: Part;
@@ -166,6 +171,7 @@ export async function deploy(ctx: BenchContext, options: DeployOptions): Promise
       parts.push(worker);
     }
     let ingress: string | undefined;
+    let operator: string | undefined;
     if (options.api) {
       const api = await startPart(
         'api',
@@ -175,12 +181,14 @@ export async function deploy(ctx: BenchContext, options: DeployOptions): Promise
       );
       parts.push(api);
       ingress = api.line.ingress as string;
+      operator = api.line.operator as string;
     }
     return {
       env,
       prefix: env.TASK_QUEUE_PREFIX!,
       sandboxUrl,
       ingress,
+      operator,
       secret: env.SHOP_WEBHOOK_SECRET!,
       apiKey: base.apiKey,
       worker,
