@@ -32,6 +32,7 @@ async function main(): Promise<void> {
       ...common,
       taskQueue: queueFor(prefix, 'orchestration'),
       workflowBundle: { codePath: config.worker.workflowBundlePath! },
+      maxCachedWorkflows: config.worker.maxCachedWorkflows,
       activities: createTemporalActivities({ temporal: new Client({ connection, namespace, dataConverter }) }),
     }),
     await Worker.create({

@@ -150,7 +150,9 @@ export async function deploy(ctx: BenchContext, options: DeployOptions): Promise
   const sandboxPort = await freePort();
   const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
   const base = deploymentEnv(ctx, sandboxUrl, options.encryption ?? true);
-  const env = { ...base.env, ...options.env };
+  // BENCH_DEPLOY_ENV (JSON) adds variables to every deployment, e.g. '{"WORKER_MAX_CACHED_WORKFLOWS":"1000"}'.
+  const extra = JSON.parse(process.env.BENCH_DEPLOY_ENV ?? '{}') as Record<string, string>;
+  const env = { ...base.env, ...options.env, ...extra };
   const parts: Part[] = [];
   const stop = async () => {
     for (const p of parts.reverse()) await p.stop();
@@ -167,7 +169,14 @@ export async function deploy(ctx: BenchContext, options: DeployOptions): Promise
     let worker: Part | undefined;
     if (options.worker) {
       const script = options.worker === 'real' ? 'src/worker/main.js' : 'scripts/bench/noop-worker.js';
-      worker = await startPart('worker', path.join(ctx.build, script), env, 'worker running');
+      // BENCH_WORKER_NODE_OPTIONS: Node flags for the worker (e.g. --max-old-space-size), to see what they change.
+      const nodeOptions = process.env.BENCH_WORKER_NODE_OPTIONS;
+      worker = await startPart(
+        'worker',
+        path.join(ctx.build, script),
+        nodeOptions ? { ...env, NODE_OPTIONS: nodeOptions } : env,
+        'worker running',
+      );
       parts.push(worker);
     }
     let ingress: string | undefined;
