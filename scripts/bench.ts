@@ -21,10 +21,14 @@ async function main(): Promise<void> {
     throw new Error(`unknown scenario ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
   const run = asked.length ? asked : Object.keys(SCENARIOS);
 
+  const exec = promisify(execFile);
+  // The commit the build is made from (read first: the tree may move on during a long run).
+  const commit = (await exec('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT })).stdout.trim();
+  const dirty = (await exec('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT })).stdout.trim();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-bench-'));
   const build = path.join(ROOT, '.cache', 'bench-build');
   process.stdout.write(`building into ${path.relative(ROOT, build)} (npm run build)…\n`);
-  await promisify(execFile)('npm', ['run', 'build', '--', '--outDir', build], { cwd: ROOT });
+  await exec('npm', ['run', 'build', '--', '--outDir', build], { cwd: ROOT });
   // One workflow bundle for every worker of the run (WORKFLOW_BUNDLE_PATH), as a deployment would build it ahead.
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, (await bundleWorkflows()).code);
@@ -39,17 +43,19 @@ async function main(): Promise<void> {
   const ctx = { build, bundlePath, address: server.address, cliPath: cli.path };
   const rows: Row[] = [];
   const started = performance.now();
+  let failure: unknown;
   try {
     process.stdout.write('| scenario | Switchyard | baseline | ratio | goal |\n| --- | --- | --- | --- | --- |\n');
     for (const s of run) rows.push(...(await SCENARIOS[s]!(ctx)));
+  } catch (err) {
+    // What was measured before the failure is still a result; the table says where the run stopped.
+    failure = err;
+    rows.push({ scenario: 'run stopped', measured: String(err).slice(0, 200), baseline: '', ratio: '', goal: '' });
   } finally {
     await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const minutes = (performance.now() - started) / 60_000;
-  const exec = promisify(execFile);
-  const commit = (await exec('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT })).stdout.trim();
-  const dirty = (await exec('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT })).stdout.trim();
   const temporalVersion = (await exec(cli.path, ['--version'])).stdout.trim();
   const cpus = os.cpus();
   const header =
@@ -62,6 +68,7 @@ async function main(): Promise<void> {
   const table = rows.map((r) => `| ${r.scenario} | ${r.measured} | ${r.baseline} | ${r.ratio} | ${r.goal} |`);
   fs.appendFileSync(file, header + table.join('\n') + '\n');
   process.stdout.write(`appended to ${path.relative(ROOT, file)}\n`);
+  if (failure) throw failure;
 }
 
 main().catch((err: unknown) => {

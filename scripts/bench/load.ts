@@ -21,7 +21,7 @@ export type Operation =
    * A signed shop order.paid to `${url}/webhooks/shop`; 202 is a success. With `deliveries`, each event is sent that
    * many times in a row of requests (a duplicate storm), and 200 duplicate is a success too.
    */
-  | { op: 'webhook'; url: string; secret: string; deliveries?: number }
+  | { op: 'webhook'; url: string; secret: string; deliveries?: number; retryUnavailable?: boolean }
   /** The same delivery with a wrong signature to `${url}/webhooks/shop`; 401 is a success. */
   | { op: 'invalid'; url: string }
   /** Raw client.workflow.start of orderPaid with the ingress's options. */
@@ -49,6 +49,8 @@ export interface LoadResult {
   p50: number;
   p99: number;
   max: number;
+  /** Deliveries sent again after a 503 (retryUnavailable). */
+  retried: number;
   firstError?: string;
 }
 
@@ -59,6 +61,8 @@ function temporal() {
   const client = createLazyClient(resolveTemporalTarget(config, process.env), dataConverterFor(config));
   return { config, client };
 }
+
+let retried = 0;
 
 /** One function per request index, everything that can be computed ahead of time already computed. */
 function prepare(spec: LoadSpec, total: number): (i: number) => Promise<string> {
@@ -77,7 +81,21 @@ function prepare(spec: LoadSpec, total: number): (i: number) => Promise<string> 
       const per = spec.deliveries ?? 1;
       const events = Math.ceil(total / per);
       const signed = Array.from({ length: events }, (_, i) => signShop(spec.secret, ids(i).eventId, body(i)));
-      if (per === 1) return (i) => post(`${spec.url}/webhooks/shop`, signed[i]!, 202);
+      if (per === 1 && !spec.retryUnavailable) return (i) => post(`${spec.url}/webhooks/shop`, signed[i]!, 202);
+      if (per === 1) {
+        // As a sender does: a 503 (not accepted in time) is sent again, here after 1 s rather than Retry-After's 5.
+        return async (i) => {
+          for (let attempt = 1; ; attempt++) {
+            try {
+              return await post(`${spec.url}/webhooks/shop`, signed[i]!, 202);
+            } catch (err) {
+              if (!(err instanceof Error) || err.message !== '503' || attempt === 10) throw err;
+              retried += 1;
+              await new Promise((r) => setTimeout(r, 1000));
+            }
+          }
+        };
+      }
       return async (i) => {
         const req = signed[Math.floor(i / per)]!;
         const res = await fetch(`${spec.url}/webhooks/shop`, { method: 'POST', headers: req.headers, body: req.body });
@@ -263,6 +281,7 @@ async function drive(spec: LoadSpec): Promise<LoadResult> {
     p50: pct(sorted, 50),
     p99: pct(sorted, 99),
     max: sorted.at(-1) ?? NaN,
+    retried,
     firstError,
   };
 }

@@ -191,11 +191,12 @@ async function endToEnd(ctx: BenchContext, d: Deployment, client: Client, flows:
     mode: 'closed',
     count: flows,
     concurrency: 16,
+    retryUnavailable: true,
     tag: tag('e'),
   });
   if (load.errors) throw new Error(`${load.errors} deliveries failed: ${load.firstError}`);
   const drain = await drained(client, d, flows, since);
-  return { drain, perSecond: flows / drain };
+  return { drain, perSecond: flows / drain, retried: load.retried };
 }
 
 // P4: orderPaid flows end to end against the same workflow shape with no-op activities; then the time the real
@@ -225,7 +226,8 @@ export async function p4(ctx: BenchContext): Promise<Row[]> {
         scenario: `P4 ${flows} orderPaid flows end to end ÷ no-op activities`,
         measured:
           `${f1(a)} flows/s` +
-          (drain ? `; ${drainFlows} drained in ${f1(drain.drain)} s (${f1(drain.perSecond)} flows/s)` : ''),
+          (drain ? `; ${drainFlows} drained in ${f1(drain.drain)} s (${f1(drain.perSecond)} flows/s)` : '') +
+          `; ${[...seen.a, ...seen.b, ...(drain ? [drain] : [])].reduce((n, r) => n + r.retried, 0)} deliveries resent after a 503`,
         baseline: `${f1(b)} flows/s`,
         ratio: f2(a / b),
         goal: `≥ 0.8: ${verdict(a / b >= 0.8)}`,
