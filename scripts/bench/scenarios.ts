@@ -129,7 +129,7 @@ export async function p2(ctx: BenchContext): Promise<Row[]> {
   return [
     print({
       scenario: `P2 ack latency at ${rate}/s open loop for ${seconds} s, activity slots blocked 10 s`,
-      measured: `p50 ${f1(m(seen.a, 'p50'))} / p99 ${f1(m(seen.a, 'p99'))} / max ${f1(m(seen.a, 'max'))} ms, ${errors} errors`,
+      measured: `p50 ${f1(m(seen.a, 'p50'))} / p99 ${f1(m(seen.a, 'p99'))} / max ${f1(m(seen.a, 'max'))} ms, ${errors} errors of ${ROUNDS * rate * seconds}`,
       baseline: `raw start p50 ${f1(m(seen.b, 'p50'))} / p99 ${f1(m(seen.b, 'p99'))} / max ${f1(m(seen.b, 'max'))} ms`,
       ratio: `p99 ${f2(ratio)}`,
       goal: `p99 ≤ 1.5 × raw, 0 errors: ${verdict(ratio <= 1.5 && errors === 0)}`,
