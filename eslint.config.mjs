@@ -44,6 +44,7 @@ export default tseslint.config(
       'node_modules',
       'dist',
       '.data',
+      '.cache',
       'coverage',
       'test/artifacts',
       'scripts/*.js',

@@ -239,6 +239,16 @@ const general = {
         'without bundling; unset, each worker bundles at start (seconds of CPU)',
     },
   ],
+  WORKER_MAX_CACHED_WORKFLOWS: [
+    positiveInt.default(100),
+    {
+      group: 'Deploying',
+      roles: ['worker'],
+      description:
+        'workflows a worker keeps in memory between tasks (about 0.3 MB each); one evicted from the cache replays ' +
+        'its history at its next task, so this bounds memory, not what runs',
+    },
+  ],
   WORKER_METRICS_HOST: [
     z.string().default('127.0.0.1'),
     { group: 'Monitoring', roles: ['worker'], description: 'address the worker metrics listener binds' },
@@ -781,6 +791,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
       /** Set: Worker Versioning is on and this is the worker's build id. */
       buildId: c.WORKER_BUILD_ID,
       workflowBundlePath: c.WORKFLOW_BUNDLE_PATH,
+      maxCachedWorkflows: c.WORKER_MAX_CACHED_WORKFLOWS,
     },
     shutdown: { drainDelayMs: c.SHUTDOWN_DRAIN_DELAY_MS, timeoutMs: c.SHUTDOWN_TIMEOUT_MS },
     tracing: { endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: c.OTEL_SERVICE_NAME },

@@ -177,6 +177,9 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       namespace,
       taskQueue: queueFor(prefix, 'orchestration'),
       workflowBundle,
+      // The SDK's default scales with the heap limit (about 2,400 on a 4 GB heap), and each cached workflow holds
+      // about 0.3 MB: 1,000 open workflows took the worker to 485 MB. Evicted ones replay their (short) history.
+      maxCachedWorkflows: config.worker.maxCachedWorkflows,
       sinks: workflowTracingSinks(),
       dataConverter,
       // Only the activities that talk to Temporal itself run here; every third-party call runs on its system's queue.

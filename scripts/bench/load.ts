@@ -1,0 +1,299 @@
+// The benchmarks' load generator, run as its own process from the build (`node load.js '<spec as JSON>'`): it
+// prepares every request first (signatures, events), then drives them closed-loop (`concurrency` in flight) or
+// open-loop (a fixed arrival rate, whatever the answers do), and prints one JSON line with the figures.
+// Raw Temporal operations use the same configuration as the API: the deployment's variables, the same connection
+// setup and data converter (encryption included), and the same start options as the ingress and the command API.
+import { randomBytes } from 'node:crypto';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { bodyHash } from '../../src/api/v1/canonical';
+import { loadConfig } from '../../src/config';
+import { commandResultUpdate } from '../../src/contracts/commands';
+import { closeGateUpdate, THROTTLE_GATE_WORKFLOW } from '../../src/contracts/throttle-gate';
+import { queueFor } from '../../src/contracts/task-queues';
+import { BUSINESS_KEY, EVENT_ID, EVENT_TYPE, INTEGRATION_STATUS, SOURCE } from '../../src/domain/search-attributes';
+import { FLOWS } from '../../src/integrations/workflows';
+import { dataConverterFor } from '../../src/temporal/codec';
+import { createLazyClient, resolveTemporalTarget } from '../../src/temporal/connection';
+import { orderPaidBody, signShop, type SignedRequest } from '../lib/senders';
+
+export type Operation =
+  /**
+   * A signed shop order.paid to `${url}/webhooks/shop`; 202 is a success. With `deliveries`, each event is sent that
+   * many times in a row of requests (a duplicate storm), and 200 duplicate is a success too.
+   */
+  | { op: 'webhook'; url: string; secret: string; deliveries?: number; retryUnavailable?: boolean }
+  /** The same delivery with a wrong signature to `${url}/webhooks/shop`; 401 is a success. */
+  | { op: 'invalid'; url: string }
+  /** Raw client.workflow.start of orderPaid with the ingress's options. */
+  | { op: 'start' }
+  /** POST /api/v1/orders/{id}/invoice with a new Idempotency-Key; 201 is a success. */
+  | { op: 'command'; url: string; apiKey: string }
+  /** Raw executeUpdateWithStart of invoiceOrder with the command API's options. */
+  | { op: 'uws'; client: string; syncWaitMs: number }
+  /** A throttle gate closed for `windowMs`: a workflow that then waits on a timer. */
+  | { op: 'gate'; windowMs: number };
+
+export type Drive =
+  | { mode: 'closed'; count: number; concurrency: number; warmup?: number }
+  | { mode: 'open'; ratePerSecond: number; seconds: number; warmupSeconds?: number };
+
+export type LoadSpec = Operation & Drive & { tag?: string };
+
+export interface LoadResult {
+  sent: number;
+  ok: number;
+  errors: number;
+  statuses: Record<string, number>;
+  seconds: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** Deliveries sent again after a 503 (retryUnavailable). */
+  retried: number;
+  firstError?: string;
+}
+
+const API_VERSION = '2024-11-01';
+
+function temporal() {
+  const config = loadConfig(process.env, 'api');
+  const client = createLazyClient(resolveTemporalTarget(config, process.env), dataConverterFor(config));
+  return { config, client };
+}
+
+let retried = 0;
+
+/** One function per request index, everything that can be computed ahead of time already computed. */
+function prepare(spec: LoadSpec, total: number): (i: number) => Promise<string> {
+  const tag = spec.tag ?? randomBytes(4).toString('hex');
+  const ids = (i: number) => ({ eventId: `evt_${tag}_${i}`, orderId: `ORD-${tag}-${i}` });
+  const body = (i: number) => orderPaidBody(ids(i).eventId, ids(i).orderId, { api_version: API_VERSION });
+  const post = async (url: string, req: SignedRequest, expect: number | number[]) => {
+    const res = await fetch(url, { method: 'POST', headers: req.headers, body: req.body });
+    await res.arrayBuffer();
+    if (![expect].flat().includes(res.status)) throw new Error(String(res.status));
+    return String(res.status);
+  };
+
+  switch (spec.op) {
+    case 'webhook': {
+      const per = spec.deliveries ?? 1;
+      const events = Math.ceil(total / per);
+      const signed = Array.from({ length: events }, (_, i) => signShop(spec.secret, ids(i).eventId, body(i)));
+      if (per === 1 && !spec.retryUnavailable) return (i) => post(`${spec.url}/webhooks/shop`, signed[i]!, 202);
+      if (per === 1) {
+        // As a sender does: a 503 (not accepted in time) is sent again, here after 1 s rather than Retry-After's 5.
+        // A resend may answer 200 duplicate: the start landed after the 503 (README, "Answers of the ingress").
+        return async (i) => {
+          for (let attempt = 1; ; attempt++) {
+            try {
+              return await post(`${spec.url}/webhooks/shop`, signed[i]!, attempt === 1 ? 202 : [202, 200]);
+            } catch (err) {
+              if (!(err instanceof Error) || err.message !== '503' || attempt === 10) throw err;
+              retried += 1;
+              await new Promise((r) => setTimeout(r, 1000));
+            }
+          }
+        };
+      }
+      return async (i) => {
+        const req = signed[Math.floor(i / per)]!;
+        const res = await fetch(`${spec.url}/webhooks/shop`, { method: 'POST', headers: req.headers, body: req.body });
+        await res.arrayBuffer();
+        // A 503 asks the sender to retry later (the start did not answer within TEMPORAL_START_TIMEOUT_MS).
+        if (res.status !== 202 && res.status !== 200 && res.status !== 503) throw new Error(String(res.status));
+        return String(res.status);
+      };
+    }
+    case 'invalid': {
+      const wrong = `whsec_${randomBytes(24).toString('base64')}`;
+      const signed = Array.from({ length: total }, (_, i) => signShop(wrong, ids(i).eventId, body(i)));
+      return (i) => post(`${spec.url}/webhooks/shop`, signed[i]!, 401);
+    }
+    case 'start': {
+      const { config, client } = temporal();
+      const taskQueue = queueFor(config.temporal.taskQueuePrefix, 'orchestration');
+      // Exactly what src/api/webhooks.ts starts for this delivery (the shop adapter's canonical event).
+      return async (i) => {
+        const { eventId, orderId } = ids(i);
+        const event = {
+          type: 'OrderPaid' as const,
+          source: 'shop',
+          eventId,
+          occurredAt: '2024-11-12T09:41:07Z',
+          order: { id: orderId, total: 1499.0, currency: 'PLN', customerEmail: 'k.nowak@example.com' },
+        };
+        await client.workflow.start(FLOWS[event.type], {
+          workflowId: `shop:${eventId}`,
+          taskQueue,
+          args: [event],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: [
+            { key: SOURCE, value: 'shop' },
+            { key: EVENT_TYPE, value: event.type },
+            { key: EVENT_ID, value: eventId },
+            { key: BUSINESS_KEY, value: orderId },
+            { key: INTEGRATION_STATUS, value: 'processing' },
+          ],
+          memo: { apiVersion: API_VERSION, apiVersionKnown: true },
+        });
+        return 'started';
+      };
+    }
+    case 'command': {
+      const order = JSON.stringify({ total: 10, currency: 'PLN', customerEmail: 'bench@example.com' });
+      return async (i) => {
+        const res = await fetch(`${spec.url}/api/v1/orders/${ids(i).orderId}/invoice`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${spec.apiKey}`,
+            'idempotency-key': `k-${tag}-${i}`,
+            'content-type': 'application/json',
+          },
+          body: order,
+        });
+        await res.arrayBuffer();
+        if (res.status !== 201) throw new Error(String(res.status));
+        return '201';
+      };
+    }
+    case 'uws': {
+      const { config, client } = temporal();
+      const taskQueue = queueFor(config.temporal.taskQueuePrefix, 'orchestration');
+      // Exactly what src/api/v1/command-runner.ts sends for POST /api/v1/orders/{id}/invoice.
+      return async (i) => {
+        const orderId = ids(i).orderId;
+        const order = { id: orderId, total: 10, currency: 'PLN', customerEmail: 'bench@example.com' };
+        const hash = bodyHash('invoiceOrder', {
+          orderId,
+          total: 10,
+          currency: 'PLN',
+          customerEmail: order.customerEmail,
+        });
+        const key = `k-${tag}-${i}`;
+        await client.connection.withDeadline(Date.now() + spec.syncWaitMs, () =>
+          client.workflow.executeUpdateWithStart(commandResultUpdate, {
+            args: [hash],
+            updateId: `result:${hash}`,
+            startWorkflowOperation: new WithStartWorkflowOperation('invoiceOrder', {
+              workflowId: `api:${spec.client}:${key}`,
+              taskQueue,
+              args: [{ client: spec.client, bodyHash: hash, order }],
+              workflowIdConflictPolicy: 'USE_EXISTING',
+              workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+              memo: { bodyHash: hash, client: spec.client, idempotencyKey: key },
+              typedSearchAttributes: [
+                { key: SOURCE, value: `api:${spec.client}` },
+                { key: EVENT_TYPE, value: 'InvoiceRequested' },
+                { key: BUSINESS_KEY, value: orderId },
+                { key: INTEGRATION_STATUS, value: 'processing' },
+              ],
+            }),
+          }),
+        );
+        return 'ok';
+      };
+    }
+    case 'gate': {
+      const { config, client } = temporal();
+      const taskQueue = queueFor(config.temporal.taskQueuePrefix, 'orchestration');
+      return async (i) => {
+        const system = `bench-${tag}-${i}`;
+        await client.workflow.executeUpdateWithStart(closeGateUpdate, {
+          args: [{ until: Date.now() + spec.windowMs, reason: 'benchmark', by: 'bench' }],
+          startWorkflowOperation: new WithStartWorkflowOperation(THROTTLE_GATE_WORKFLOW, {
+            workflowId: `${config.temporal.taskQueuePrefix}throttle-gate:${system}`,
+            taskQueue,
+            args: [system],
+            workflowIdConflictPolicy: 'USE_EXISTING',
+          }),
+        });
+        return 'ok';
+      };
+    }
+  }
+}
+
+const pct = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
+
+async function drive(spec: LoadSpec): Promise<LoadResult> {
+  const warm = spec.mode === 'closed' ? (spec.warmup ?? 0) : Math.round((spec.warmupSeconds ?? 0) * spec.ratePerSecond);
+  const measured = spec.mode === 'closed' ? spec.count : Math.round(spec.seconds * spec.ratePerSecond);
+  const one = prepare(spec, warm + measured);
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let errors = 0;
+  let firstError: string | undefined;
+  // `from` is when the request was due: in open loop, a late send counts against the system (no coordinated omission).
+  const record = async (i: number, from: number, counted: boolean) => {
+    let status: string;
+    try {
+      status = await one(i);
+    } catch (err) {
+      status = err instanceof Error ? err.message.slice(0, 60) : 'error';
+      if (counted) {
+        errors += 1;
+        firstError ??= err instanceof Error ? err.message : String(err);
+      }
+    }
+    if (!counted) return;
+    latencies.push(performance.now() - from);
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  };
+
+  let started = performance.now();
+  if (spec.mode === 'closed') {
+    const run = async (from: number, to: number, counted: boolean) => {
+      let next = from;
+      await Promise.all(
+        Array.from({ length: spec.concurrency }, async () => {
+          for (let i = next++; i < to; i = next++) await record(i, performance.now(), counted);
+        }),
+      );
+    };
+    await run(0, warm, false);
+    started = performance.now();
+    await run(warm, warm + measured, true);
+  } else {
+    const interval = 1000 / spec.ratePerSecond;
+    const inFlight: Array<Promise<void>> = [];
+    const t0 = performance.now();
+    for (let i = 0; i < warm + measured; i++) {
+      const due = t0 + i * interval;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      if (i === warm) started = due;
+      inFlight.push(record(i, due, i >= warm));
+    }
+    await Promise.all(inFlight);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const sorted = latencies.sort((a, b) => a - b);
+  return {
+    sent: measured,
+    ok: measured - errors,
+    errors,
+    statuses,
+    seconds,
+    perSecond: (measured - errors) / seconds,
+    p50: pct(sorted, 50),
+    p99: pct(sorted, 99),
+    max: sorted.at(-1) ?? NaN,
+    retried,
+    firstError,
+  };
+}
+
+drive(JSON.parse(process.argv[2] ?? '{}') as LoadSpec).then(
+  (result) => {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.exit(0);
+  },
+  (err: unknown) => {
+    process.stderr.write(`load failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
