@@ -53,7 +53,6 @@ export default tseslint.config(
       'src/dev/provision-temporal.d.ts',
       'src/dev/provision-cluster.js',
       'src/dev/provision-cluster.d.ts',
-      '.cache',
       '*.config.js',
     ],
   },
