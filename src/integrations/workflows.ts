@@ -36,16 +36,22 @@ function declare<I>(d: WorkflowDeclaration<I>): WorkflowDeclaration<never> {
   return d as WorkflowDeclaration<never>;
 }
 
+/**
+ * The invoice step's keys (src/workflows/invoice-and-email.ts), by order id: the same for the webhook's orderPaid and
+ * the API's invoiceOrder, which is what makes an order invoiced by both paths one invoice and one email.
+ */
+const INVOICE_KEYS = {
+  createInvoice: (i: { order: { id: string } }) => idempotencyKey('invoice', i.order.id),
+  sendInvoiceEmail: (i: { order: { id: string } }) => idempotencyKey('invoice-email', i.order.id),
+};
+
 export const WORKFLOWS = {
   orderPaid: declare<OrderPaid>({
     workflow: orderPaid,
     description: 'an order was paid: invoice it in accounting, then email the invoice to the customer',
     trigger: { event: 'OrderPaid' },
     activities: ['createInvoice', 'sendInvoiceEmail', 'sendAlert'],
-    keys: {
-      createInvoice: (e) => idempotencyKey('invoice', e.order.id),
-      sendInvoiceEmail: (e) => idempotencyKey('invoice-email', e.order.id),
-    },
+    keys: INVOICE_KEYS,
   }),
   invoiceOrder: declare<InvoiceOrderInput>({
     workflow: invoiceOrder,
@@ -54,10 +60,7 @@ export const WORKFLOWS = {
       'keys, under the command profile), answering the caller through the commandResult update',
     trigger: { by: 'POST /api/v1/orders/{orderId}/invoice, id api:<client>:<Idempotency-Key>' },
     activities: ['createInvoice', 'sendInvoiceEmail', 'sendAlert'],
-    keys: {
-      createInvoice: (i) => idempotencyKey('invoice', i.order.id),
-      sendInvoiceEmail: (i) => idempotencyKey('invoice-email', i.order.id),
-    },
+    keys: INVOICE_KEYS,
   }),
   upsertContact: declare({
     workflow: upsertContact,
