@@ -271,3 +271,54 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined 
 export async function countExecutions(cluster: Cluster, query: string): Promise<number> {
   return (await cluster.client.workflow.count(query)).count;
 }
+
+export interface TestEvent {
+  eventId: string;
+  orderId: string;
+}
+
+/** `n` order.paid events with ids unique to this call, tagged for reading logs. */
+export function newEvents(n: number, tag: string): TestEvent[] {
+  const run = randomBytes(3).toString('hex');
+  return Array.from({ length: n }, (_, i) => ({
+    eventId: `evt_${tag}_${run}_${i}`,
+    orderId: `ORD-${tag}-${run}-${i}`,
+  }));
+}
+
+/** Sets a sandbox system's faults through its admin API, as a test operator would. */
+export async function setFaults(cluster: Cluster, system: string, faults: object): Promise<void> {
+  const res = await fetch(`${cluster.sandboxUrl}/__admin/${system}/faults`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(faults),
+  });
+  if (!res.ok) throw new Error(`faults for ${system}: ${res.status} ${await res.text()}`);
+}
+
+/** Invoices and emails for the orders of `events`: total and distinct, so a double shows. */
+export function deliveryCounts(cluster: Cluster, events: TestEvent[]) {
+  const orders = new Set(events.map((e) => e.orderId));
+  const invoices = cluster.sandbox.data.accounting.invoices.filter((i) => orders.has(i.order_id));
+  const emails = cluster.sandbox.data['email-platform'].messages.filter((m) =>
+    orders.has((m.data as { order_id: string }).order_id),
+  );
+  return {
+    invoices: invoices.length,
+    distinctInvoices: new Set(invoices.map((i) => i.order_id)).size,
+    emails: emails.length,
+    distinctEmails: new Set(emails.map((m) => (m.data as { order_id: string }).order_id)).size,
+  };
+}
+
+/** Waits until every order of `events` has its email (the flow's last step); returns deliveryCounts then. */
+export function untilDelivered(cluster: Cluster, events: TestEvent[], what: string, timeoutMs: number) {
+  return until(
+    what,
+    async () => {
+      const c = deliveryCounts(cluster, events);
+      return c.distinctEmails >= events.length ? c : undefined;
+    },
+    timeoutMs,
+  );
+}

@@ -1,5 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { type Api, countExecutions, type Cluster, deliver, type Part, startCluster, until } from './cluster';
+import {
+  type Api,
+  countExecutions,
+  type Cluster,
+  deliver,
+  deliveryCounts,
+  newEvents,
+  type Part,
+  setFaults,
+  startCluster,
+  until,
+  untilDelivered,
+} from './cluster';
 
 // The production topology under the faults a deployment meets: rolling restarts of every process while 1,000 events
 // arrive three times each, a worker killed mid-activity, the Temporal server restarted with flows in flight, and
@@ -115,29 +126,6 @@ function shuffled<T>(xs: T[]): T[] {
   return out;
 }
 
-function newEvents(n: number, tag: string) {
-  const run = randomBytes(3).toString('hex');
-  return Array.from({ length: n }, (_, i) => ({
-    eventId: `evt_${tag}_${run}_${i}`,
-    orderId: `ORD-${tag}-${run}-${i}`,
-  }));
-}
-
-/** Invoices and emails for the orders of `events`: total and distinct, so a double shows. */
-function countsFor(events: Array<{ orderId: string }>) {
-  const orders = new Set(events.map((e) => e.orderId));
-  const invoices = cluster.sandbox.data.accounting.invoices.filter((i) => orders.has(i.order_id));
-  const emails = cluster.sandbox.data['email-platform'].messages.filter((m) =>
-    orders.has((m.data as { order_id: string }).order_id),
-  );
-  return {
-    invoices: invoices.length,
-    distinctInvoices: new Set(invoices.map((i) => i.order_id)).size,
-    emails: emails.length,
-    distinctEmails: new Set(emails.map((m) => (m.data as { order_id: string }).order_id)).size,
-  };
-}
-
 async function restartWorker(old: Part, signal: NodeJS.Signals): Promise<string> {
   const exit = await old.stop(signal);
   cluster.workers.splice(cluster.workers.indexOf(old), 1);
@@ -158,7 +146,7 @@ test(`${EVENTS} events, each delivered 3 times over both APIs, through rolling r
   const lb = loadBalancer(() => cluster.apis);
   const tally: Tally = { statuses: {}, bad5xx: [], networkErrors: [], accepted: new Set() };
   // Accounting answers in 50–150 ms, so activities are in flight whenever a worker stops.
-  await setFaults('accounting', { latencyMs: 100 });
+  await setFaults(cluster, 'accounting', { latencyMs: 100 });
 
   const marks = [0.1, 0.25, 0.4, 0.55, 0.7].map((f) => Math.floor(f * deliveries.length));
   const waiters = marks.map(() => {
@@ -185,14 +173,7 @@ test(`${EVENTS} events, each delivered 3 times over both APIs, through rolling r
   await lb.stop();
 
   // A SIGKILLed worker's activities come back after their start-to-close timeout, on the other worker.
-  const done = await until(
-    `${EVENTS} invoices and emails`,
-    async () => {
-      const c = countsFor(events);
-      return c.distinctEmails >= EVENTS ? c : undefined;
-    },
-    300_000,
-  );
+  const done = await untilDelivered(cluster, events, `${EVENTS} invoices and emails`, 300_000);
   const executions = await until(
     'visibility to show every execution completed',
     async () => {
@@ -222,7 +203,7 @@ test(`${EVENTS} events, each delivered 3 times over both APIs, through rolling r
 test('the Temporal server restarted with 200 flows in flight: all complete, none doubled', async () => {
   const events = newEvents(200, 'r3');
   // Slow accounting keeps the flows in flight across the restart.
-  await setFaults('accounting', { latencyMs: 1500 });
+  await setFaults(cluster, 'accounting', { latencyMs: 1500 });
   const lb = loadBalancer(() => cluster.apis);
   const tally: Tally = { statuses: {}, bad5xx: [], networkErrors: [], accepted: new Set() };
   await send(events, 16, lb, tally);
@@ -234,18 +215,11 @@ test('the Temporal server restarted with 200 flows in flight: all complete, none
   await new Promise((r) => setTimeout(r, 2000));
   await cluster.temporal.start();
   const downMs = Date.now() - stoppedAt;
-  await setFaults('accounting', {});
+  await setFaults(cluster, 'accounting', {});
 
-  const done = await until(
-    '200 emails after the server restart',
-    async () => {
-      const c = countsFor(events);
-      return c.distinctEmails >= events.length ? c : undefined;
-    },
-    240_000,
-  );
+  const done = await untilDelivered(cluster, events, '200 emails after the server restart', 240_000);
   await new Promise((r) => setTimeout(r, 2000));
-  const final = countsFor(events);
+  const final = deliveryCounts(cluster, events);
   process.stdout.write(
     `\n[cluster] server restart: ${inFlight} of 200 flows running when the server stopped, down ${downMs} ms; ` +
       `invoices ${final.invoices} (distinct ${final.distinctInvoices}), emails ${final.emails} ` +
@@ -262,7 +236,7 @@ test('PostgreSQL restarted: the API answers 503 with Retry-After meanwhile, reco
   const during = newEvents(20, 'pgd');
   const lb = loadBalancer(() => cluster.apis);
   const tally: Tally = { statuses: {}, bad5xx: [], networkErrors: [], accepted: new Set() };
-  await setFaults('accounting', { latencyMs: 500 });
+  await setFaults(cluster, 'accounting', { latencyMs: 500 });
   await send(before, 8, lb, tally);
 
   await cluster.postgres.stop();
@@ -270,20 +244,13 @@ test('PostgreSQL restarted: the API answers 503 with Retry-After meanwhile, reco
   for (const e of during.slice(0, 5)) outage.push(await deliver(cluster, cluster.apis[0]!, e.eventId, e.orderId));
   const ready = await fetch(`${cluster.apis[0]!.url}/readyz`).then((r) => r.status);
   await cluster.postgres.start();
-  await setFaults('accounting', {});
+  await setFaults(cluster, 'accounting', {});
 
   // Senders retry what was refused; once the store is back, every delivery is accepted without restarting anything.
   await send(during, 8, lb, tally);
   await lb.stop();
   const all = [...before, ...during];
-  const done = await until(
-    'every flow after the PostgreSQL restart',
-    async () => {
-      const c = countsFor(all);
-      return c.distinctEmails >= all.length ? c : undefined;
-    },
-    240_000,
-  );
+  const done = await untilDelivered(cluster, all, 'every flow after the PostgreSQL restart', 240_000);
   process.stdout.write(
     `\n[cluster] PostgreSQL restart: answers while down ${JSON.stringify(outage.map((o) => `${o.status}${o.retryAfter ? ` Retry-After ${o.retryAfter}` : ''}`))}, ` +
       `/readyz ${ready}; after: invoices ${done.invoices} (distinct ${done.distinctInvoices}), emails ${done.emails} of ${all.length}\n`,
@@ -297,12 +264,3 @@ test('PostgreSQL restarted: the API answers 503 with Retry-After meanwhile, reco
     distinctEmails: all.length,
   });
 });
-
-async function setFaults(system: string, faults: object): Promise<void> {
-  const res = await fetch(`${cluster.sandboxUrl}/__admin/${system}/faults`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(faults),
-  });
-  if (!res.ok) throw new Error(`faults for ${system}: ${res.status} ${await res.text()}`);
-}

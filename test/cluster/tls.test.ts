@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection, type TLSConfig } from '@temporalio/client';
-import { type Cluster, deliver, startCluster, until } from './cluster';
+import { type Cluster, deliver, newEvents, startCluster, untilDelivered } from './cluster';
 import type { TemporalTls } from './temporal-server';
 
 const exec = promisify(execFile);
@@ -97,20 +96,9 @@ afterAll(async () => {
 });
 
 test('the API and the worker reach a mutual-TLS frontend through the envconfig variables; flows complete', async () => {
-  const run = randomBytes(3).toString('hex');
-  const orders = Array.from({ length: 5 }, (_, i) => ({
-    eventId: `evt_tls_${run}_${i}`,
-    orderId: `ORD-TLS-${run}-${i}`,
-  }));
+  const orders = newEvents(5, 'tls');
   for (const o of orders) expect((await deliver(cluster, cluster.apis[0]!, o.eventId, o.orderId)).status).toBe(202);
-  await until(
-    '5 emails over TLS',
-    async () =>
-      cluster.sandbox.data['email-platform'].messages.filter((m) =>
-        orders.some((o) => o.orderId === (m.data as { order_id: string }).order_id),
-      ).length === 5 || undefined,
-    120_000,
-  );
+  await untilDelivered(cluster, orders, '5 emails over TLS', 120_000);
 
   // The same frontend refuses a plaintext client and a TLS client without a certificate from the CA.
   const refused = async (tls: TLSConfig | undefined) => {

@@ -1,8 +1,16 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { clusterEnvironment, type Cluster, deliver, type Part, startCluster, until } from './cluster';
+import {
+  clusterEnvironment,
+  type Cluster,
+  deliver,
+  newEvents,
+  type Part,
+  setFaults,
+  startCluster,
+  until,
+} from './cluster';
 
 const exec = promisify(execFile);
 
@@ -59,23 +67,6 @@ async function startVersion(buildId: string): Promise<Part[]> {
   return workers;
 }
 
-async function setFaults(system: string, faults: object): Promise<void> {
-  const res = await fetch(`${cluster.sandboxUrl}/__admin/${system}/faults`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(faults),
-  });
-  if (!res.ok) throw new Error(`faults: ${res.status}`);
-}
-
-function events(n: number, tag: string) {
-  const run = randomBytes(3).toString('hex');
-  return Array.from({ length: n }, (_, i) => ({
-    eventId: `evt_${tag}_${run}_${i}`,
-    orderId: `ORD-${tag}-${run}-${i}`,
-  }));
-}
-
 const versionOf = async (eventId: string) => {
   const { raw } = await cluster.client.workflow.getHandle(`shop:${eventId}`).describe();
   return raw.workflowExecutionInfo?.versioningInfo?.deploymentVersion?.buildId;
@@ -83,8 +74,8 @@ const versionOf = async (eventId: string) => {
 
 test('pinned flows finish on version a after b is made current; new events run on b; status shows a drained', async () => {
   const a = await startVersion('a');
-  await setFaults('accounting', { holdPaths: ['/invoices'] });
-  const onA = events(5, 'va');
+  await setFaults(cluster, 'accounting', { holdPaths: ['/invoices'] });
+  const onA = newEvents(5, 'va');
   for (const e of onA) expect((await deliver(cluster, cluster.apis[0]!, e.eventId, e.orderId)).status).toBe(202);
   await until(
     '5 createInvoice calls held at accounting',
@@ -102,9 +93,9 @@ test('pinned flows finish on version a after b is made current; new events run o
     60_000,
   );
 
-  const onB = events(5, 'vb');
+  const onB = newEvents(5, 'vb');
   for (const e of onB) expect((await deliver(cluster, cluster.apis[0]!, e.eventId, e.orderId)).status).toBe(202);
-  await setFaults('accounting', {});
+  await setFaults(cluster, 'accounting', {});
   cluster.sandbox.systems.accounting.release();
   // By status, not result(): the results are encrypted with the deployment's key, which this client does not hold.
   await until(
