@@ -9,6 +9,7 @@ import { freePort } from '../../src/dev/temporal-dev-server';
 import { sandboxEnv } from '../../src/sandbox/server';
 import { SYSTEMS } from '../../src/integrations/systems';
 import type { LoadResult, LoadSpec } from './load';
+import { startPart as startBuiltPart } from '../lib/parts';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -26,48 +27,36 @@ export interface Part {
   stop(): Promise<void>;
 }
 
-/** Starts `node <script>`; resolves once a stdout line contains `ready` (with that line parsed as JSON). */
-export function startPart(name: string, script: string, env: Record<string, string>, ready: string): Promise<Part> {
+/** Starts `node <script>` (scripts/lib/parts.ts) with the bench's defaults; `stop` does not wait out a drain. */
+export async function startPart(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  ready: string,
+): Promise<Part> {
   // BENCH_CPU_PROF=<dir> profiles the API (node --cpu-prof), to find what its hot path spends time on.
   const profile =
     name === 'api' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
-  const child = spawn(process.execPath, [...profile, script], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
+  const part = await startBuiltPart(
+    name,
+    script,
+    { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env },
+    ready,
+    {
+      cwd: ROOT,
+      nodeArgs: profile,
+      // BENCH_LOG_DIR keeps each part's log lines (JSON), to see why a run failed.
+      logFile: process.env.BENCH_LOG_DIR
+        ? (pid) => path.join(process.env.BENCH_LOG_DIR!, `${name}-${pid}.log`)
+        : undefined,
+    },
+  );
+  return {
+    child: part.child,
+    line: part.line,
     // A worker gives running activities half of SHUTDOWN_TIMEOUT_MS; a benchmark does not need to wait for that.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
+    stop: async () => void (await part.stop('SIGTERM', 3000)),
   };
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (c: Buffer) => {
-      out += c.toString();
-      const lines = out.split('\n');
-      out = lines.pop()!;
-      for (const l of lines) {
-        if (!l.includes(ready)) continue;
-        child.stdout!.off('data', onData);
-        // BENCH_LOG_DIR keeps each part's log lines (JSON), to see why a run failed.
-        if (process.env.BENCH_LOG_DIR) {
-          const log = fs.createWriteStream(path.join(process.env.BENCH_LOG_DIR, `${name}-${child.pid}.log`));
-          child.stdout!.pipe(log);
-        } else child.stdout!.resume();
-        resolve({ child, line: JSON.parse(l) as Record<string, unknown>, stop });
-        return;
-      }
-    };
-    child.stdout!.on('data', onData);
-    void exited.then(() => reject(new Error(`${name} exited before "${ready}": ${stderr}`)));
-  });
 }
 
 /** Runs the load generator in its own process and returns what it measured. */

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { SYSTEMS } from '../../src/integrations/systems';
 import { createSandbox, sandboxEnv } from '../../src/sandbox/server';
+import { type Part, startPart as startBuiltPart } from '../../scripts/lib/parts';
 import { orderPaidBody, signShop } from '../../scripts/lib/senders';
 import { startPostgres, type Postgres } from './postgres';
 import {
@@ -31,56 +32,17 @@ export function clusterEnvironment(): ClusterEnvironment {
   return JSON.parse(process.env.SWITCHYARD_CLUSTER_ENV!) as ClusterEnvironment;
 }
 
-/** A Switchyard process from the build, as production runs it; `stop` is a SIGTERM and the exit code. */
-export interface Part {
-  name: string;
-  child: ChildProcess;
-  line: Record<string, unknown>;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+export type { Part } from '../../scripts/lib/parts';
 
 export interface Api extends Part {
   url: string;
 }
 
-/** Starts `node <script>`; resolves with the parsed JSON of the first stdout line containing `ready`. */
+/** A Switchyard process from the build, as production runs it; CLUSTER_VERBOSE=1 shows its log. */
 function startPart(name: string, script: string, env: Record<string, string>, ready: string): Promise<Part> {
-  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => {
-    stderr = (stderr + c.toString()).slice(-4000);
-    if (process.env.CLUSTER_VERBOSE) process.stderr.write(`[${name}] ${c.toString()}`);
-  });
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let started = false;
-    child.stdout!.on('data', (c: Buffer) => {
-      if (process.env.CLUSTER_VERBOSE) process.stderr.write(`[${name}] ${c.toString()}`);
-      if (started) return;
-      out += c.toString();
-      const lines = out.split('\n');
-      out = lines.pop()!;
-      const hit = lines.find((l) => l.includes(ready));
-      if (!hit) return;
-      started = true;
-      resolve({
-        name,
-        child,
-        line: JSON.parse(hit) as Record<string, unknown>,
-        exit,
-        stop: async (signal = 'SIGTERM') => {
-          child.kill(signal);
-          return exit;
-        },
-      });
-    });
-    void exit.then((e) => {
-      if (!started) reject(new Error(`${name} exited (${e.code ?? e.signal}) before "${ready}": ${stderr}`));
-    });
+  const verbose = process.env.CLUSTER_VERBOSE;
+  return startBuiltPart(name, script, env, ready, {
+    onOutput: verbose ? (chunk) => process.stderr.write(`[${name}] ${chunk}`) : undefined,
   });
 }
 
