@@ -55,6 +55,8 @@ export const SCENARIOS_BY_TYPE: Partial<Record<string, readonly string[]>> = {
   // A throttle gate has no activities and no error path (a bad report is refused by its validator, leaving no
   // events): it records a window reported by two replicas, and one extended while it waited.
   throttleGate: ['success', 'extended'],
+  // Also a sync of several CRM pages: pages read ahead and upserts in flight together, whose answers interleave.
+  contactSync: [...SCENARIOS, 'pipelined'],
 };
 
 export function scenariosOf(type: string): readonly string[] {
@@ -135,9 +137,9 @@ async function runOrderPaid(h: Harness, id: string): Promise<string> {
   return workflowId;
 }
 
-async function runContactSync(h: Harness, id: string): Promise<string> {
+async function runContactSync(h: Harness, id: string, contacts = 3): Promise<string> {
   // Contacts changed in the CRM since the last successful run: read, upserted to the email platform, watermark advanced.
-  seedCrmContacts(h.sandbox.data.crm, 3, `${id}-`);
+  seedCrmContacts(h.sandbox.data.crm, contacts, `${id}-`);
   await h.run('contactSync', [{}], { workflowId: `contact-sync-${id}` });
   return `contact-sync-${id}`;
 }
@@ -225,6 +227,8 @@ const DRIVERS: Record<string, Driver> = {
     retry: (h, id) => (h.faults('email-platform', { failNext: 1 }), runContactSync(h, id)),
     // A 400 is final (DownstreamRejected): the sync alerts and fails, leaving the watermark where it was.
     failure: (h, id) => (h.faults('email-platform', { respondNext: { status: 400, count: 1 } }), runContactSync(h, id)),
+    // Three pages: the third is read while the first two pages' upserts are in flight together.
+    pipelined: (h, id) => runContactSync(h, id, 250),
   },
   reconcileOrders: {
     success: (h, id) => runReconcileOrders(h, id),

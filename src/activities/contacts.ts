@@ -29,6 +29,8 @@ export interface ContactPage {
   unlinked: number;
   maxUpdatedAt: string | null;
   next: string | null;
+  /** With `pages` above 1: the pages read after this one in the same call, in order (each without `following`). */
+  following?: ContactPage[];
 }
 
 function toSide(raw: RawContact, id: string, since: string | null): ContactSide | undefined {
@@ -50,16 +52,39 @@ export interface ContactChangesQuery {
   since: string | null;
   cursor: string | null;
   ids?: string[];
+  /**
+   * Pages of the change feed to read one after the other in this call (default 1). A caller paging through the feed
+   * saves a round trip through Temporal per page: the cursor of each page is only known from the one before it.
+   */
+  pages?: number;
 }
 
 /** The most ids one lookup takes: a page's worth. */
 export const MAX_LOOKUP_IDS = 100;
 
 /**
- * One page of contacts changed since `since`, keyed by the CRM id that `idOf` reads from each record. With `ids`, the
- * contacts with those CRM ids instead (`idsParam` names the filter), changed since `since`.
+ * One page of contacts changed since `since`, keyed by the CRM id that `idOf` reads from each record, and with `pages`
+ * the pages after it in `following`. With `ids`, the contacts with those CRM ids instead (`idsParam` names the
+ * filter), changed since `since`.
  */
 export async function contactPage(
+  client: DownstreamClient,
+  path: string,
+  query: ContactChangesQuery,
+  idsParam: string,
+  idOf: (raw: RawContact) => string | null | undefined,
+): Promise<ContactPage> {
+  const first = await onePage(client, path, query, idsParam, idOf);
+  const following: ContactPage[] = [];
+  let last = first;
+  while (!query.ids && following.length + 1 < (query.pages ?? 1) && last.next) {
+    last = await onePage(client, path, { since: query.since, cursor: last.next }, idsParam, idOf);
+    following.push(last);
+  }
+  return following.length ? { ...first, following } : first;
+}
+
+async function onePage(
   client: DownstreamClient,
   path: string,
   query: ContactChangesQuery,

@@ -99,7 +99,7 @@ export const crm = defineSystem({
       note: 'keyed by the command, so a retry with the same Idempotency-Key replays and a new command writes again',
     },
     listCrmContactChanges: {
-      does: 'reads contact changes since the watermark: a page, or the given contacts',
+      does: 'reads contact changes since the watermark: a page (or a few in a row), or the given contacts',
       kind: 'read',
       profile: 'batch',
     },

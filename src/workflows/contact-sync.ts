@@ -1,4 +1,5 @@
 import { continueAsNew, log, metricMeter, patched, workflowInfo } from '@temporalio/workflow';
+import type { ContactPage } from '../activities/contacts';
 import type { UpsertResult } from '../activities/email-platform';
 import {
   type ContactUpsert,
@@ -32,6 +33,24 @@ export const PENDING_BUDGET_BYTES = 256 * 1024;
 
 /** The patch that lets a run switch to reading the other side per page when its email-side changes outgrow memory. */
 export const BOUNDED_PENDING = 'contact-sync-bounded-pending';
+
+/** The patch that reads the CRM's next page and keeps several upserts in flight while earlier pages are answered. */
+export const PIPELINED = 'contact-sync-pipelined';
+
+/**
+ * Upserts to the email platform in flight at once. One at a time, each batch waited for a CRM read, its own round
+ * trip and the workflow tasks between them, and the platform's rate was never filled; with a few at once the rate
+ * limit of its queue paces the sync instead.
+ */
+export const UPSERTS_IN_FLIGHT = 4;
+
+/**
+ * CRM pages read by one activity in the pipelined phase. Each page's cursor comes from the page before it, so the
+ * reads cannot overlap; two in one call halve the round trips through Temporal that would otherwise pace the sync.
+ */
+const CRM_PAGES_PER_READ = 2;
+
+const later = (a: string | null, b: string | null) => (a === null ? b : b === null || a > b ? a : b);
 
 const encoder = new TextEncoder();
 const bytesOf = (value: unknown) => encoder.encode(JSON.stringify(value)).length;
@@ -90,6 +109,19 @@ function switchToLookup(p: ContactSyncProgress): void {
     p.phase = 'crm';
     p.cursor = null;
   } else if (p.phase === 'patch') p.cursor = null;
+}
+
+/** A CRM page planned in the pipelined phase whose answer is not settled yet. */
+interface Sending {
+  upserts: ContactUpsert[];
+  /** The ids on the dead-letter list when the page was planned. */
+  listed: ReadonlySet<string>;
+  /** Absent when the page had nothing to send. */
+  answer?: Promise<UpsertResult>;
+  /** The cursor after the page: the run's cursor once its answer is settled. */
+  next: string | null;
+  done: boolean;
+  failed: boolean;
 }
 
 interface Pending {
@@ -226,6 +258,136 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
     return settled;
   }
 
+  /** The email side of a CRM page's contacts, read per page past the budget; undefined while `p.pending` holds it. */
+  async function lookUp(p: ContactSyncProgress, page: ContactPage): Promise<ContactPage | undefined> {
+    if (!p.lookup || !page.contacts.length) return undefined;
+    return email.listEmailContactChanges({ since: p.since.email, cursor: null, ids: page.contacts.map((c) => c.id) });
+  }
+
+  /**
+   * Settles a CRM page against the email side of its contacts (held since the first phase, or `looked` up for this
+   * page): counts and logs its conflicts, keeps what goes back to the CRM in `p.pending`, and returns the writes for
+   * the email platform. A contact on the dead-letter list (`listed`) is sent with every field the CRM owns.
+   */
+  function planPage(
+    p: ContactSyncProgress,
+    page: ContactPage,
+    looked: ContactPage | undefined,
+    listed: ReadonlySet<string>,
+  ): ContactUpsert[] {
+    const upserts: ContactUpsert[] = [];
+    const emailSides = new Map(looked?.contacts.map((c) => [c.id, c]));
+    for (const side of page.contacts) {
+      const pending = p.pending[side.id];
+      const emailSide = pending?.side ?? emailSides.get(side.id);
+      const plan = planContact(CONTACT_OWNERSHIP, side, emailSide);
+      const version = versionOf(side, emailSide);
+      if (pending) {
+        pending.patch = plan.toCrm ?? null;
+        pending.version = version;
+      }
+      if (plan.toEmail) {
+        const whole = listed.has(side.id) ? ownedByCrm(side) : {};
+        upserts.push({ externalId: side.id, version, ...whole, ...plan.toEmail });
+      }
+      for (const c of plan.conflicts) {
+        conflictCounter.add(1, { field: c.field, rule: c.rule, winner: c.winner });
+        log.info('contact conflict settled', {
+          contactId: c.contactId,
+          field: c.field,
+          rule: c.rule,
+          winner: c.winner,
+        });
+        const size = bytesOf(c);
+        const kept = p.conflictBytes ?? 0;
+        if (p.conflicts.length < MAX_CONFLICTS_KEPT && kept + size <= MAX_CONFLICT_BYTES) {
+          p.conflicts.push(c);
+          p.conflictBytes = kept + size;
+        }
+      }
+      p.totals.conflicts += plan.conflicts.length;
+    }
+    return upserts;
+  }
+
+  /** Counts an upsert's answer and settles its rejected and delivered records on the dead-letter list. */
+  async function settleAnswer(
+    p: ContactSyncProgress,
+    upserts: ContactUpsert[],
+    answer: UpsertResult,
+    listed: ReadonlySet<string>,
+  ): Promise<void> {
+    const rejected = answer.rejected?.length ?? 0;
+    p.totals.sentToEmail += upserts.length - rejected;
+    p.totals.rejected += rejected;
+    p.totals.upsertCalls += 1;
+    const settled = await settle(upserts, answer.rejected, listed);
+    if (settled) p.deadLetterIds = settled.ids;
+  }
+
+  /**
+   * The CRM phase with the next pages read while these are planned and sent, and up to UPSERTS_IN_FLIGHT upserts in
+   * flight, so the email platform's queue, not the round trips, sets the pace. What each answer changes (totals, the
+   * dead-letter list, then the cursor) is applied in page order, and the cursor moves past a page only once its
+   * answer is settled. Returns with the phase still `crm` when `stop` says the run should continue as new: nothing
+   * is in flight then, and the cursor is the one after the last settled page, so the next run reads on from there.
+   */
+  async function pipelineCrmPages(p: ContactSyncProgress, stop: () => boolean): Promise<void> {
+    const sending: Sending[] = [];
+    const read = (cursor: string | null) => {
+      const answer = crm
+        .listCrmContactChanges({ since: p.since.crm, cursor, pages: CRM_PAGES_PER_READ })
+        .then(({ following, ...page }) => [page, ...(following ?? [])]);
+      // Awaited only once the pages before it are sent: a failure must not count as unhandled meanwhile.
+      answer.catch(() => undefined);
+      return answer;
+    };
+    const settleOldest = async () => {
+      const oldest = sending[0]!;
+      if (oldest.answer) await settleAnswer(p, oldest.upserts, await oldest.answer, oldest.listed);
+      sending.shift();
+      p.cursor = oldest.next;
+      if (!oldest.next) {
+        p.phase = 'patch';
+        p.cursor = null;
+      }
+    };
+    let reading: Promise<ContactPage[]> | undefined = read(p.cursor);
+    while (reading) {
+      const pages: ContactPage[] = await reading;
+      const last = pages.at(-1)!;
+      // Not when the run is about to continue as new: the next run reads those pages itself.
+      reading = last.next && !stop() ? read(last.next) : undefined;
+      for (const page of pages) {
+        while (sending[0]?.done) await settleOldest();
+        // A contact in a batch still in flight waits for that batch's answer: sent alongside it, a newer version
+        // could land first and the older one overwrite it. Its dead-letter entry is settled by then too.
+        const ids = new Set(page.contacts.map((c) => c.id));
+        let overlap = -1;
+        sending.forEach((s, i) => {
+          if (s.upserts.some((u) => ids.has(u.externalId))) overlap = i;
+        });
+        for (let i = 0; i <= overlap; i++) await settleOldest();
+        p.totals.crmScanned += page.scanned;
+        p.seen.crm = later(p.seen.crm, page.maxUpdatedAt);
+        const listed = new Set(p.deadLetterIds);
+        const upserts = planPage(p, page, await lookUp(p, page), listed);
+        // A failed upsert fails the flow as soon as the ones before it are settled, before anything more is sent.
+        while (sending.length >= UPSERTS_IN_FLIGHT || sending.some((s) => s.failed)) await settleOldest();
+        const next: Sending = { upserts, listed, next: page.next, done: !upserts.length, failed: false };
+        if (upserts.length) {
+          next.answer = email.upsertEmailContacts({ contacts: upserts });
+          next.answer.then(
+            () => (next.done = true),
+            () => (next.failed = true),
+          );
+        }
+        sending.push(next);
+      }
+    }
+    while (sending.length) await settleOldest();
+  }
+
   const outcome = await runFlow({ businessKey: 'contact-sync' }, async () => {
     if (input.retryDeadLetters) return { result: await retryDeadLetters(input.retryDeadLetters.ids) };
     let p: ContactSyncProgress;
@@ -252,7 +414,6 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
         startedAt: Date.now(),
       };
     }
-    const later = (a: string | null, b: string | null) => (a === null ? b : b === null || a > b ? a : b);
     const tooLong = () => workflowInfo().historyLength > historyLimit || workflowInfo().continueAsNewSuggested;
     // Checked before each continueAsNew too: a run from before the budget may carry more than it allows.
     const carry = (progress: ContactSyncProgress) => {
@@ -283,59 +444,18 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
       if (tooLong()) return carry(p);
     }
 
-    while (p.phase === 'crm') {
+    // Decided once, as the phase starts: a run that began it on the code before keeps to one page at a time.
+    const pipelined = p.phase === 'crm' && patched(PIPELINED);
+
+    while (p.phase === 'crm' && !pipelined) {
       const page = await crm.listCrmContactChanges({ since: p.since.crm, cursor: p.cursor });
       p.totals.crmScanned += page.scanned;
       p.seen.crm = later(p.seen.crm, page.maxUpdatedAt);
-      const upserts: ContactUpsert[] = [];
       const listed = new Set(p.deadLetterIds);
-      // Past the budget the email side of this page's contacts is read now instead of held since the first phase.
-      const looked =
-        p.lookup && page.contacts.length
-          ? await email.listEmailContactChanges({
-              since: p.since.email,
-              cursor: null,
-              ids: page.contacts.map((c) => c.id),
-            })
-          : undefined;
-      const emailSides = new Map(looked?.contacts.map((c) => [c.id, c]));
-      for (const side of page.contacts) {
-        const pending = p.pending[side.id];
-        const emailSide = pending?.side ?? emailSides.get(side.id);
-        const plan = planContact(CONTACT_OWNERSHIP, side, emailSide);
-        const version = versionOf(side, emailSide);
-        if (pending) {
-          pending.patch = plan.toCrm ?? null;
-          pending.version = version;
-        }
-        if (plan.toEmail) {
-          const whole = listed.has(side.id) ? ownedByCrm(side) : {};
-          upserts.push({ externalId: side.id, version, ...whole, ...plan.toEmail });
-        }
-        for (const c of plan.conflicts) {
-          conflictCounter.add(1, { field: c.field, rule: c.rule, winner: c.winner });
-          log.info('contact conflict settled', {
-            contactId: c.contactId,
-            field: c.field,
-            rule: c.rule,
-            winner: c.winner,
-          });
-          const size = bytesOf(c);
-          if (p.conflicts.length < MAX_CONFLICTS_KEPT && p.conflictBytes + size <= MAX_CONFLICT_BYTES) {
-            p.conflicts.push(c);
-            p.conflictBytes += size;
-          }
-        }
-        p.totals.conflicts += plan.conflicts.length;
-      }
+      const upserts = planPage(p, page, await lookUp(p, page), listed);
       if (upserts.length) {
-        const sent = await email.upsertEmailContacts({ contacts: upserts });
-        const rejected = sent.rejected?.length ?? 0;
-        p.totals.sentToEmail += upserts.length - rejected;
-        p.totals.rejected += rejected;
-        p.totals.upsertCalls += 1;
-        const settled = await settle(upserts, sent.rejected, listed);
-        if (settled) p.deadLetterIds = settled.ids;
+        const answer = await email.upsertEmailContacts({ contacts: upserts });
+        await settleAnswer(p, upserts, answer, listed);
       }
       p.cursor = page.next;
       if (!page.next) {
@@ -343,6 +463,11 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
         p.cursor = null;
       }
       if (tooLong()) return carry(p);
+    }
+
+    if (p.phase === 'crm') {
+      await pipelineCrmPages(p, tooLong);
+      if (p.phase === 'crm') return carry(p);
     }
 
     // Consent changes go to the CRM only after its pages were read: PATCHes bump updated_at, and a record moved

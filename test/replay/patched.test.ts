@@ -1,12 +1,13 @@
 import { type temporal } from '@temporalio/proto';
 import { replayHistories } from '../../src/ops/replay';
+import { PIPELINED } from '../../src/workflows/contact-sync';
 import { NORMALIZE_CUSTOMER_EMAIL } from '../../src/workflows/order-paid';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
 import { type Stack, startStack, testDataConverter, uniqueId } from '../helpers/stack';
 import { loadRecordedHistories } from './histories';
 
-// The one versioned change to orderPaid: customer emails are normalised behind patched(). Runs started before it
-// must replay unchanged; runs started after it take the new path.
+// Versioned changes, behind patched(): orderPaid normalises customer emails, contactSync pipelines its CRM phase. Runs
+// started before a change must replay unchanged; runs started after it take the new path.
 
 type History = temporal.api.history.v1.IHistory;
 
@@ -65,5 +66,55 @@ describe('orderPaid, versioned with patched()', () => {
 
     const [outcome] = await replayHistories([{ workflowId: 'after-patch', history }], bundle());
     expect(outcome).toMatchObject({ deterministic: true });
+  });
+});
+
+describe('contactSync, versioned with patched()', () => {
+  const history = (file: string) => {
+    const found = loadRecordedHistories().find((r) => r.file === file);
+    expect(found).toBeDefined();
+    return found!.history;
+  };
+  const activities = (h: History) =>
+    (h.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+
+  test('histories recorded before the pipelined CRM phase have no patch marker and still replay one page at a time', async () => {
+    const files = ['success', 'retry', 'failure'].map((s) => `contactSync/before-pipelined-${s}.json`);
+    for (const file of files) expect(patchIds(history(file))).toEqual([]);
+    const outcomes = await replayHistories(
+      files.map((file) => ({ workflowId: file, history: history(file) })),
+      bundle(),
+    );
+    expect(outcomes.map((o) => [o.workflowId, o.deterministic, o.error])).toEqual(
+      files.map((file) => [file, true, undefined]),
+    );
+  });
+
+  test('a run recorded since reads the next CRM pages while two upserts are in flight, and replays', async () => {
+    const pipelined = history('contactSync/pipelined.json');
+    expect(patchIds(pipelined)).toEqual([PIPELINED]);
+    expect(activities(pipelined)).toEqual([
+      'readSyncState',
+      'listEmailContactChanges',
+      'listCrmContactChanges',
+      'listCrmContactChanges',
+      'upsertEmailContacts',
+      'upsertEmailContacts',
+      'upsertEmailContacts',
+      'advanceSyncState',
+    ]);
+    // One workflow task sent the first two pages' upserts and asked for the third page.
+    const byTask = (name: string) =>
+      (pipelined.events ?? [])
+        .map((e) => e.activityTaskScheduledEventAttributes)
+        .filter((a) => a?.activityType?.name === name)
+        .map((a) => Number(a!.workflowTaskCompletedEventId));
+    expect(byTask('upsertEmailContacts').slice(0, 2)).toEqual([
+      byTask('listCrmContactChanges')[1]!,
+      byTask('listCrmContactChanges')[1]!,
+    ]);
+    const [outcome] = await replayHistories([{ workflowId: 'pipelined', history: pipelined }], bundle());
+    expect(outcome).toMatchObject({ deterministic: true });
+    expect(outcome?.error).toBeUndefined();
   });
 });

@@ -1,10 +1,13 @@
 import { WorkflowFailedError } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+import { replayHistories } from '../../src/ops/replay';
 import { faultsSchema } from '../../src/sandbox/core';
 import { putEmailContact } from '../../src/sandbox/email-contacts';
 import { putCrmContact, seedCrmContacts } from '../../src/sandbox/seed';
-import type { ContactSyncInput, ContactSyncResult } from '../../src/workflows/contact-sync';
-import { syncStateId, syncStateQuery } from '../../src/contracts/sync-state';
-import { uniqueId } from '../helpers/stack';
+import { type ContactSyncInput, type ContactSyncResult, UPSERTS_IN_FLIGHT } from '../../src/workflows/contact-sync';
+import { type ContactUpsert, syncStateId, syncStateQuery } from '../../src/contracts/sync-state';
+import { decodePayloadsDeep } from '../../src/temporal/codec';
+import { testDataConverter, uniqueId } from '../helpers/stack';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { type Deployment, startDeployment, startTimeSkippingEnv } from './harness';
 
@@ -38,10 +41,65 @@ describe('contactSync', () => {
       .filter((r) => r.method === 'POST' && r.path === '/batch')
       .map((r) => r.status);
 
+  const crmReads = () => h.sandbox.systems.crm.log.filter((r) => r.method === 'GET' && r.path === '/contacts');
+  type History = temporal.api.history.v1.IHistory;
+  /** Every run of a chain, from the first through its continueAsNew events. */
+  const historiesOf = async (workflowId: string, firstRunId: string) => {
+    const histories: History[] = [];
+    for (let runId: string | undefined = firstRunId; runId;) {
+      const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+      histories.push(history);
+      runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+    }
+    return histories;
+  };
+  const scheduled = (history: History, activity: string) =>
+    (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activity);
+  /**
+   * Each upsertEmailContacts of a history: the contacts it carried and the events between which it was in flight,
+   * from its scheduling to its completion (or the end of the history).
+   */
+  const upsertsOf = async (history: History) => {
+    const { loadedDataConverter } = env.client.options;
+    const upserts: Array<{ ids: string[]; from: number; to: number }> = [];
+    const bySchedule = new Map<number, { ids: string[]; from: number; to: number }>();
+    for (const e of history.events ?? []) {
+      const id = Number(e.eventId);
+      const a = e.activityTaskScheduledEventAttributes;
+      if (a?.activityType?.name === 'upsertEmailContacts') {
+        const [payload] = await decodePayloadsDeep(a.input!.payloads!, loadedDataConverter.payloadCodecs);
+        const input = loadedDataConverter.payloadConverter.fromPayload<{ contacts: ContactUpsert[] }>(payload!);
+        const upsert = { ids: input.contacts.map((c) => c.externalId), from: id, to: Infinity };
+        upserts.push(upsert);
+        bySchedule.set(id, upsert);
+      }
+      const done =
+        e.activityTaskCompletedEventAttributes ??
+        e.activityTaskFailedEventAttributes ??
+        e.activityTaskTimedOutEventAttributes;
+      const upsert = done && bySchedule.get(Number(done.scheduledEventId));
+      if (upsert) upsert.to = id;
+    }
+    return upserts;
+  };
+  /** Pairs of upserts in flight at the same time, and the contacts both carried. */
+  const overlapping = (upserts: Array<{ ids: string[]; from: number; to: number }>) =>
+    upserts.flatMap((a, i) =>
+      upserts
+        .slice(i + 1)
+        .filter((b) => b.from < a.to && a.from < b.to)
+        .map((b) => a.ids.filter((id) => b.ids.includes(id))),
+    );
+
   test('450 changed contacts go out in batches of at most 100, across several runs chained by continueAsNew', async () => {
     seedCrmContacts(h.sandbox.data.crm, 450);
     const workflowId = uniqueId('contact-sync-');
-    const result = await run({ historyLimit: 40 }, workflowId);
+    const handle = await env.client.workflow.start('contactSync', {
+      workflowId,
+      taskQueue: h.taskQueue,
+      args: [{ historyLimit: 40 }],
+    });
+    const result = await handle.result();
 
     expect(result).toMatchObject({ crmScanned: 450, sentToEmail: 450, upsertCalls: 5, patchedInCrm: 0, conflicts: 0 });
     expect(result.runs).toBeGreaterThan(1);
@@ -56,6 +114,20 @@ describe('contactSync', () => {
     // Each run stayed short: the chain's last run has the history limit plus one page's worth at most.
     const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
     expect(history.events!.length).toBeLessThan(80);
+    // Every run settled what it sent before it continued as new, and read no page it did not send: each of the five
+    // pages was read once, across the runs.
+    const runs = await historiesOf(workflowId, handle.firstExecutionRunId);
+    expect(runs).toHaveLength(result.runs);
+    for (const run of runs) {
+      const upserts = await upsertsOf(run);
+      expect(upserts.filter((u) => u.to === Infinity)).toEqual([]);
+      const reads = scheduled(run, 'listCrmContactChanges');
+      const answered = (run.events ?? []).filter((e) =>
+        reads.some((r) => Number(r.eventId) === Number(e.activityTaskCompletedEventAttributes?.scheduledEventId)),
+      );
+      expect(answered).toHaveLength(reads.length);
+    }
+    expect(crmReads()).toHaveLength(5);
 
     // Nothing changed since: nothing is sent again.
     const again = await run();
@@ -153,23 +225,21 @@ describe('contactSync', () => {
 
   test('after a failed run the next one resumes from the last successful watermark and loses no change', async () => {
     const crm = h.sandbox.data.crm;
-    seedCrmContacts(crm, 250, 'r_');
+    seedCrmContacts(crm, 300, 'r_');
     const stateHandle = () => env.client.workflow.getHandle(syncStateId(h.config.temporal.taskQueuePrefix, 'contact'));
-    // The email platform refuses the second batch as a whole (a 400 for the request, not for one record): the first
-    // batch went out, the run fails.
+    // The three pages' batches are in flight at once, and the email platform refuses one of them as a whole (a 400
+    // for the request, not for one record): the other two went out, the run fails.
     const platform = h.sandbox.systems['email-platform'];
     platform.setFaults(faultsSchema.parse({ holdPaths: ['/batch'] }));
     const failed = run();
-    await until(() => platform.heldCount === 1);
-    platform.release();
-    await until(() => batchStatuses().length === 2 && platform.heldCount === 1);
+    await until(() => platform.heldCount === 3);
     platform.faults.respondNext = { status: 400, count: 1 };
     platform.release();
 
     await expect(failed).rejects.toBeInstanceOf(WorkflowFailedError);
     platform.setFaults(faultsSchema.parse({}));
-    expect(batchStatuses()).toEqual([200, 400]);
-    expect(h.sandbox.data['email-platform'].contacts.contacts.size).toBe(100);
+    expect(batchStatuses().sort()).toEqual([200, 200, 400]);
+    expect(h.sandbox.data['email-platform'].contacts.contacts.size).toBe(200);
     expect((await stateHandle().query(syncStateQuery)).watermarks).toEqual({ crm: null, email: null });
     expect(h.sandbox.data.alerts.received.some((a) => a.payload.workflow_type === 'contactSync')).toBe(true);
 
@@ -177,11 +247,92 @@ describe('contactSync', () => {
     putCrmContact(crm, { id: 'r_00001', name: 'Changed While Broken' });
     const result = await run();
 
-    expect(result.sentToEmail).toBe(250);
-    expect(h.sandbox.data['email-platform'].contacts.contacts.size).toBe(250);
+    expect(result.sentToEmail).toBe(300);
+    expect(h.sandbox.data['email-platform'].contacts.contacts.size).toBe(300);
     expect(emailContact('r_00001')!.name).toBe('Changed While Broken');
-    expect(emailContact('r_00250')).toBeDefined();
+    expect(emailContact('r_00300')).toBeDefined();
     const state = await stateHandle().query(syncStateQuery);
     expect(state.watermarks.crm).toBe(crmContact('r_00001').updated_at);
+  });
+
+  test('pages are read ahead and their upserts sent several at once, at most UPSERTS_IN_FLIGHT', async () => {
+    seedCrmContacts(h.sandbox.data.crm, 650, 'pa_');
+    const platform = h.sandbox.systems['email-platform'];
+    platform.setFaults(faultsSchema.parse({ holdPaths: ['/batch'] }));
+    const workflowId = uniqueId('contact-sync-');
+    const done = run({}, workflowId);
+    await until(() => platform.heldCount === UPSERTS_IN_FLIGHT);
+    // Every page is read by now, and none more goes out until an answer comes back.
+    await until(() => crmReads().length === 7);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(platform.heldCount).toBe(UPSERTS_IN_FLIGHT);
+    platform.setFaults(faultsSchema.parse({}));
+
+    expect(await done).toMatchObject({ crmScanned: 650, sentToEmail: 650, upsertCalls: 7, rejected: 0 });
+    expect(h.sandbox.data['email-platform'].contacts.contacts.size).toBe(650);
+    const upserts = await upsertsOf(await env.client.workflow.getHandle(workflowId).fetchHistory());
+    expect(upserts).toHaveLength(7);
+    expect(overlapping(upserts).length).toBeGreaterThan(0);
+  });
+
+  test('a contact changed again while its first write is in flight is written once at a time, and ends in its newest version; dead letters and totals stay right', async () => {
+    const crm = h.sandbox.data.crm;
+    seedCrmContacts(crm, 350, 'pl_');
+    putCrmContact(crm, { id: 'pl_00250', email: 'not-an-email' });
+    const email = h.sandbox.systems['email-platform'];
+    const crmSystem = h.sandbox.systems.crm;
+    email.setFaults(faultsSchema.parse({ holdPaths: ['/batch'] }));
+    crmSystem.setFaults(faultsSchema.parse({ holdPaths: ['/contacts'] }));
+    /** Lets the CRM answer its n-th page read. */
+    const answerRead = async (n: number) => {
+      await until(() => crmReads().length === n && crmSystem.heldCount === 1);
+      crmSystem.release();
+    };
+    const workflowId = uniqueId('contact-sync-');
+    const done = run({}, workflowId);
+    await answerRead(1);
+    await answerRead(2);
+    // Pages 1 and 2 are sent and held; page 3 is being read.
+    await until(() => email.heldCount === 2 && crmReads().length === 3 && crmSystem.heldCount === 1);
+    // Someone renames the first contact meanwhile: it moves to the end of the feed, onto page 4.
+    putCrmContact(crm, { id: 'pl_00001', name: 'Newest Name' });
+    await answerRead(3);
+    await answerRead(4);
+    crmSystem.setFaults(faultsSchema.parse({}));
+    // Page 3 goes out; page 4 has pl_00001, whose first write is still held, so it waits.
+    const handle = env.client.workflow.getHandle(workflowId);
+    // Once a workflow task after the answer of the second read (pages 3 and 4) completed, page 4 was planned.
+    const planned = async () => {
+      const events = (await handle.fetchHistory()).events ?? [];
+      const read = scheduled({ events }, 'listCrmContactChanges')[1];
+      const answered = events.findIndex(
+        (e) => read && Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === Number(read.eventId),
+      );
+      return answered >= 0 && events.slice(answered).some((e) => e.workflowTaskCompletedEventAttributes);
+    };
+    while (!(await planned())) await new Promise((r) => setTimeout(r, 20));
+    expect(scheduled(await handle.fetchHistory(), 'upsertEmailContacts').length).toBe(3);
+    await until(() => email.heldCount === 3);
+    email.setFaults(faultsSchema.parse({}));
+
+    const result = await done;
+    expect(result).toMatchObject({ crmScanned: 351, sentToEmail: 350, rejected: 1, upsertCalls: 4, conflicts: 0 });
+    expect(emailContact('pl_00001')!.name).toBe('Newest Name');
+    expect(h.sandbox.data['email-platform'].contacts.contacts.size).toBe(349);
+    const history = await handle.fetchHistory();
+    const upserts = await upsertsOf(history);
+    expect(upserts.map((u) => u.ids.filter((id) => id === 'pl_00001').length)).toEqual([1, 0, 0, 1]);
+    expect(overlapping(upserts).flat()).toEqual([]);
+    expect(overlapping(upserts).length).toBeGreaterThan(0);
+    const state = await env.client.workflow
+      .getHandle(syncStateId(h.config.temporal.taskQueuePrefix, 'contact'))
+      .query(syncStateQuery);
+    expect(state.deadLetters.map((e) => [e.id, e.attempts])).toEqual([['pl_00250', 1]]);
+    expect(h.sandbox.data.alerts.received.filter((a) => a.payload.kind === 'dead-letter')).toHaveLength(1);
+    const [replayed] = await replayHistories([{ workflowId, history }], {
+      workflowBundle: { codePath: process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE! },
+      dataConverter: testDataConverter(),
+    });
+    expect(replayed).toMatchObject({ deterministic: true });
   });
 });
