@@ -39,6 +39,9 @@ async function main(): Promise<void> {
     port: 0,
     dbFile: path.join(dir, 'temporal.db'),
     logFile: path.join(dir, 'temporal.log'),
+    // BENCH_DEV_SERVER_ARGS (space-separated) adds server flags, to measure what one changes, e.g.
+    // "--sqlite-pragma synchronous=off" (a later pragma of the same name wins).
+    extraArgs: process.env.BENCH_DEV_SERVER_ARGS?.split(' ').filter(Boolean),
   });
   const ctx = { build, bundlePath, address: server.address, cliPath: cli.path };
   const rows: Row[] = [];

@@ -111,10 +111,14 @@ export function createWorkflowStarter(client: Client, timeoutMs: number) {
       }
     },
 
-    /** True when Temporal answers a cheap call within `timeoutMs`. */
+    /**
+     * True when Temporal answers a cheap call within `timeoutMs`, at most 1.5 s: a probe that waits out a sender's
+     * patience would keep a load balancer routing to an ingress that cannot reach Temporal for that much longer.
+     */
     async ready(): Promise<boolean> {
       try {
-        await client.connection.withDeadline(Date.now() + timeoutMs, () => client.workflowService.getSystemInfo({}));
+        const deadline = Date.now() + Math.min(timeoutMs, 1500);
+        await client.connection.withDeadline(deadline, () => client.workflowService.getSystemInfo({}));
         return true;
       } catch {
         return false;

@@ -124,8 +124,11 @@ const general = {
     url.default('http://localhost:8233'),
     { group: 'Temporal', roles: BOTH, description: 'base URL of the Web UI, for links in alerts and ops output' },
   ],
+  // Below the shortest common sender timeout (Shopify's 5 s) and above what the embedded server's starts took under a
+  // saturating backlog (p99 3.1 s in the benchmark's P2): a 503 sooner only makes the sender deliver the event again
+  // while its first start may still land, which adds load exactly when Temporal is slow.
   TEMPORAL_START_TIMEOUT_MS: [
-    positiveInt.default(1500),
+    positiveInt.default(4000),
     {
       group: 'Temporal',
       roles: ['api'],
@@ -140,6 +143,15 @@ const general = {
   TEMPORAL_DEV_DB_FILE: [
     z.string().default('.data/temporal.db'),
     { group: 'Temporal', roles: BOTH, description: 'SQLite file of the embedded dev server' },
+  ],
+  TEMPORAL_DEV_DB_SYNC: [
+    z.enum(['normal', 'off', 'full']).default('normal'),
+    {
+      group: 'Temporal',
+      roles: BOTH,
+      description:
+        "the embedded dev server's SQLite synchronous pragma (WAL): off is faster, but an OS crash may corrupt the file",
+    },
   ],
   TASK_QUEUE_PREFIX: [
     z
@@ -768,7 +780,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
       uiUrl: c.TEMPORAL_UI_URL.replace(/\/$/, ''),
       startTimeoutMs: c.TEMPORAL_START_TIMEOUT_MS,
       taskQueuePrefix: c.TASK_QUEUE_PREFIX,
-      dev: { port: c.TEMPORAL_DEV_PORT, uiPort: c.TEMPORAL_DEV_UI_PORT, dbFile: c.TEMPORAL_DEV_DB_FILE },
+      dev: {
+        port: c.TEMPORAL_DEV_PORT,
+        uiPort: c.TEMPORAL_DEV_UI_PORT,
+        dbFile: c.TEMPORAL_DEV_DB_FILE,
+        dbSync: c.TEMPORAL_DEV_DB_SYNC,
+      },
     },
     sources,
     systems,

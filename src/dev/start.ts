@@ -53,6 +53,7 @@ async function main(): Promise<void> {
         port: config.temporal.dev.port,
         uiPort: config.temporal.dev.uiPort,
         dbFile: path.resolve(config.temporal.dev.dbFile),
+        dbSync: config.temporal.dev.dbSync,
         namespace: config.temporal.namespace,
         logFile: path.join(dataDir, 'temporal-server.log'),
         codecEndpoint: devCodecEndpoint(config),
