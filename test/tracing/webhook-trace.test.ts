@@ -12,7 +12,7 @@ import { installTracing, type Tracing, workflowTracingSinks } from '../../src/tr
 import { bundleWorkflows } from '../../src/worker/workers';
 import { loadRecordedHistories } from '../replay/histories';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
-import { closeServer, type Stack, startStack, uniqueId } from '../helpers/stack';
+import { closeServer, type Stack, startStack, testDataConverter, uniqueId } from '../helpers/stack';
 import { apiClients } from '../api/v1/helpers';
 
 // The service traced into an OTLP/HTTP endpoint that this test runs: what a collector would receive.
@@ -212,7 +212,8 @@ describe('one webhook, one trace', () => {
     const recorded = loadRecordedHistories();
     const outcomes = await replayHistories(
       recorded.map((r) => ({ workflowId: r.file, history: r.history })),
-      { workflowBundle: bundle, sinks: workflowTracingSinks() },
+      // Decoded as the replay tests decode them: histories are recorded as the service writes them (encrypted).
+      { workflowBundle: bundle, sinks: workflowTracingSinks(), dataConverter: testDataConverter() },
     );
     expect(outcomes.filter((o) => !o.deterministic).map((o) => [o.workflowId, o.error])).toEqual([]);
     expect(outcomes).toHaveLength(recorded.length);
