@@ -1,5 +1,7 @@
+import { ExpectedError } from '../expected-error';
+
 /** An error that maps to an HTTP answer. `code` is machine-readable, `message` is for the person reading it. */
-export class HttpError extends Error {
+export class HttpError extends ExpectedError {
   constructor(
     readonly status: number,
     readonly code: string,

@@ -1,6 +1,6 @@
 import { context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { NextFunction, Request, Response } from 'express';
-import { tracer } from '../tracing';
+import { tracer, tracingOn } from '../tracing';
 
 // The webhook's server span. It is started before the body is read and re-entered right before the handler, because
 // the body parser resumes on the socket's own async context and would otherwise lose it.
@@ -32,6 +32,7 @@ function startServerSpan(
   route: string,
   attributes: Record<string, string>,
 ): void {
+  if (!tracingOn()) return next();
   const parent = propagation.extract(ROOT_CONTEXT, req.headers);
   const span = tracer().startSpan(
     `${req.method} ${route}`,

@@ -17,6 +17,7 @@ import {
   type OpenTelemetryWorkflowExporter,
 } from '@temporalio/interceptors-opentelemetry';
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
+import { setTracingOn } from './index';
 
 // OpenTelemetry for the whole service. Code below the entry points only asks the global API for a tracer: until
 // installTracing() registers a provider (OTEL_EXPORTER_OTLP_ENDPOINT set), every span is a no-op and nothing is sent.
@@ -68,6 +69,7 @@ export function installTracing(options: TracingOptions): Tracing {
     contextManager: new AsyncLocalStorageContextManager(),
     propagator: new W3CTraceContextPropagator(),
   });
+  setTracingOn(true);
   installed = {
     resource,
     processor,
@@ -78,6 +80,7 @@ export function installTracing(options: TracingOptions): Tracing {
       context.disable();
       propagation.disable();
       installed = undefined;
+      setTracingOn(false);
     },
   };
   return installed;
