@@ -139,7 +139,7 @@ export async function p2(ctx: BenchContext): Promise<Row[]> {
 
 // P3: invalid signatures rejected per second against a bare Express app that reads the same body and answers 401.
 export async function p3(ctx: BenchContext): Promise<Row[]> {
-  const drive = { mode: 'closed' as const, count: num('BENCH_P3_REQUESTS', 3000), concurrency: 16, warmup: 200 };
+  const drive = { mode: 'closed' as const, count: num('BENCH_P3_REQUESTS', 20_000), concurrency: 16, warmup: 200 };
   const d = await deploy(ctx, { api: true });
   const bare = await startPart('bare express', path.join(ctx.build, 'scripts/bench/bare-express.js'), {}, 'listening');
   try {

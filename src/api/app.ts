@@ -5,7 +5,7 @@ import type { Logger } from '../logger';
 import type { RegisteredSource } from '../sources';
 import { adminRouter } from './admin';
 import { codecRouter } from './codec-server';
-import { HttpError } from './errors';
+import { HttpError, sendHttpError } from './errors';
 import type { Lifecycle } from './shutdown';
 import type { ApiMetrics } from './metrics';
 import { apiV1Router } from './v1';
@@ -85,10 +85,7 @@ function finish(app: Express, deps: Pick<AppDeps, 'logger' | 'metrics'>): Expres
         const source = /^\/webhooks\/([^/]+)/.exec(req.path)?.[1] ?? 'unknown';
         deps.metrics.webhooks.inc({ source, event_type: 'unknown', outcome: 'rejected', reason: http.code });
       }
-      res
-        .set(http.headers)
-        .status(http.status)
-        .json({ error: http.code, message: http.message, ...http.extra });
+      sendHttpError(res, http);
       return;
     }
     deps.logger.error({ err, path: req.path }, 'unhandled error in request');

@@ -1,3 +1,4 @@
+import type { Response } from 'express';
 import { ExpectedError } from '../expected-error';
 
 /** An error that maps to an HTTP answer. `code` is machine-readable, `message` is for the person reading it. */
@@ -12,4 +13,12 @@ export class HttpError extends ExpectedError {
     super(message);
     this.name = 'HttpError';
   }
+}
+
+/** Answers with `http`'s status, headers and JSON body: what every refusal and error of both listeners looks like. */
+export function sendHttpError(res: Response, http: HttpError): void {
+  res
+    .set(http.headers)
+    .status(http.status)
+    .json({ error: http.code, message: http.message, ...http.extra });
 }
