@@ -117,13 +117,15 @@ export function webhookRouter(deps: WebhookDeps): Router {
       const { adapter, secrets, eventTypes, singleHeaders } = sources.get(name)!;
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const delivery: Delivery = { rawBody, headers: req.headersDistinct, receivedAt: new Date() };
-      // Every refusal is counted, with a reason from a closed set, and answered with what the sender must fix.
-      const refusal = (err: unknown): unknown => {
+      // Every refusal is counted, with a reason from a closed set, and answered here with what the sender must fix,
+      // rather than thrown to the app's error handler: a refused delivery is the common case under attack, and the
+      // trip through Express's error chain was a measurable part of its cost (P3). Anything else is a bug: rethrown.
+      const refuse = (err: unknown): void => {
         const answer = err instanceof HttpError ? err : answerFor(err);
-        if (!answer) return err;
+        if (!answer) throw err;
         const reason = reasonOf(err, answer);
         metrics.webhooks.inc({ source: name, event_type: 'unknown', outcome: 'rejected', reason });
-        return answer;
+        sendHttpError(res, answer);
       };
 
       let translation;
@@ -134,11 +136,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
         if (rawBody.length === 0) throw new HttpError(400, 'empty_body', 'body is empty');
         translation = adapter.translate(safeJsonParse(rawBody), delivery);
       } catch (err) {
-        // Answered here rather than thrown to the app's error handler: a refused delivery is the common case under
-        // attack, and the trip through Express's error chain was a measurable part of its cost (P3).
-        const answer = refusal(err);
-        if (!(answer instanceof HttpError)) throw answer;
-        sendHttpError(res, answer);
+        refuse(err);
         return;
       }
 
@@ -172,8 +170,8 @@ export function webhookRouter(deps: WebhookDeps): Router {
 
       const workflowId = `${name}:${dedupeKey ?? eventId}`;
       const businessKey = businessKeyOf(event);
-      if (!isKeyword(eventId)) throw refusal(new PayloadError('eventId', 'must be visible text, at most 128'));
-      if (!isKeyword(businessKey)) throw refusal(new PayloadError('businessKey', 'must be visible text, at most 128'));
+      if (!isKeyword(eventId)) return refuse(new PayloadError('eventId', 'must be visible text, at most 128'));
+      if (!isKeyword(businessKey)) return refuse(new PayloadError('businessKey', 'must be visible text, at most 128'));
       // The answer's span: what the event is, never its contents (an email business key is hashed).
       const span = trace.getActiveSpan();
       span?.setAttributes({

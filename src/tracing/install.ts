@@ -17,7 +17,7 @@ import {
   type OpenTelemetryWorkflowExporter,
 } from '@temporalio/interceptors-opentelemetry';
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
-import { setTracingOn } from './index';
+import { setTracingOn, tracingOn } from './index';
 
 // OpenTelemetry for the whole service. Code below the entry points only asks the global API for a tracer: until
 // installTracing() registers a provider (OTEL_EXPORTER_OTLP_ENDPOINT set), every span is a no-op and nothing is sent.
@@ -88,7 +88,7 @@ export function installTracing(options: TracingOptions): Tracing {
 
 /** Whether tracing is installed in this process (clients then carry the trace into the workflows they start). */
 export function tracingInstalled(): boolean {
-  return installed !== undefined;
+  return tracingOn();
 }
 
 /** Installs tracing when the configuration names a collector (OTEL_EXPORTER_OTLP_ENDPOINT); otherwise nothing. */
