@@ -31,6 +31,27 @@ export class MissingPayloadKeyError extends Error {
   }
 }
 
+/**
+ * A payload reached a production worker without encryption. Every Switchyard client encrypts, so such a payload was
+ * written by something else with access to the namespace (a CLI, the Web UI, a script); its input is not run.
+ */
+export class UnencryptedPayloadError extends Error {
+  constructor(readonly encoding: string | undefined) {
+    super(
+      `refused a payload that is not encrypted (encoding "${encoding ?? 'none'}"): in production a worker runs only ` +
+        'inputs encrypted with PAYLOAD_KEYS, as every Switchyard client writes them. Start the execution through the ' +
+        'API or `npm run ops`, or set PAYLOAD_ENCRYPTION=off to accept plain payloads',
+    );
+    this.name = 'UnencryptedPayloadError';
+  }
+}
+
+/** How a cipher treats a payload it did not encrypt. */
+export interface CipherOptions {
+  /** Refuse it (a production worker) instead of passing it through (readers of older, plain histories). */
+  refuseUnencrypted?: boolean;
+}
+
 /** The metadata `encoding` of a payload, as text (undefined when absent). */
 export function encodingOf(payload: Payload): string | undefined {
   const raw = payload.metadata?.encoding;
@@ -47,13 +68,17 @@ export function keyIdOf(payload: Payload): string | undefined {
 /**
  * AES-256-GCM over each whole payload (its metadata and data), with a fresh random 12-byte nonce per payload and the
  * key id as additional authenticated data. The first key encrypts; every key decrypts. Payloads it did not encrypt
- * pass through decode unchanged, so histories written before encryption was turned on stay readable.
+ * pass through decode unchanged, so histories written before encryption was turned on stay readable, unless
+ * `refuseUnencrypted` is set.
  */
 export class PayloadCipher implements PayloadCodec {
   private readonly encrypting: PayloadKey;
   private readonly byId: Map<string, Buffer>;
 
-  constructor(keys: readonly PayloadKey[]) {
+  constructor(
+    keys: readonly PayloadKey[],
+    private readonly options: CipherOptions = {},
+  ) {
     if (keys.length === 0) throw new Error('PayloadCipher needs at least one key');
     this.encrypting = keys[0]!;
     this.byId = new Map(keys.map((k) => [k.id, k.key]));
@@ -84,7 +109,11 @@ export class PayloadCipher implements PayloadCodec {
   }
 
   private decrypt(payload: Payload): Payload {
-    if (encodingOf(payload) !== ENCRYPTED_ENCODING) return payload;
+    const encoding = encodingOf(payload);
+    if (encoding !== ENCRYPTED_ENCODING) {
+      if (this.options.refuseUnencrypted) throw new UnencryptedPayloadError(encoding);
+      return payload;
+    }
     const id = keyIdOf(payload);
     if (id === undefined) throw new Error(`an ${ENCRYPTED_ENCODING} payload has no ${KEY_ID_METADATA} metadata`);
     const key = this.byId.get(id);
@@ -120,9 +149,12 @@ export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
  * PAYLOAD_ENCRYPTION=off), and failure messages and stack traces moved into an encoded payload so they are encrypted
  * too.
  */
-export function createDataConverter(keys: readonly PayloadKey[] | undefined): DataConverter {
+export function createDataConverter(
+  keys: readonly PayloadKey[] | undefined,
+  options: CipherOptions = {},
+): DataConverter {
   return {
-    payloadCodecs: keys && keys.length ? [new PayloadCipher(keys)] : [],
+    payloadCodecs: keys && keys.length ? [new PayloadCipher(keys, options)] : [],
     failureConverterPath: FAILURE_CONVERTER_PATH,
   };
 }
@@ -130,6 +162,19 @@ export function createDataConverter(keys: readonly PayloadKey[] | undefined): Da
 /** The data converter of a loaded config: see {@link createDataConverter}. */
 export function dataConverterFor(config: { payloads: { keys: readonly PayloadKey[] } }): DataConverter {
   return createDataConverter(config.payloads.keys);
+}
+
+/**
+ * The data converter a worker runs workflows and activities with. In production with encryption on, it refuses a
+ * payload it did not encrypt: anyone who can reach the namespace could otherwise start `orderPaid` with a plain
+ * input and have real invoices and emails sent. The workflow task fails with {@link UnencryptedPayloadError}, so the
+ * input never runs and the execution shows the reason.
+ */
+export function workerDataConverterFor(config: {
+  production: boolean;
+  payloads: { keys: readonly PayloadKey[] };
+}): DataConverter {
+  return createDataConverter(config.payloads.keys, { refuseUnencrypted: config.production });
 }
 
 function isPayload(value: object): value is Payload {

@@ -18,7 +18,7 @@ import { ThrottleGate } from '../activities/throttle';
 import type { SystemName } from '../config';
 import { queueFor } from '../contracts/task-queues';
 import { SYSTEMS } from '../integrations/systems';
-import { dataConverterFor, FAILURE_CONVERTER_PATH } from '../temporal/codec';
+import { dataConverterFor, FAILURE_CONVERTER_PATH, workerDataConverterFor } from '../temporal/codec';
 import type { SystemDeclaration } from '../integrations/types';
 import type { Logger } from '../logger';
 import { createWorkerMetrics, serveWorkerMetrics, type WorkerMetrics } from './metrics';
@@ -100,8 +100,9 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
   const systems = options.systems ?? (SYSTEMS as readonly SystemDeclaration[]);
   const prefix = config.temporal.taskQueuePrefix;
   const metrics = options.metrics ?? createWorkerMetrics();
-  const dataConverter = dataConverterFor(config);
-  const temporal = new Client({ connection, namespace, dataConverter });
+  // The client (gates, schedules) reads what Switchyard wrote; the workers refuse plain inputs in production.
+  const temporal = new Client({ connection, namespace, dataConverter: dataConverterFor(config) });
+  const dataConverter = workerDataConverterFor(config);
   // One gate per process: a 429 seen by any activity slows every caller of that system here, and calls are spaced
   // at each system's rate so the server-side limit's bursts do not reach it. Its windows are shared with every other
   // replica through a throttle-gate workflow per system.

@@ -116,6 +116,66 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  describe("every service's published ports", () => {
+    type Published = { service: string; host: string; port: string };
+    // Compose's short syntax [HOST_IP:]HOST_PORT:CONTAINER_PORT (IPv6 in brackets), or a bare CONTAINER_PORT that
+    // publishes an ephemeral port on every interface; and the long syntax { target, published, host_ip }.
+    const published = (service: string, s: Service & { network_mode?: string }): Published[] =>
+      (s.ports ?? []).map((entry: unknown) => {
+        if (typeof entry === 'object' && entry !== null) {
+          const long = entry as { host_ip?: string; published?: string | number; target?: number };
+          return { service, host: long.host_ip ?? '0.0.0.0', port: String(long.published ?? long.target) };
+        }
+        const text = String(entry);
+        const ip = /^(\[[^\]]+\]|\d+\.\d+\.\d+\.\d+):/.exec(text)?.[1];
+        const rest = ip ? text.slice(ip.length + 1) : text;
+        const parts = rest.split(':');
+        return { service, host: ip ?? '0.0.0.0', port: parts.length > 1 ? parts[0]! : `ephemeral→${parts[0]}` };
+      });
+    const all = Object.entries(compose.services).flatMap(([name, s]) => published(name, s));
+    const loopback = (host: string) => /^(127\.\d+\.\d+\.\d+|\[::1\])$/.test(host);
+
+    test('on every interface, only the webhook ingress', () => {
+      expect(all.filter((p) => !loopback(p.host))).toEqual([{ service: 'api', host: '0.0.0.0', port: '3000' }]);
+    });
+
+    test('Temporal (frontend, admin tools, schema, setup) and PostgreSQL publish nothing, on any interface', () => {
+      for (const service of ['temporal', 'temporal-admin-tools', 'temporal-schema', 'temporal-setup', 'postgresql']) {
+        expect({ service, ports: all.filter((p) => p.service === service) }).toEqual({ service, ports: [] });
+      }
+    });
+
+    test('the Web UI, Prometheus and Grafana only on loopback', () => {
+      expect(
+        all
+          .filter((p) => loopback(p.host))
+          .map((p) => p.service)
+          .sort(),
+      ).toEqual(['grafana', 'prometheus', 'temporal-ui']);
+    });
+
+    test("no service shares the host's network, which would publish every port it listens on", () => {
+      for (const [name, s] of Object.entries(compose.services)) {
+        expect({ name, mode: (s as { network_mode?: string }).network_mode }).toEqual({ name });
+      }
+    });
+
+    test('the server runs without auth only because nothing publishes its frontend', () => {
+      const server = compose.services.temporal!;
+      if (server.command!.join(' ').includes('--allow-no-auth')) {
+        expect(all.filter((p) => p.service === 'temporal')).toEqual([]);
+      }
+    });
+  });
+
+  test('Grafana creates no admin account (no default admin/admin) and allows no basic auth', () => {
+    const env = envOf(compose.services.grafana!);
+    const passwordSet = /\S/.test(env.GF_SECURITY_ADMIN_PASSWORD ?? '') && env.GF_SECURITY_ADMIN_PASSWORD !== 'admin';
+    expect(passwordSet || env.GF_SECURITY_DISABLE_INITIAL_ADMIN_CREATION === 'true').toBe(true);
+    expect(env.GF_AUTH_BASIC_ENABLED).toBe('false');
+    expect(env.GF_AUTH_ANONYMOUS_ORG_ROLE ?? 'Viewer').toBe('Viewer');
+  });
+
   test('only the ingress port is published; the operator listener is exposed to the compose network only', () => {
     const api = compose.services.api as Service & { ports?: string[]; expose?: string[] };
     expect(api.ports).toEqual(['3000:3000']);
