@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { LoggedRequest } from '../../src/sandbox/core';
 import type { SandboxMessage } from '../../src/sandbox/email';
 import { type Stack, startStack } from '../helpers/stack';
+import { apiClients } from '../api/v1/helpers';
 import { deliver, invoicesFor, newOrders, requestsOf, setFaults, waitFor } from './helpers';
 
 /** The most arrivals in any rolling second, counted as the sandbox's limiter counts them: (t - 1000 ms, t]. */
@@ -14,6 +15,13 @@ function maxArrivalsPerSecond(arrivals: number[]): number {
     max = Math.max(max, i - j + 1);
   }
   return max;
+}
+
+/** How many times each value occurs. */
+function countsOf(values: number[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
+  return counts;
 }
 
 /** The email platform as a provider runs it: a sandbox in a process of its own (see sandbox-process.ts). */
@@ -69,6 +77,7 @@ async function warmUp(url: string, apiKey: string | undefined): Promise<void> {
 describe('throttled third-party systems', () => {
   let stack: Stack;
   let email: Provider;
+  const clients = apiClients([{ name: 'reader', scopes: ['contacts:read'], ratePerSecond: 1000 }]);
   const admin = async (method: string, what: string, body?: object) => {
     const res = await fetch(`${email.url}/__admin/${what}`, {
       method,
@@ -81,7 +90,11 @@ describe('throttled third-party systems', () => {
   beforeAll(async () => {
     email = await startProvider();
     stack = await startStack({
-      env: { EMAIL_PLATFORM_RATE_LIMIT_PER_SECOND: '5', EMAIL_PLATFORM_API_URL: `${email.url}/email-platform` },
+      env: {
+        EMAIL_PLATFORM_RATE_LIMIT_PER_SECOND: '5',
+        EMAIL_PLATFORM_API_URL: `${email.url}/email-platform`,
+        API_CLIENTS: clients.env,
+      },
     });
     await warmUp(`${email.url}/email-platform/messages`, stack.config.systems['email-platform']?.apiKey);
   });
@@ -133,6 +146,53 @@ describe('throttled third-party systems', () => {
       `rate limit: 100 flows in ${elapsed} ms, email requests ${log.length}, 429s ${rejected.length}, ` +
         `max ${observed} arrivals in any rolling second, the tightest 6 consecutive arrivals span ${tightest} ms\n`,
     );
+    expect(rejected).toEqual([]);
+    expect(observed).toBeLessThanOrEqual(5);
+    const messages = await email.messages();
+    for (const o of orders) {
+      expect(messages.filter((m) => (m.data as { order_id: string }).order_id === o.orderId)).toHaveLength(1);
+    }
+  }, 120_000);
+
+  test('with the email platform limited to 5 req/s, flows and a client reading contacts all the while share the 5: never more in any second, no 429', async () => {
+    const orders = newOrders(40);
+    await admin('PUT', 'email-platform/faults', { rateLimitPerSecond: 5 });
+    let reading = true;
+    const reads: number[] = [];
+    const reader = (async () => {
+      while (reading) {
+        const answers = await Promise.all(
+          Array.from({ length: 5 }, () =>
+            fetch(`${stack.apiUrl}/api/v1/contacts/${encodeURIComponent('nobody@example.com')}`, {
+              headers: { authorization: `Bearer ${clients.keys.reader}` },
+            }),
+          ),
+        );
+        for (const a of answers) {
+          reads.push(a.status);
+          await a.text();
+        }
+      }
+    })();
+    try {
+      const statuses = await Promise.all(orders.map((o) => deliver(stack, o)));
+      expect(statuses.every((s) => s === 202)).toBe(true);
+      await Promise.all(orders.map((o) => stack.client.workflow.getHandle(o.workflowId).result()));
+    } finally {
+      reading = false;
+      await reader;
+    }
+
+    const log = ((await admin('GET', 'email-platform/requests')) as { data: LoggedRequest[] }).data;
+    const contactReads = log.filter((r) => r.path.includes('/by-email/'));
+    const rejected = log.filter((r) => r.status === 429);
+    const observed = maxArrivalsPerSecond(log.map((r) => r.at));
+    process.stdout.write(
+      `shared budget: ${reads.length} contact reads asked (${JSON.stringify(countsOf(reads))}), ` +
+        `${contactReads.length} reached the email platform, ` +
+        `${log.length} requests in all, 429s ${rejected.length}, max ${observed} arrivals in any rolling second\n`,
+    );
+    expect(contactReads.length).toBeGreaterThan(0);
     expect(rejected).toEqual([]);
     expect(observed).toBeLessThanOrEqual(5);
     const messages = await email.messages();
