@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import type { LoggedRequest } from '../../src/sandbox/core';
 import type { SandboxMessage } from '../../src/sandbox/email';
+import { GATE_MEMO_KEY, type GateWindow, throttleGateId } from '../../src/contracts/throttle-gate';
 import { type Stack, startStack } from '../helpers/stack';
 import { apiClients } from '../api/v1/helpers';
 import { deliver, invoicesFor, newOrders, requestsOf, setFaults, waitFor } from './helpers';
@@ -200,4 +201,38 @@ describe('throttled third-party systems', () => {
       expect(messages.filter((m) => (m.data as { order_id: string }).order_id === o.orderId)).toHaveLength(1);
     }
   }, 120_000);
+
+  test("a contact read's 429 with Retry-After: 2 holds the workers for those 2 s, no longer: the gate's run then completes", async () => {
+    await admin('PUT', 'email-platform/faults', { throttle: { retryAfterSeconds: 2, count: 1 } });
+    const read = await fetch(`${stack.apiUrl}/api/v1/contacts/${encodeURIComponent('nobody@example.com')}`, {
+      headers: { authorization: `Bearer ${clients.keys.reader}` },
+    });
+    await read.text();
+    const requests = async () => ((await admin('GET', 'email-platform/requests')) as { data: LoggedRequest[] }).data;
+    const throttledAt = (await requests()).find((r) => r.status === 429)!.at;
+    const gate = stack.client.workflow.getHandle(
+      throttleGateId(stack.config.temporal.taskQueuePrefix, 'email-platform'),
+    );
+    const window = await waitFor('the read reported its window', async () => {
+      try {
+        return (await gate.describe()).memo?.[GATE_MEMO_KEY] as GateWindow | undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    // The window is the provider's 2 s, on the API's clock (it arrived before the 429 left the sandbox).
+    expect(window.closedUntil - throttledAt).toBeGreaterThanOrEqual(1900);
+    expect(window.closedUntil - throttledAt).toBeLessThan(3000);
+
+    const orders = newOrders(3);
+    expect(await Promise.all(orders.map((o) => deliver(stack, o)))).toEqual([202, 202, 202]);
+    await Promise.all(orders.map((o) => stack.client.workflow.getHandle(o.workflowId).result()));
+    const log = await requests();
+    expect(log.filter((r) => r.at > throttledAt && r.at < window.closedUntil)).toEqual([]);
+    const messages = await email.messages();
+    for (const o of orders) {
+      expect(messages.filter((m) => (m.data as { order_id: string }).order_id === o.orderId)).toHaveLength(1);
+    }
+    await waitFor('the gate run to complete', async () => (await gate.describe()).status.name === 'COMPLETED');
+  }, 60_000);
 });
