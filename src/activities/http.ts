@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType, failureTypeOfStatus, NON_RETRYABLE_TYPES } from '../contracts/failures';
 import { durationMs } from '../temporal/time';
-import type { ThrottleGate } from './throttle';
+import { type ThrottleGate, throttleWindowMs } from './throttle';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { tracer } from '../tracing';
 
@@ -137,7 +137,10 @@ function messageOf(body: unknown, fallback: string): string {
 
 export interface DownstreamClientOptions extends CallObserver {
   timeoutMs: number;
-  /** Upper bound for a server-requested delay; the running activity's maximumInterval lowers it further. */
+  /**
+   * Upper bound for an attempt's retry delay; the running activity's maximumInterval lowers it further. The gate's
+   * window stays the server's Retry-After (up to MAX_RETRY_AFTER_MS): a retry inside it is held back without a call.
+   */
   maxRetryDelayMs?: number;
   /** Shared by every client of the worker process: a 429 to one caller slows all callers of that system. */
   gate?: ThrottleGate;
@@ -370,6 +373,9 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
       throw ApplicationFailure.retryable(`${where} failed: ${cause}`, FailureType.network, details(0, cause));
     }
     options.onCall?.(system.name, method, res.status, Date.now() - started);
+    const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
+    const type = failureTypeOfStatus(res.status, retryAfter !== undefined);
+    if (type !== FailureType.throttled) options.gate?.unthrottled(system.name);
     let body: unknown = text;
     if (text && (res.headers.get('content-type') ?? '').includes('json')) {
       try {
@@ -404,12 +410,13 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
 
     const responseMessage = scrub(messageOf(body, res.statusText));
     const message = `${where} answered ${res.status}: ${responseMessage}`;
-    const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
-    const type = failureTypeOfStatus(res.status, retryAfter !== undefined);
     if (type === FailureType.throttled) {
-      const delay = Math.min(retryAfter ?? 1000, maxDelayFor(ctx));
-      options.onThrottle?.(system.name, delay);
-      await options.gate?.report(system.name, delay, `answered ${res.status}: wait ${delay} ms`);
+      // Every caller of the system waits the whole window the server gave (its limit is per credential, not per
+      // caller); this attempt's retry may come sooner, and is then held back at the gate without a call.
+      const window = options.gate?.throttled(system.name, retryAfter) ?? throttleWindowMs(retryAfter);
+      const delay = Math.min(window, maxDelayFor(ctx));
+      options.onThrottle?.(system.name, window);
+      await options.gate?.report(system.name, window, `answered ${res.status}: wait ${window} ms`);
       throw ApplicationFailure.create({
         message,
         type,

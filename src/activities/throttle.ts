@@ -3,9 +3,11 @@
 //   any activity of this process, waits it out rather than only the activity that was told;
 // - it spaces calls to each system below its configured rate, smoothing the bursts that the server-side limit
 //   (maxTaskQueueActivitiesPerSecond, a token bucket) lets through.
-// Windows are shared across replicas when a `shared` store is given (the worker passes one backed by a gate workflow
-// per system, see shared-gate.ts): a window one replica was told is reported there, and every replica reads it before
-// calling. The rate across replicas is the server's task-queue limit; the spacing here is per process.
+// Windows are shared across replicas when a `shared` store is given (the workers and the API pass one backed by a
+// gate workflow per system, see shared-gate.ts): a window one replica was told is reported there, and every replica
+// reads it before calling. Each process spaces its calls at its own share of the system's budget: a worker at the
+// workers' share (whose sum across replicas the server's task-queue limit holds), an API replica at its reads' share
+// (docs/rate-limits.md has the arithmetic).
 //
 // Headroom: a provider's limiter counts arrivals on its own clock, and a call leaves later than its turn, by
 // event-loop lag that differs from call to call (on both sides when sender and receiver share a process, as in the
@@ -15,6 +17,26 @@
 
 /** How often a caller looks again while the calls that fill a system's window are still in flight. */
 const IN_FLIGHT_POLL_MS = 25;
+
+/**
+ * The longest window a Retry-After closes a system for. A longer one (a daily quota, or a bogus value) is held this
+ * long, and then one call asks again: the provider answers with what is left of its window.
+ */
+export const MAX_RETRY_AFTER_MS = 10 * 60 * 1000;
+
+/** The window of a throttling answer without Retry-After, doubled for each further one in a row up to the maximum. */
+export const DEFAULT_RETRY_AFTER_MS = 1000;
+export const MAX_DEFAULT_RETRY_AFTER_MS = 30_000;
+
+/**
+ * How long a throttling answer closes its system for: the provider's Retry-After, up to MAX_RETRY_AFTER_MS; without
+ * one, DEFAULT_RETRY_AFTER_MS doubled for each of the `unhinted` such answers in a row before it, up to
+ * MAX_DEFAULT_RETRY_AFTER_MS.
+ */
+export function throttleWindowMs(retryAfterMs: number | undefined, unhinted = 0): number {
+  if (retryAfterMs !== undefined) return Math.min(Math.max(0, retryAfterMs), MAX_RETRY_AFTER_MS);
+  return Math.min(DEFAULT_RETRY_AFTER_MS * 2 ** Math.min(unhinted, 30), MAX_DEFAULT_RETRY_AFTER_MS);
+}
 
 /** Headroom below each system's rate limit when none is given. */
 export const DEFAULT_HEADROOM_PERCENT = 10;
@@ -43,6 +65,8 @@ export class ThrottleGate {
   private readonly nextSlot = new Map<string, number>();
   private readonly perSecond = new Map<string, number>();
   private readonly sent = new Map<string, Array<{ answeredAt?: number }>>();
+  /** Throttling answers without Retry-After in a row, per system, since its last other answer. */
+  private readonly unhinted = new Map<string, number>();
   /** The latest window of each system this process reported or read from the shared store. */
   private readonly sharedUntil = new Map<string, number>();
   private readonly shared: SharedWindows | undefined;
@@ -64,6 +88,22 @@ export class ThrottleGate {
   setRate(system: string, perSecond: number): void {
     this.spacingMs.set(system, this.windowMs / perSecond);
     this.perSecond.set(system, perSecond);
+  }
+
+  /**
+   * The window to close `system` for after a throttling answer with `retryAfterMs` (undefined: none given), which
+   * this counts towards the backoff of the next one without Retry-After (see throttleWindowMs).
+   */
+  throttled(system: string, retryAfterMs: number | undefined): number {
+    const unhinted = this.unhinted.get(system) ?? 0;
+    if (retryAfterMs !== undefined) this.unhinted.delete(system);
+    else this.unhinted.set(system, unhinted + 1);
+    return throttleWindowMs(retryAfterMs, unhinted);
+  }
+
+  /** `system` answered something other than a throttle: the next 429 without Retry-After waits the default again. */
+  unthrottled(system: string): void {
+    this.unhinted.delete(system);
   }
 
   /** Closes the gate of `system` for `ms` from now; a longer window already in place wins. */

@@ -172,9 +172,20 @@ const general = {
     z.coerce.number().min(0).max(100).default(10),
     {
       group: 'Downstream systems',
-      roles: ['worker'],
+      roles: BOTH,
       description:
-        'each worker sends at most limit / (1 + this %) per second, a margin for lag before the provider counts',
+        'each process sends at most its share of a limit / (1 + this %) per second, a margin for lag before the ' +
+        'provider counts',
+    },
+  ],
+  API_REPLICAS: [
+    z.coerce.number().int().min(0).default(1),
+    {
+      group: 'Downstream systems',
+      roles: BOTH,
+      description:
+        'the most API processes serving /api/v1 at once: each reads a contact owner at its <SYSTEM>_API_READ_RATE_PER_SECOND, ' +
+        'and the workers get the rest of the limit (0: no API reads, the workers get all of it)',
     },
   ],
   RETRYING_ALERT_AFTER_ATTEMPTS: [
@@ -448,6 +459,9 @@ const apiDisabled = (env: NodeJS.ProcessEnv) => env.API_ENABLED?.trim() === 'fal
 /** Systems the API process reads from itself (contact reads), so the API role needs their URL and key too. */
 const READ_BY_API: ReadonlySet<string> = new Set(Object.values(CONTACT_OWNERSHIP).map((r) => r.owner));
 
+/** The share of one API replica's reads of `system`, in calls per second (docs/rate-limits.md). */
+const readRateVariable = (system: string) => `${envPrefix(system)}_API_READ_RATE_PER_SECOND`;
+
 function developmentDigest(name: string): Buffer {
   return createHash('sha256').update(`switchyard-development-only:${name}`).digest();
 }
@@ -550,8 +564,8 @@ function derivedVariables(systems: Systems = SYSTEMS): DerivedVariable[] {
       doc: {
         name: `${p}_RATE_LIMIT_PER_SECOND`,
         group,
-        roles: ['worker'],
-        description: `calls per second to ${system.title} from all worker replicas together`,
+        roles,
+        description: `calls per second ${system.title} allows Switchyard: every worker and API replica together`,
         default: String(system.defaultRatePerSecond),
         secret: false,
         requiredInProduction: false,
@@ -560,6 +574,24 @@ function derivedVariables(systems: Systems = SYSTEMS): DerivedVariable[] {
       check: (v) => zodProblems(positiveInt, v),
       development: () => String(system.defaultRatePerSecond),
     });
+    if (READ_BY_API.has(system.name)) {
+      out.push({
+        doc: {
+          name: readRateVariable(system.name),
+          group,
+          roles,
+          description:
+            `calls per second to ${system.title} from the contact reads of each API replica; the workers get ` +
+            `${p}_RATE_LIMIT_PER_SECOND − API_REPLICAS × this`,
+          default: '1',
+          secret: false,
+          requiredInProduction: false,
+          deprecatedNames: [],
+        },
+        check: (v) => zodProblems(positiveInt, v),
+        development: () => '1',
+      });
+    }
   }
   for (const source of SOURCES) {
     const name = `${envPrefix(source.name)}_WEBHOOK_SECRET`;
@@ -731,20 +763,52 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   const c = parsed.data;
 
+  // One budget per system (docs/rate-limits.md): each API replica reads a system at its read rate, and the workers,
+  // all replicas together, get what is left of the provider's limit.
+  if (c.API_REPLICAS === 0 && role !== 'worker' && c.API_ENABLED === 'true') {
+    problems.push(
+      'API_REPLICAS=0 leaves the contact reads of /api/v1 no budget: count this process, or set API_ENABLED=false',
+    );
+  }
   const systems = Object.fromEntries(
     systemDeclarations.map((s) => {
       const p = envPrefix(s.name);
+      const ratePerSecond = Number(values[`${p}_RATE_LIMIT_PER_SECOND`]);
+      const readRatePerSecond = READ_BY_API.has(s.name) ? Number(values[readRateVariable(s.name)]) : 0;
+      const workerRatePerSecond = ratePerSecond - c.API_REPLICAS * readRatePerSecond;
+      if (workerRatePerSecond < 1) {
+        problems.push(
+          `${p}_RATE_LIMIT_PER_SECOND=${ratePerSecond} leaves the workers nothing: API_REPLICAS=${c.API_REPLICAS} × ` +
+            `${readRateVariable(s.name)}=${readRatePerSecond} takes it all for reads; raise the limit or lower the reads`,
+        );
+      }
       return [
         s.name,
         {
           url: values[`${p}_${s.auth === 'bearer' ? 'API' : 'WEBHOOK'}_URL`]!,
           apiKey: s.auth === 'bearer' ? values[`${p}_API_KEY`] : undefined,
           secretUrl: s.auth === 'secret-url',
-          ratePerSecond: Number(values[`${p}_RATE_LIMIT_PER_SECOND`]),
+          /** What the provider allows Switchyard: every worker and API replica together. */
+          ratePerSecond,
+          /** The share of each API replica's contact reads (0 for a system the API does not read). */
+          readRatePerSecond,
+          /** The share of the workers, all replicas together: the task queue's server-side limit. */
+          workerRatePerSecond,
         },
       ];
     }),
-  ) as Record<SystemName, { url: string; apiKey?: string; secretUrl: boolean; ratePerSecond: number }>;
+  ) as Record<
+    SystemName,
+    {
+      url: string;
+      apiKey?: string;
+      secretUrl: boolean;
+      ratePerSecond: number;
+      readRatePerSecond: number;
+      workerRatePerSecond: number;
+    }
+  >;
+  if (problems.length) throw new ConfigError(problems);
 
   const sources = Object.fromEntries(
     SOURCES.map((s) => [

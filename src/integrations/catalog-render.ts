@@ -171,7 +171,10 @@ function systemSection(s: CatalogSystem): string {
             ? `${list(s.credentials)}, sent as a bearer token`
             : `${list(s.credentials)}: the URL itself is the secret, never logged`,
         ],
-        ['rate limit', `${s.rateLimit.perSecond} calls/s across all workers, ${code(s.rateLimit.variable)}`],
+        [
+          'rate limit',
+          `${s.rateLimit.perSecond} calls/s for every worker and API replica together (docs/rate-limits.md), ${code(s.rateLimit.variable)}`,
+        ],
         ['task queue', `${code(s.taskQueue)} (after ${code('TASK_QUEUE_PREFIX')}); only its own worker serves it`],
       ],
     ),

@@ -92,8 +92,8 @@ export interface WorkerSetOptions {
 
 /**
  * One worker for workflows on the orchestration queue, and one per declared system on its own queue, registering only
- * that system's activities and limited server-side with maxTaskQueueActivitiesPerSecond, so the rate holds across
- * every worker replica.
+ * that system's activities and limited server-side with maxTaskQueueActivitiesPerSecond to the workers' share of the
+ * system's budget, so the rate holds across every worker replica.
  */
 export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]> {
   const { connection, namespace, config, logger } = options;
@@ -125,7 +125,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
   };
   const activitiesOf = (system: SystemDeclaration) => {
     const s = settings(system.name);
-    gate.setRate(system.name, s.ratePerSecond);
+    gate.setRate(system.name, s.workerRatePerSecond);
     const client = createDownstreamClient(
       { name: system.name, baseUrl: s.url, apiKey: s.apiKey, secretUrl: s.secretUrl },
       common,
@@ -221,7 +221,8 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
             metrics.activityInterceptor(system.name, Object.keys(activities)),
           ],
         },
-        maxTaskQueueActivitiesPerSecond: settings(system.name).ratePerSecond,
+        // The workers' share of the system's budget: its limit less the API replicas' reads (docs/rate-limits.md).
+        maxTaskQueueActivitiesPerSecond: settings(system.name).workerRatePerSecond,
         ...workerOptions,
       }),
     );

@@ -109,6 +109,47 @@ describe('the downstream HTTP client layer', () => {
     expect(durationMs(f.nextRetryDelay!)).toBe(2000);
   });
 
+  test("the gate stays closed for the server's whole Retry-After, however short the activity's maximum interval", async () => {
+    const gate = new ThrottleGate();
+    const env = new MockActivityEnvironment({ retryPolicy: { maximumInterval: 2000 } });
+    const f = await failureOf(
+      env.run(() => client({ gate }).request('POST', '/answer', answer(429, { retryAfter: '30' }))),
+    );
+    expect(durationMs(f.nextRetryDelay!)).toBe(2000);
+    expect(gate.remainingMs('accounting')).toBeGreaterThan(29_000);
+    // Its retry, 2 s later, is held back without a call for what is left of the 30 s.
+    const before = hits;
+    const retry = await failureOf(env.run(() => client({ gate }).request('POST', '/answer', answer(201))));
+    expect(hits).toBe(before);
+    expect(retry.type).toBe(FailureType.throttled);
+  });
+
+  test('a Retry-After beyond 10 minutes closes the gate for 10 minutes, after which one call asks again', async () => {
+    const gate = new ThrottleGate();
+    await failureOf(client({ gate }).request('GET', '/answer', { query: { status: 429, retryAfter: '86400' } }));
+    expect(gate.remainingMs('accounting')).toBeGreaterThan(599_000);
+    expect(gate.remainingMs('accounting')).toBeLessThanOrEqual(600_000);
+  });
+
+  test('a 429 without Retry-After closes the gate for 1 s, doubling up to 30 s while refused, 1 s again after an answer', async () => {
+    let now = Date.now();
+    const gate = new ThrottleGate({ now: () => now });
+    const c = client({ gate });
+    const windows: number[] = [];
+    const delays: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const f = await failureOf(c.request('GET', '/answer', { query: { status: 429 } }));
+      delays.push(durationMs(f.nextRetryDelay!));
+      windows.push(gate.remainingMs('accounting'));
+      now += windows.at(-1)!;
+    }
+    expect(windows).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
+    expect(delays).toEqual(windows);
+    expect((await c.request('GET', '/answer', { query: { status: 200 } })).status).toBe(200);
+    await failureOf(c.request('GET', '/answer', { query: { status: 429 } }));
+    expect(gate.remainingMs('accounting')).toBe(1000);
+  });
+
   test('parseRetryAfter reads seconds and HTTP-dates and ignores garbage', () => {
     const now = Date.parse('2024-11-12T09:41:07Z');
     expect(parseRetryAfter('7', now)).toBe(7000);

@@ -191,6 +191,46 @@ describe('config', () => {
     expect([...read].filter((name) => !documented.has(name)).sort()).toEqual([]);
   });
 
+  describe('one rate budget per system, shared by the workers and the API replicas', () => {
+    test('a system the API reads: the workers get its limit minus API_REPLICAS × the read rate of one replica', () => {
+      const config = loadConfig({
+        CRM_RATE_LIMIT_PER_SECOND: '10',
+        CRM_API_READ_RATE_PER_SECOND: '2',
+        API_REPLICAS: '3',
+      });
+      expect(config.systems.crm).toMatchObject({ ratePerSecond: 10, readRatePerSecond: 2, workerRatePerSecond: 4 });
+      // The other contact owner keeps its defaults: 10/s, 1/s for each of the 3 replicas, 7/s for the workers.
+      expect(config.systems['email-platform']).toMatchObject({ readRatePerSecond: 1, workerRatePerSecond: 7 });
+    });
+
+    test('a system the API never reads: the workers get its whole limit', () => {
+      const config = loadConfig({ ACCOUNTING_RATE_LIMIT_PER_SECOND: '20', API_REPLICAS: '4' });
+      expect(config.systems.accounting).toMatchObject({
+        ratePerSecond: 20,
+        readRatePerSecond: 0,
+        workerRatePerSecond: 20,
+      });
+    });
+
+    test('API_REPLICAS=0 (no API serves reads) leaves the workers the whole limit', () => {
+      const config = loadConfig({ API_REPLICAS: '0', API_ENABLED: 'false' }, 'worker');
+      expect(config.systems.crm).toMatchObject({ readRatePerSecond: 1, workerRatePerSecond: 10 });
+    });
+
+    test('reads that would leave the workers less than 1 call per second are refused, with the arithmetic', () => {
+      const message = messageOf(() =>
+        loadConfig({ CRM_RATE_LIMIT_PER_SECOND: '4', CRM_API_READ_RATE_PER_SECOND: '2', API_REPLICAS: '2' }),
+      );
+      expect(message).toContain(
+        'CRM_RATE_LIMIT_PER_SECOND=4 leaves the workers nothing: API_REPLICAS=2 × CRM_API_READ_RATE_PER_SECOND=2',
+      );
+    });
+
+    test('an API process that serves reads with API_REPLICAS=0 is refused: its reads would have no budget', () => {
+      expect(messageOf(() => loadConfig({ API_REPLICAS: '0' }, 'api'))).toContain('API_REPLICAS=0');
+    });
+  });
+
   test('readVariable: one setting for an operator command, validated, with no secret demanded in production', () => {
     expect(readVariable('WORKER_DEPLOYMENT_NAME', { NODE_ENV: 'production' })).toBe('switchyard');
     expect(readVariable('WORKER_DEPLOYMENT_NAME', { WORKER_DEPLOYMENT_NAME: ' shop-eu ' })).toBe('shop-eu');

@@ -2,7 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import type { LoggedRequest } from '../../src/sandbox/core';
 import type { SandboxMessage } from '../../src/sandbox/email';
+import { GATE_MEMO_KEY, type GateWindow, throttleGateId } from '../../src/contracts/throttle-gate';
 import { type Stack, startStack } from '../helpers/stack';
+import { apiClients } from '../api/v1/helpers';
 import { deliver, invoicesFor, newOrders, requestsOf, setFaults, waitFor } from './helpers';
 
 /** The most arrivals in any rolling second, counted as the sandbox's limiter counts them: (t - 1000 ms, t]. */
@@ -14,6 +16,13 @@ function maxArrivalsPerSecond(arrivals: number[]): number {
     max = Math.max(max, i - j + 1);
   }
   return max;
+}
+
+/** How many times each value occurs. */
+function countsOf(values: number[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
+  return counts;
 }
 
 /** The email platform as a provider runs it: a sandbox in a process of its own (see sandbox-process.ts). */
@@ -69,6 +78,7 @@ async function warmUp(url: string, apiKey: string | undefined): Promise<void> {
 describe('throttled third-party systems', () => {
   let stack: Stack;
   let email: Provider;
+  const clients = apiClients([{ name: 'reader', scopes: ['contacts:read'], ratePerSecond: 1000 }]);
   const admin = async (method: string, what: string, body?: object) => {
     const res = await fetch(`${email.url}/__admin/${what}`, {
       method,
@@ -81,7 +91,11 @@ describe('throttled third-party systems', () => {
   beforeAll(async () => {
     email = await startProvider();
     stack = await startStack({
-      env: { EMAIL_PLATFORM_RATE_LIMIT_PER_SECOND: '5', EMAIL_PLATFORM_API_URL: `${email.url}/email-platform` },
+      env: {
+        EMAIL_PLATFORM_RATE_LIMIT_PER_SECOND: '5',
+        EMAIL_PLATFORM_API_URL: `${email.url}/email-platform`,
+        API_CLIENTS: clients.env,
+      },
     });
     await warmUp(`${email.url}/email-platform/messages`, stack.config.systems['email-platform']?.apiKey);
   });
@@ -140,4 +154,85 @@ describe('throttled third-party systems', () => {
       expect(messages.filter((m) => (m.data as { order_id: string }).order_id === o.orderId)).toHaveLength(1);
     }
   }, 120_000);
+
+  test('with the email platform limited to 5 req/s, flows and a client reading contacts all the while share the 5: never more in any second, no 429', async () => {
+    const orders = newOrders(40);
+    await admin('PUT', 'email-platform/faults', { rateLimitPerSecond: 5 });
+    let reading = true;
+    const reads: number[] = [];
+    const reader = (async () => {
+      while (reading) {
+        const answers = await Promise.all(
+          Array.from({ length: 5 }, () =>
+            fetch(`${stack.apiUrl}/api/v1/contacts/${encodeURIComponent('nobody@example.com')}`, {
+              headers: { authorization: `Bearer ${clients.keys.reader}` },
+            }),
+          ),
+        );
+        for (const a of answers) {
+          reads.push(a.status);
+          await a.text();
+        }
+      }
+    })();
+    try {
+      const statuses = await Promise.all(orders.map((o) => deliver(stack, o)));
+      expect(statuses.every((s) => s === 202)).toBe(true);
+      await Promise.all(orders.map((o) => stack.client.workflow.getHandle(o.workflowId).result()));
+    } finally {
+      reading = false;
+      await reader;
+    }
+
+    const log = ((await admin('GET', 'email-platform/requests')) as { data: LoggedRequest[] }).data;
+    const contactReads = log.filter((r) => r.path.includes('/by-email/'));
+    const rejected = log.filter((r) => r.status === 429);
+    const observed = maxArrivalsPerSecond(log.map((r) => r.at));
+    process.stdout.write(
+      `shared budget: ${reads.length} contact reads asked (${JSON.stringify(countsOf(reads))}), ` +
+        `${contactReads.length} reached the email platform, ` +
+        `${log.length} requests in all, 429s ${rejected.length}, max ${observed} arrivals in any rolling second\n`,
+    );
+    expect(contactReads.length).toBeGreaterThan(0);
+    expect(rejected).toEqual([]);
+    expect(observed).toBeLessThanOrEqual(5);
+    const messages = await email.messages();
+    for (const o of orders) {
+      expect(messages.filter((m) => (m.data as { order_id: string }).order_id === o.orderId)).toHaveLength(1);
+    }
+  }, 120_000);
+
+  test("a contact read's 429 with Retry-After: 2 holds the workers for those 2 s, no longer: the gate's run then completes", async () => {
+    await admin('PUT', 'email-platform/faults', { throttle: { retryAfterSeconds: 2, count: 1 } });
+    const read = await fetch(`${stack.apiUrl}/api/v1/contacts/${encodeURIComponent('nobody@example.com')}`, {
+      headers: { authorization: `Bearer ${clients.keys.reader}` },
+    });
+    await read.text();
+    const requests = async () => ((await admin('GET', 'email-platform/requests')) as { data: LoggedRequest[] }).data;
+    const throttledAt = (await requests()).find((r) => r.status === 429)!.at;
+    const gate = stack.client.workflow.getHandle(
+      throttleGateId(stack.config.temporal.taskQueuePrefix, 'email-platform'),
+    );
+    const window = await waitFor('the read reported its window', async () => {
+      try {
+        return (await gate.describe()).memo?.[GATE_MEMO_KEY] as GateWindow | undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    // The window is the provider's 2 s, on the API's clock (it arrived before the 429 left the sandbox).
+    expect(window.closedUntil - throttledAt).toBeGreaterThanOrEqual(1900);
+    expect(window.closedUntil - throttledAt).toBeLessThan(3000);
+
+    const orders = newOrders(3);
+    expect(await Promise.all(orders.map((o) => deliver(stack, o)))).toEqual([202, 202, 202]);
+    await Promise.all(orders.map((o) => stack.client.workflow.getHandle(o.workflowId).result()));
+    const log = await requests();
+    expect(log.filter((r) => r.at > throttledAt && r.at < window.closedUntil)).toEqual([]);
+    const messages = await email.messages();
+    for (const o of orders) {
+      expect(messages.filter((m) => (m.data as { order_id: string }).order_id === o.orderId)).toHaveLength(1);
+    }
+    await waitFor('the gate run to complete', async () => (await gate.describe()).status.name === 'COMPLETED');
+  }, 60_000);
 });

@@ -12,8 +12,10 @@ import { type contactReadSchema } from './schemas';
 import { z } from 'zod';
 
 // GET /contacts/{email}: the contact as the ownership map defines it, each field read from its owner, in parallel,
-// through the same client layer as the activities (timeout, auth, answer classes) and the process's throttle gate
-// (a 429 closes it for the Retry-After, and later reads skip that owner at once). No workflow: nothing is recorded.
+// through the same client layer as the activities (timeout, auth, answer classes) and the process's throttle gate.
+// Each owner is read at this replica's share of its budget (<SYSTEM>_API_READ_RATE_PER_SECOND, the workers get the
+// rest), and a window any replica was told holds the reads off it without a call: its fields come back unavailable,
+// or, when every owner is held off, the read answers 503 with Retry-After. No workflow: nothing is recorded.
 
 interface OwnerRecord {
   updated_at?: string;
@@ -21,7 +23,8 @@ interface OwnerRecord {
   [field: string]: unknown;
 }
 
-type OwnerRead = { ok: true; record?: OwnerRecord } | { ok: false; reason: string };
+/** `retryInMs`: the owner is held off by a throttle window (or this replica's share), for that long. */
+type OwnerRead = { ok: true; record?: OwnerRecord } | { ok: false; reason: string; retryInMs?: number };
 
 const REASONS: Record<string, string> = {
   [FailureType.throttled]: 'throttled',
@@ -47,7 +50,7 @@ export function createContactReader(config: Config, gate: ThrottleGate) {
   const clients = Object.fromEntries(
     CONTACT_SYSTEMS.map((name) => {
       const system = config.systems[name];
-      gate.setRate(name, system.ratePerSecond);
+      gate.setRate(name, system.readRatePerSecond);
       const client = createDownstreamClient(
         { name, baseUrl: system.url, apiKey: system.apiKey },
         { timeoutMs, gate, maxGateWaitMs: 0, maxQueueWaitMs: timeoutMs },
@@ -62,7 +65,12 @@ export function createContactReader(config: Config, gate: ThrottleGate) {
       const res = await clients[system].request<OwnerRecord>('GET', path, { accept: [404] });
       return { ok: true, record: res.status === 404 ? undefined : res.body };
     } catch (err) {
-      return { ok: false, reason: reasonOf(err) };
+      const throttled = (err as { type?: string }).type === FailureType.throttled;
+      return {
+        ok: false,
+        reason: reasonOf(err),
+        retryInMs: throttled ? downstreamDetails(err)?.retryAfterMs : undefined,
+      };
     }
   }
 
@@ -72,6 +80,18 @@ export function createContactReader(config: Config, gate: ThrottleGate) {
       await Promise.all(CONTACT_SYSTEMS.map(async (s) => [s, await readOwner(s, email)] as const)),
     ) as Record<ContactSystem, OwnerRead>;
     if (Object.values(reads).every((r) => r.ok && !r.record)) return undefined;
+    const waits = Object.values(reads).map((r) => (r.ok ? undefined : r.retryInMs));
+    if (waits.every((ms) => ms !== undefined)) {
+      // Nothing could be read, and asking again sooner would send nothing either: say when to come back.
+      const seconds = Math.max(1, Math.ceil(Math.min(...waits) / 1000));
+      throw new HttpError(
+        503,
+        'owners_throttled',
+        `every owner of the contact's fields asked us to wait (${CONTACT_SYSTEMS.join(', ')}): ask again in ${seconds} s`,
+        {},
+        { 'Retry-After': String(seconds) },
+      );
+    }
     const fields = Object.fromEntries(
       CONTACT_FIELDS.map((field) => {
         const owner = CONTACT_OWNERSHIP[field].owner;

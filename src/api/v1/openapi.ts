@@ -94,6 +94,10 @@ export const ROUTES: Route[] = [
       400: { description: 'not an email address', schema: errorSchema },
       ...refusals,
       404: { description: 'every owner answered and none knows the address', schema: errorSchema },
+      503: {
+        description: 'owners_throttled: every owner asked us to wait, nothing was sent; ask again after Retry-After',
+        schema: errorSchema,
+      },
     },
   },
 ];

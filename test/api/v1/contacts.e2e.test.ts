@@ -171,7 +171,7 @@ describe('/api/v1/contacts', () => {
     expect(stack.sandbox.systems.crm.log.length).toBe(callsToCrm);
   });
 
-  test('a window a worker reported to the shared gate holds reads off that owner too: partial, and no call made', async () => {
+  test('a window a worker reported to the shared gate holds reads off that owner too: no call made', async () => {
     const email = seed();
     const prefix = stack.config.temporal.taskQueuePrefix;
     await stack.client.workflow.executeUpdateWithStart(closeGateUpdate, {
@@ -185,11 +185,44 @@ describe('/api/v1/contacts', () => {
     });
     const callsBefore = stack.sandbox.systems['email-platform'].log.length;
     const answer = await read(email);
-    expect(answer.body.partial).toBe(true);
-    expect(answer.body.fields.consent).toMatchObject({
-      unavailable: true,
-      reason: expect.stringMatching(/^throttled/),
-    });
+    // The CRM is still held off by the window of the test before: with no owner readable, the read says when to
+    // come back.
+    expect(answer.status).toBe(503);
+    expect(answer.body).toMatchObject({ error: 'owners_throttled' });
     expect(stack.sandbox.systems['email-platform'].log.length).toBe(callsBefore);
+  });
+
+  test('every owner held off by a window: 503 with Retry-After, and a client hammering reads sends nothing nor lengthens it', async () => {
+    const email = seed();
+    const prefix = stack.config.temporal.taskQueuePrefix;
+    const until = Date.now() + 20_000;
+    for (const system of ['crm', 'email-platform']) {
+      await stack.client.workflow.executeUpdateWithStart(closeGateUpdate, {
+        args: [{ until, reason: 'answered 429: wait 20000 ms', by: 'worker-a' }],
+        startWorkflowOperation: new WithStartWorkflowOperation('throttleGate', {
+          workflowId: throttleGateId(prefix, system),
+          taskQueue: queueFor(prefix, 'orchestration'),
+          args: [system],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      });
+    }
+    const calls = () => stack.sandbox.systems.crm.log.length + stack.sandbox.systems['email-platform'].log.length;
+    const windows = () =>
+      Promise.all(
+        ['crm', 'email-platform'].map(
+          async (s) => (await stack.client.workflow.getHandle(throttleGateId(prefix, s)).describe()).memo?.gate,
+        ),
+      );
+    const callsBefore = calls();
+    const windowsBefore = await windows();
+    const answers = await Promise.all(Array.from({ length: 30 }, () => read(email)));
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 503));
+    const retryAfter = Number(answers[0]!.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(30);
+    expect(answers[0]!.body).toMatchObject({ error: 'owners_throttled' });
+    expect(calls()).toBe(callsBefore);
+    expect(await windows()).toEqual(windowsBefore);
   });
 });
