@@ -55,6 +55,10 @@ const failureSchema = z.strictObject({
   error: z.string(),
   retrySafe: z.boolean().meta({ description: 'a retry with the same key repeats no side effect' }),
   retryMayHelp: z.boolean().meta({ description: 'false when the system refused the request itself' }),
+  conflictingFields: z
+    .array(z.enum(['total', 'currency', 'customerEmail']))
+    .optional()
+    .meta({ description: 'the fields the order’s existing invoice holds differently (answered 409)' }),
 });
 
 export const operationSchema = z.strictObject({
