@@ -148,11 +148,9 @@ describe('POST /api/v1/orders/{orderId}/invoice', () => {
       const first = await invoice(orderId, uniqueId('k-'));
       expect(first.status).toBe(201);
 
-      const other = await invoice(orderId, uniqueId('k-'), {
-        total: 99,
-        currency: 'PLN',
-        customerEmail: 'eve@example.com',
-      });
+      const otherKey = uniqueId('k-');
+      const otherBody = { total: 99, currency: 'PLN', customerEmail: 'eve@example.com' };
+      const other = await invoice(orderId, otherKey, otherBody);
       expect(other.status).toBe(409);
       expect(other.body).toMatchObject({ error: 'invoice_conflict', fields: ['total', 'customerEmail'] });
       expect(other.body.message).toMatch(/total, customerEmail/);
@@ -161,6 +159,20 @@ describe('POST /api/v1/orders/{orderId}/invoice', () => {
         expect.objectContaining({ id: first.body.result.invoiceId, total: 120.5, customer_email: 'ada@example.com' }),
       ]);
       expect(emailsOf(orderId).map((m) => m.to)).toEqual(['ada@example.com']);
+      // As any failed command: a red run and an alert, which name the fields too.
+      const description = await stack.client.workflow.getHandle(`api:erp:${otherKey}`).describe();
+      expect(description.searchAttributes).toMatchObject({ IntegrationStatus: ['failed'] });
+      expect(alertsOf(orderId)).toEqual([
+        expect.objectContaining({ kind: 'failed', error: expect.stringMatching(/another total, customerEmail than/) }),
+      ]);
+      // The operation says so, and a retry with the same key runs again and meets the same invoice.
+      const operation = await call(stack.apiUrl, other.body.links.operation, { key });
+      expect(operation.body).toMatchObject({
+        status: 'failed',
+        failure: { conflictingFields: ['total', 'customerEmail'], retryMayHelp: false },
+      });
+      expect((await invoice(orderId, otherKey, otherBody)).status).toBe(409);
+      expect(invoicesOf(orderId)).toHaveLength(1);
     });
 
     test('another currency is a conflict too; the matching request under a new key adopts the invoice and its email', async () => {
