@@ -1,6 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { INVOICE_CONFLICT, type InvoiceConflictDetails, type InvoiceField } from '../contracts/failures';
+import {
+  INVOICE_CONFLICT,
+  INVOICE_FIELDS,
+  type InvoiceConflictDetails,
+  type InvoiceField,
+} from '../contracts/failures';
 import { toMinorUnits } from '../domain/money';
 import type { SystemActivityDeps } from './deps';
 import { idempotencyKey } from './keys';
@@ -99,7 +104,7 @@ export function invoiceDifferences(invoice: Invoice, input: CreateInvoiceInput):
     currency: invoice.currency.toUpperCase() !== input.currency.toUpperCase(),
     customerEmail: address(invoice.customer_email) !== address(input.customerEmail),
   };
-  return (Object.keys(differs) as InvoiceField[]).filter((field) => differs[field]);
+  return INVOICE_FIELDS.filter((field) => differs[field]);
 }
 
 export function createAccountingActivities({ client }: SystemActivityDeps) {

@@ -72,8 +72,9 @@ export const NON_RETRYABLE_TYPES: readonly string[] = [
  */
 export const INVOICE_CONFLICT = 'InvoiceConflict';
 
-/** The fields of an invoice request, as /api/v1 and the canonical order name them. */
-export type InvoiceField = 'total' | 'currency' | 'customerEmail';
+/** The fields of an invoice request, as /api/v1 and the canonical order name them, in the request's order. */
+export const INVOICE_FIELDS = ['total', 'currency', 'customerEmail'] as const;
+export type InvoiceField = (typeof INVOICE_FIELDS)[number];
 
 /** The details of an InvoiceConflict: field names only, never the values (an address is personal data). */
 export interface InvoiceConflictDetails {
