@@ -57,6 +57,8 @@ export const SCENARIOS_BY_TYPE: Partial<Record<string, readonly string[]>> = {
   throttleGate: ['success', 'extended'],
   // Also a sync of several CRM pages: pages read ahead and upserts in flight together, whose answers interleave.
   contactSync: [...SCENARIOS, 'pipelined'],
+  // Also an order whose invoice already exists with another total and recipient: the run ends needs-review.
+  orderPaid: [...SCENARIOS, 'invoice-conflict'],
 };
 
 export function scenariosOf(type: string): readonly string[] {
@@ -197,6 +199,19 @@ const DRIVERS: Record<string, Driver> = {
     retry: (h, id) => (h.faults('accounting', { failNext: 1 }), runOrderPaid(h, id)),
     // A 400 is final (DownstreamRejected): the flow alerts and fails.
     failure: (h, id) => (h.faults('accounting', { respondNext: { status: 400, count: 1 } }), runOrderPaid(h, id)),
+    'invoice-conflict': (h, id) => {
+      h.sandbox.data.accounting.invoices.push({
+        id: `inv_${id}`,
+        order_id: `ORD-${id}`,
+        total: 1,
+        currency: 'PLN',
+        customer_email: 'someone.else@example.com',
+        status: 'open',
+        payments: [],
+        created_at: new Date().toISOString(),
+      });
+      return runOrderPaid(h, id);
+    },
   },
   paymentSucceeded: {
     success: async (h, id) => {
@@ -466,8 +481,10 @@ async function main(): Promise<void> {
 
     const missing: string[] = [];
     let written = 0;
-    // `npm run record-histories -- throttleGate …` records only the named types and leaves the others' files alone.
-    const only = process.argv.slice(2);
+    // `npm run record-histories -- throttleGate …` records only the named types and leaves the others' files alone;
+    // `orderPaid:invoice-conflict` only that scenario (a new one, without re-recording the type's others).
+    const named = process.argv.slice(2).map((arg) => arg.split(':') as [string, string?]);
+    const only = named.map(([type]) => type);
     const unknown = only.filter((t) => !(t in workflows));
     if (unknown.length) throw new Error(`no workflow type ${unknown.join(', ')}: see src/workflows/index.ts`);
     for (const type of Object.keys(workflows).sort()) {
@@ -478,7 +495,8 @@ async function main(): Promise<void> {
         continue;
       }
       fs.mkdirSync(path.join(OUT_DIR, type), { recursive: true });
-      for (const scenario of scenariosOf(type)) {
+      const picked = named.filter(([t, scenario]) => t === type && scenario).map(([, scenario]) => scenario!);
+      for (const scenario of picked.length ? picked : scenariosOf(type)) {
         for (const s of Object.values(sandbox.systems)) s?.reset();
         const step = (driver as Record<string, Step | undefined>)[scenario];
         if (!step) throw new Error(`the ${type} driver has no ${scenario} scenario`);

@@ -1,4 +1,12 @@
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  INVOICE_CONFLICT,
+  INVOICE_FIELDS,
+  type InvoiceConflictDetails,
+  type InvoiceField,
+} from '../contracts/failures';
+import { toMinorUnits } from '../domain/money';
 import type { SystemActivityDeps } from './deps';
 import { idempotencyKey } from './keys';
 
@@ -85,19 +93,59 @@ function paymentProblems(invoice: Invoice, payment: MarkInvoicePaidInput): strin
   return [];
 }
 
+/**
+ * What `input` asks for differently from the order's existing `invoice`: its total in the currency's minor units, its
+ * currency, its recipient as we normalise addresses (trimmed, lower case). Empty: the invoice is the one asked for.
+ */
+export function invoiceDifferences(invoice: Invoice, input: CreateInvoiceInput): InvoiceField[] {
+  const address = (email: string) => email.trim().toLowerCase();
+  const differs: Record<InvoiceField, boolean> = {
+    total: toMinorUnits(invoice.total, input.currency) !== toMinorUnits(input.total, input.currency),
+    currency: invoice.currency.toUpperCase() !== input.currency.toUpperCase(),
+    customerEmail: address(invoice.customer_email) !== address(input.customerEmail),
+  };
+  return INVOICE_FIELDS.filter((field) => differs[field]);
+}
+
 export function createAccountingActivities({ client }: SystemActivityDeps) {
   async function invoiceOf(orderId: string): Promise<Invoice | undefined> {
     const res = await client.request<Page<Invoice>>('GET', '/invoices', { query: { order_id: orderId } });
     return res.body.data[0];
   }
 
+  /** Fails InvoiceConflict unless the order's existing `invoice` is the one `input` asks for. */
+  function assertAsked(invoice: Invoice, input: CreateInvoiceInput): void {
+    const fields = invoiceDifferences(invoice, input);
+    if (fields.length === 0) return;
+    const details: InvoiceConflictDetails = {
+      system: client.system,
+      orderId: input.orderId,
+      invoiceId: invoice.id,
+      fields,
+    };
+    throw ApplicationFailure.create({
+      message:
+        `order ${input.orderId} is already invoiced as ${invoice.id} with another ${fields.join(', ')} than asked: ` +
+        'nothing was changed',
+      type: INVOICE_CONFLICT,
+      nonRetryable: true,
+      details: [details],
+    });
+  }
+
   return {
+    /**
+     * Creates the order's invoice, or returns the one it already has if that is the invoice asked for. One with
+     * another total, currency or recipient fails InvoiceConflict naming the fields (never their values) and changes
+     * nothing: adopting it would answer with an invoice nobody asked for.
+     */
     async createInvoice(input: CreateInvoiceInput): Promise<CreatedInvoice> {
-      const res = await client.request<Invoice>('POST', '/invoices', {
+      const res = await client.request<Invoice | { invoice?: Invoice }>('POST', '/invoices', {
         idempotencyKey: idempotencyKey('invoice', input.orderId),
         accept: [409],
-        // A re-run that now sends another body (e.g. the normalised email of a run reset across that patch): the
-        // key already made the order's invoice, so that invoice is the answer.
+        // The key was used with another body: a re-run that now sends something else (the normalised email of a run
+        // reset across that patch), or another request for the order (the API after the webhook, or before it).
+        // The key made the order's invoice, so that invoice is the answer if it is the one asked for.
         onKeyReused: () => invoiceOf(input.orderId),
         signal: Context.current().cancellationSignal,
         body: {
@@ -107,10 +155,17 @@ export function createAccountingActivities({ client }: SystemActivityDeps) {
           customer_email: input.customerEmail,
         },
       });
-      if (res.status !== 409) return { ...res.body, existedBefore: res.replayed };
-      // The invoice exists (created under another key, e.g. by hand): fetch it and succeed.
-      const invoice = await invoiceOf(input.orderId);
+      if (res.status !== 409) {
+        const invoice = { ...(res.body as Invoice), existedBefore: res.replayed };
+        if (res.replayed) assertAsked(invoice, input);
+        return invoice;
+      }
+      // The invoice exists, created under another key (by hand, or before these keys): the answer names it; the list
+      // is asked when it does not.
+      const named = (res.body as { invoice?: Invoice }).invoice;
+      const invoice = named?.order_id === input.orderId ? named : await invoiceOf(input.orderId);
       if (!invoice) throw new Error(`accounting answered 409 for order ${input.orderId} but lists no invoice for it`);
+      assertAsked(invoice, input);
       return { ...invoice, existedBefore: true };
     },
 

@@ -28,6 +28,18 @@ export interface SendInvoiceEmailInput {
   checkSent?: boolean;
 }
 
+/** A message as the platform's log lists it, with the data it was sent with. */
+interface SentMessage extends EmailMessage {
+  data?: { invoice_id?: unknown };
+}
+
+const address = (email: string) => email.trim().toLowerCase();
+
+/** Whether `message` is the invoice email `input` would send: to the same address, for the same invoice. */
+function isEmailOf(message: SentMessage, input: SendInvoiceEmailInput): boolean {
+  return address(message.to) === address(input.to) && message.data?.invoice_id === input.invoiceId;
+}
+
 interface BatchAnswer {
   received: number;
   created: number;
@@ -50,23 +62,38 @@ export function createEmailPlatformActivities({ client }: SystemActivityDeps) {
       // The platform's message log is the durable record of what was sent; its idempotency keys expire (often within
       // a day). A run after that (a replayed delivery once Temporal's retention has passed, a reset) finds the
       // order's invoice email there and sends no second one. A freshly created invoice cannot have been emailed.
-      const sent =
+      const earlier =
         input.checkSent === false
-          ? undefined
-          : await client.request<{ data: EmailMessage[] }>('GET', '/messages', {
-              query: { template: 'invoice', order_id: input.orderId, limit: 1 },
-              signal: Context.current().cancellationSignal,
-            });
-      const earlier = sent?.body.data[0];
-      if (earlier) {
+          ? []
+          : (
+              await client.request<{ data: SentMessage[] }>('GET', '/messages', {
+                query: { template: 'invoice', order_id: input.orderId, limit: 100 },
+                signal: Context.current().cancellationSignal,
+              })
+            ).body.data;
+      const same = earlier.find((m) => isEmailOf(m, input));
+      if (same) {
         Context.current().log.info('invoice email already sent for this order; not sending another', {
           orderId: input.orderId,
-          messageId: earlier.id,
+          messageId: same.id,
         });
-        return earlier;
+        return same;
       }
+      // An email for the order that went to another address, or for another invoice, is not this one: the customer
+      // has not had it. The order's key may be that email's, so this one is keyed by what it is.
+      if (earlier.length > 0) {
+        Context.current().log.warn('the invoice emails sent for this order are for another recipient or invoice', {
+          orderId: input.orderId,
+          invoiceId: input.invoiceId,
+          messageIds: earlier.map((m) => m.id),
+        });
+      }
+      const key =
+        earlier.length > 0
+          ? contentKey('invoice-email', { orderId: input.orderId, invoiceId: input.invoiceId, to: address(input.to) })
+          : idempotencyKey('invoice-email', input.orderId);
       const res = await client.request<EmailMessage>('POST', '/messages', {
-        idempotencyKey: idempotencyKey('invoice-email', input.orderId),
+        idempotencyKey: key,
         signal: Context.current().cancellationSignal,
         body: {
           to: input.to,

@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { defineUpdate } from '@temporalio/workflow';
-import { NON_RETRYABLE_TYPES } from './failures';
+import { type InvoiceField, invoiceConflictOf, NON_RETRYABLE_TYPES } from './failures';
 
 // What the command workflows and the /api/v1 handlers share: the update that answers a command, the failure types
 // it answers with, and how a command's failure is described to its caller. Pure: imported by workflows and the API.
@@ -34,6 +34,11 @@ export interface CommandFailureDetails {
   retrySafe: boolean;
   /** False when the system refused the request itself: the same body will be refused again. */
   retryMayHelp: boolean;
+  /**
+   * The request's fields that what already exists holds differently (the order's invoice): the command is answered
+   * 409 and changed nothing.
+   */
+  conflictingFields?: InvoiceField[];
 }
 
 /** Describes a command's failure from the error its flow ended with (an activity's, or the flow's own). */
@@ -51,10 +56,12 @@ export function commandFailureOf(err: unknown): CommandFailureDetails {
   }
   const details = e instanceof ApplicationFailure ? (e.details?.[0] as { system?: unknown } | undefined) : undefined;
   const type = e instanceof ApplicationFailure ? e.type : undefined;
+  const conflict = invoiceConflictOf(e);
   return {
     ...(typeof details?.system === 'string' ? { system: details.system } : {}),
     error: e instanceof Error ? e.message : String(e),
     retrySafe: true,
-    retryMayHelp: !(type && NON_RETRYABLE_TYPES.includes(type)),
+    retryMayHelp: !conflict && !(type && NON_RETRYABLE_TYPES.includes(type)),
+    ...(conflict ? { conflictingFields: conflict.fields } : {}),
   };
 }

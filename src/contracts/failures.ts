@@ -1,3 +1,5 @@
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+
 // Failure types shared by the client layer (which throws them), the activity profiles (which decide what is retried)
 // and operators reading a red execution. Pure: imported by workflows and activities alike.
 
@@ -62,3 +64,33 @@ export const NON_RETRYABLE_TYPES: readonly string[] = [
   FailureType.programming,
   ACTIVITY_NOT_REGISTERED,
 ];
+
+/**
+ * The order already has an invoice, and it is not the one asked for: another total (compared in the currency's minor
+ * unit), currency or recipient. Non-retryable: nothing was written, and a retry meets the same invoice. A command
+ * answers 409 naming the fields; a flow ends needs-review with an alert.
+ */
+export const INVOICE_CONFLICT = 'InvoiceConflict';
+
+/** The fields of an invoice request, as /api/v1 and the canonical order name them, in the request's order. */
+export const INVOICE_FIELDS = ['total', 'currency', 'customerEmail'] as const;
+export type InvoiceField = (typeof INVOICE_FIELDS)[number];
+
+/** The details of an InvoiceConflict: field names only, never the values (an address is personal data). */
+export interface InvoiceConflictDetails {
+  system: string;
+  orderId: string;
+  invoiceId: string;
+  /** What the request holds differently from the order's invoice, in the request's field order. */
+  fields: InvoiceField[];
+}
+
+/** The InvoiceConflict `err` is or wraps (an activity's, seen from its workflow), with its message and details. */
+export function invoiceConflictOf(err: unknown): (InvoiceConflictDetails & { message: string }) | undefined {
+  let e: unknown = err;
+  while (e instanceof ActivityFailure && e.cause) e = e.cause;
+  if (!(e instanceof ApplicationFailure) || e.type !== INVOICE_CONFLICT) return undefined;
+  const details = e.details?.[0] as Partial<InvoiceConflictDetails> | undefined;
+  if (!Array.isArray(details?.fields) || typeof details.invoiceId !== 'string') return undefined;
+  return { ...(details as InvoiceConflictDetails), message: e.message };
+}

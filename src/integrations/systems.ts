@@ -28,7 +28,9 @@ export const accounting = defineSystem({
       idempotencyKey: 'invoice:<order id>',
       note:
         'a 409 (the order is already invoiced) or a 422 (its key was used with another body, e.g. by a run reset ' +
-        'across a workflow change) fetches the existing invoice and succeeds, never creating a second',
+        'across a workflow change) fetches the existing invoice, never creating a second: it is the answer if its ' +
+        'total (in minor units), currency and recipient are the ones asked for, else InvoiceConflict (the command ' +
+        'answers 409, the flow ends needs-review with an alert)',
     },
     markInvoicePaid: {
       does: "records the payment on the order's invoice",
@@ -58,7 +60,9 @@ export const emailPlatform = defineSystem({
       kind: 'write',
       profile: 'call',
       idempotencyKey: 'invoice-email:<order id>',
-      note: 'looks in the platform’s message log first: an invoice email already sent for the order is not sent again',
+      note:
+        'looks in the platform’s message log first: the invoice email already sent for the order, to this recipient ' +
+        'for this invoice, is not sent again (one to another address or for another invoice is not this one)',
     },
     upsertEmailContactConsent: {
       does: 'sets a contact’s consent by email, for an /api/v1 contact write',

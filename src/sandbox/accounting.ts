@@ -26,9 +26,9 @@ const recordPayment = z.object({ payment_id: z.string().min(1), amount: z.number
 const units = (amount: number) => Math.round(amount * 10_000);
 
 /**
- * Accounting stand-in: one invoice per order (a second under another key is a 409), payments against invoices. Like
- * real ledgers, it refuses a payment in another currency than the invoice's or for more than is outstanding (422),
- * and an invoice with payments that do not cover it yet is `partially_paid`.
+ * Accounting stand-in: one invoice per order (a second under another key is a 409 carrying the existing invoice),
+ * payments against invoices. Like real ledgers, it refuses a payment in another currency than the invoice's or for
+ * more than is outstanding (422), and an invoice with payments that do not cover it yet is `partially_paid`.
  */
 export function accountingRouter(state: SystemState, invoices: SandboxInvoice[]): Router {
   const router = systemRouter(state);
@@ -40,9 +40,15 @@ export function accountingRouter(state: SystemState, invoices: SandboxInvoice[])
       if (!parsed.success) return { status: 400, body: { error: 'invalid', message: parsed.error.issues[0]?.message } };
       const existing = invoices.find((i) => i.order_id === parsed.data.order_id);
       if (existing) {
+        // As ledgers answer a duplicate: the conflicting record itself, so the caller can tell whether it is the one
+        // it meant to create.
         return {
           status: 409,
-          body: { error: 'conflict', message: `order ${existing.order_id} is invoiced as ${existing.id}` },
+          body: {
+            error: 'conflict',
+            message: `order ${existing.order_id} is invoiced as ${existing.id}`,
+            invoice: existing,
+          },
         };
       }
       const invoice: SandboxInvoice = {

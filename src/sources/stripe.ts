@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fromMinorUnits } from '../domain/money';
 import { SignatureError } from './errors';
 import { businessKeySchema, parseWith } from './parse';
 import { assertFresh, encodedMacEquals, hmacSha256, headerOnce } from './signing';
@@ -25,16 +26,6 @@ const paymentIntentSchema = z.object({
     }),
   }),
 });
-
-// Stripe amounts are in the currency's minor unit; these currencies have none, or three decimals.
-// https://docs.stripe.com/currencies#zero-decimal
-const ZERO_DECIMAL = new Set('bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf'.split(' '));
-const THREE_DECIMAL = new Set('bhd jod kwd omr tnd'.split(' '));
-
-function majorUnits(amount: number, currency: string): number {
-  const decimals = ZERO_DECIMAL.has(currency) ? 0 : THREE_DECIMAL.has(currency) ? 3 : 2;
-  return Number((amount / 10 ** decimals).toFixed(decimals));
-}
 
 interface ParsedHeader {
   timestamp: string;
@@ -91,7 +82,7 @@ export function createStripeSource(options: { toleranceSeconds: number }): Sourc
           payment: {
             id: intent.id,
             orderId: intent.metadata.order_id,
-            amount: majorUnits(intent.amount_received, intent.currency),
+            amount: fromMinorUnits(intent.amount_received, intent.currency),
             currency: intent.currency.toUpperCase(),
           },
         },

@@ -82,6 +82,31 @@ describe('invoice activities against the sandbox', () => {
     expect(sandbox.data.accounting.invoices.filter((i) => i.order_id === orderId)).toHaveLength(1);
   });
 
+  test('when the order was invoiced by hand with another recipient, the 409 is an InvoiceConflict naming customerEmail', async () => {
+    const orderId = uniqueId('ORD-');
+    const res = await fetch(`${url}/accounting/invoices`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${keys.accounting.apiKey}`,
+        'content-type': 'application/json',
+        'idempotency-key': uniqueId('made-by-hand-'),
+      },
+      body: JSON.stringify({ order_id: orderId, total: 1499, currency: 'PLN', customer_email: 'eve@example.com' }),
+    });
+    const manual = (await res.json()) as { id: string };
+    const failure = await new MockActivityEnvironment()
+      .run(activities.createInvoice, input(orderId))
+      .catch((e: unknown) => e);
+    expect(failure).toMatchObject({
+      type: 'InvoiceConflict',
+      details: [{ invoiceId: manual.id, fields: ['customerEmail'] }],
+    });
+    const posts = sandbox.systems.accounting.log.filter(
+      (r) => r.method === 'POST' && r.idempotencyKey === `invoice:${orderId}`,
+    );
+    expect(posts.map((r) => r.status)).toEqual([409]);
+  });
+
   test('when invoice:<order> meets a different body (a re-run after the email normalisation), the existing invoice is returned with a warning naming the difference', async () => {
     const orderId = uniqueId('ORD-');
     const created = (await new MockActivityEnvironment().run(activities.createInvoice, {
@@ -121,6 +146,53 @@ describe('invoice activities against the sandbox', () => {
     expect(
       sandbox.data['email-platform'].messages.filter((m) => (m.data as { order_id: string }).order_id === orderId),
     ).toHaveLength(1);
+  });
+
+  test('an earlier invoice email to another recipient or for another invoice is not this one: it is sent, once', async () => {
+    const orderId = uniqueId('ORD-');
+    const env = new MockActivityEnvironment();
+    const msg = { orderId, invoiceId: 'inv_x', to: 'k.nowak@example.com', total: 1499, currency: 'PLN' };
+    const earlier = (await env.run(activities.sendInvoiceEmail, { ...msg, to: 'eve@example.com' })) as EmailMessage;
+
+    const toCustomer = (await env.run(activities.sendInvoiceEmail, msg)) as EmailMessage;
+    expect(toCustomer.id).not.toBe(earlier.id);
+    expect(toCustomer.to).toBe('k.nowak@example.com');
+    const forNewInvoice = (await env.run(activities.sendInvoiceEmail, { ...msg, invoiceId: 'inv_y' })) as EmailMessage;
+    expect(forNewInvoice.id).not.toBe(toCustomer.id);
+    // Retried (the platform's log now holds each): the same messages, nothing sent a fourth time.
+    expect(((await env.run(activities.sendInvoiceEmail, msg)) as EmailMessage).id).toBe(toCustomer.id);
+    const again = (await env.run(activities.sendInvoiceEmail, { ...msg, invoiceId: 'inv_y' })) as EmailMessage;
+    expect(again.id).toBe(forNewInvoice.id);
+    const sent = sandbox.data['email-platform'].messages.filter(
+      (m) => (m.data as { order_id: string }).order_id === orderId,
+    );
+    expect(sent.map((m) => [m.to, (m.data as { invoice_id: string }).invoice_id])).toEqual([
+      ['eve@example.com', 'inv_x'],
+      ['k.nowak@example.com', 'inv_x'],
+      ['k.nowak@example.com', 'inv_y'],
+    ]);
+  });
+
+  test('createInvoice for an order invoiced with another total, currency or recipient fails InvoiceConflict naming the fields, changing nothing', async () => {
+    const orderId = uniqueId('ORD-');
+    const created = (await new MockActivityEnvironment().run(activities.createInvoice, input(orderId))) as Invoice;
+    const other = { ...input(orderId), total: 1499.01, currency: 'EUR', customerEmail: 'eve@example.com' };
+    const failure = await new MockActivityEnvironment().run(activities.createInvoice, other).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({
+      type: 'InvoiceConflict',
+      nonRetryable: true,
+      details: [
+        { system: 'accounting', orderId, invoiceId: created.id, fields: ['total', 'currency', 'customerEmail'] },
+      ],
+    });
+    expect((failure as Error).message).not.toMatch(/eve@example|k\.nowak/);
+    // The same invoice in other words (a total within the currency's minor unit, the address in other case) is it.
+    const same = { ...input(orderId), total: 1499.001, customerEmail: 'K.Nowak@Example.com' };
+    expect(((await new MockActivityEnvironment().run(activities.createInvoice, same)) as Invoice).id).toBe(created.id);
+    expect(sandbox.data.accounting.invoices.filter((i) => i.order_id === orderId)).toEqual([
+      expect.objectContaining({ total: 1499, currency: 'PLN', customer_email: 'k.nowak@example.com' }),
+    ]);
   });
 
   test('a wrong API key is a non-retryable failure that says which system refused', async () => {

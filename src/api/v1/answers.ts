@@ -66,7 +66,10 @@ export function operationBody(outcome: Exclude<CommandOutcome, { kind: 'reused' 
 /** Seconds a caller of a running command should wait before asking again. */
 export const RETRY_AFTER_SECONDS = 1;
 
-/** Answers a command: 201 / 200 (replay) with the result, 202 while running, 422 for another body, 502 failed. */
+/**
+ * Answers a command: 201 / 200 (replay) with the result, 202 while running, 409 when what exists differs from what
+ * was asked (naming the fields), 422 for another body under the key, 502 failed.
+ */
 export function answerCommand(res: Response, outcome: CommandOutcome, where: Links): void {
   if (outcome.kind === 'reused') {
     throw new HttpError(
@@ -88,6 +91,22 @@ export function answerCommand(res: Response, outcome: CommandOutcome, where: Lin
     return;
   }
   const { failure } = outcome;
+  const fields = failure.conflictingFields ?? [];
+  if (fields.length > 0) {
+    // Field names only: the values are the customer's (an address), and the caller has its own.
+    res.status(409).json({
+      error: 'invoice_conflict',
+      message:
+        `this order is already invoiced with another ${fields.join(', ')}: nothing was changed and no email was ` +
+        'sent. Send what the invoice holds, or have it corrected in accounting and send again',
+      field: fields[0],
+      fields,
+      operationId: body.operationId,
+      failure,
+      links: body.links,
+    });
+    return;
+  }
   const who = failure.system ? `${failure.system} failed` : 'the command failed';
   const retry = failure.retryMayHelp
     ? 'a retry with the same key is safe and runs it again'

@@ -61,7 +61,13 @@ export const ROUTES: Route[] = [
     scope: 'orders:write',
     workflow: 'invoiceOrder',
     body: invoiceRequestSchema,
-    responses: commandAnswers,
+    responses: {
+      ...commandAnswers,
+      409: {
+        description: 'invoice_conflict: the order is invoiced with another total, currency or customerEmail (`fields`)',
+        schema: errorSchema,
+      },
+    },
   },
   {
     method: 'post',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INVOICE_FIELDS } from '../../contracts/failures';
 import { CONTACT_SYSTEMS } from '../../domain/ownership';
 
 // The shapes of /api/v1, once: the handlers validate requests with them, the OpenAPI document is generated from them
@@ -55,6 +56,10 @@ const failureSchema = z.strictObject({
   error: z.string(),
   retrySafe: z.boolean().meta({ description: 'a retry with the same key repeats no side effect' }),
   retryMayHelp: z.boolean().meta({ description: 'false when the system refused the request itself' }),
+  conflictingFields: z
+    .array(z.enum(INVOICE_FIELDS))
+    .optional()
+    .meta({ description: 'the fields the order’s existing invoice holds differently (answered 409)' }),
 });
 
 export const operationSchema = z.strictObject({

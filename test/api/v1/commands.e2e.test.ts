@@ -1,4 +1,5 @@
 import { faultsSchema } from '../../../src/sandbox/core';
+import { orderPaidBody, post, signShop } from '../../helpers/signing';
 import { type Stack, startStack, uniqueId } from '../../helpers/stack';
 import { apiClients, call } from './helpers';
 
@@ -122,5 +123,117 @@ describe('POST /api/v1/orders/{orderId}/invoice', () => {
     expect(retried.status).toBe(201);
     expect(retried.body).toMatchObject({ status: 'succeeded', result: { orderId } });
     expect(invoicesOf(orderId)).toHaveLength(1);
+  });
+
+  describe('when the order already has an invoice', () => {
+    const emailsOf = (orderId: string) =>
+      stack.sandbox.data['email-platform'].messages.filter(
+        (m) => (m.data as { order_id: string }).order_id === orderId,
+      );
+    const alertsOf = (orderId: string) =>
+      stack.sandbox.data.alerts.received.filter((a) => a.payload.business_key === orderId).map((a) => a.payload);
+    const orderPaid = async (orderId: string) => {
+      const eventId = uniqueId('evt_');
+      const secret = stack.config.sources.shop.secrets[0]!;
+      const delivered = await post(
+        `${stack.apiUrl}/webhooks/shop`,
+        signShop(secret, eventId, orderPaidBody(eventId, orderId)),
+      );
+      expect(delivered.status).toBe(202);
+      return stack.client.workflow.getHandle(`shop:${eventId}`);
+    };
+
+    test('another total and recipient under a new key: 409 naming total and customerEmail, no customer value, nothing changed', async () => {
+      const orderId = uniqueId('ORD-');
+      const first = await invoice(orderId, uniqueId('k-'));
+      expect(first.status).toBe(201);
+
+      const otherKey = uniqueId('k-');
+      const otherBody = { total: 99, currency: 'PLN', customerEmail: 'eve@example.com' };
+      const other = await invoice(orderId, otherKey, otherBody);
+      expect(other.status).toBe(409);
+      expect(other.body).toMatchObject({ error: 'invoice_conflict', fields: ['total', 'customerEmail'] });
+      expect(other.body.message).toMatch(/total, customerEmail/);
+      expect(JSON.stringify(other.body)).not.toMatch(/eve@example\.com|ada@example\.com/);
+      expect(invoicesOf(orderId)).toEqual([
+        expect.objectContaining({ id: first.body.result.invoiceId, total: 120.5, customer_email: 'ada@example.com' }),
+      ]);
+      expect(emailsOf(orderId).map((m) => m.to)).toEqual(['ada@example.com']);
+      // As any failed command: a red run and an alert, which name the fields too.
+      const description = await stack.client.workflow.getHandle(`api:erp:${otherKey}`).describe();
+      expect(description.searchAttributes).toMatchObject({ IntegrationStatus: ['failed'] });
+      expect(alertsOf(orderId)).toEqual([
+        expect.objectContaining({ kind: 'failed', error: expect.stringMatching(/another total, customerEmail than/) }),
+      ]);
+      // The operation says so, and a retry with the same key runs again and meets the same invoice.
+      const operation = await call(stack.apiUrl, other.body.links.operation, { key });
+      expect(operation.body).toMatchObject({
+        status: 'failed',
+        failure: { conflictingFields: ['total', 'customerEmail'], retryMayHelp: false },
+      });
+      expect((await invoice(orderId, otherKey, otherBody)).status).toBe(409);
+      expect(invoicesOf(orderId)).toHaveLength(1);
+    });
+
+    test('another currency is a conflict too; the matching request under a new key adopts the invoice and its email', async () => {
+      const orderId = uniqueId('ORD-');
+      const first = await invoice(orderId, uniqueId('k-'));
+      const euro = await invoice(orderId, uniqueId('k-'), { ...order(), currency: 'EUR' });
+      expect(euro.status).toBe(409);
+      expect(euro.body).toMatchObject({ error: 'invoice_conflict', fields: ['currency'] });
+
+      // The same invoice as the caller writes it: the address in other case, the total to the grosz.
+      const idempotencyKey = uniqueId('k-');
+      const same = await invoice(orderId, idempotencyKey, { ...order(120.5), customerEmail: 'Ada@Example.com' });
+      expect(same.status).toBe(201);
+      expect(same.body).toMatchObject({ status: 'succeeded', result: first.body.result });
+      const replay = await invoice(orderId, idempotencyKey, { ...order(120.5), customerEmail: 'Ada@Example.com' });
+      expect(replay.status).toBe(200);
+      expect(invoicesOf(orderId)).toHaveLength(1);
+      expect(emailsOf(orderId)).toHaveLength(1);
+    });
+
+    test('invoiced by the signed order.paid first, a command with another total is 409 and the invoice stays', async () => {
+      const orderId = uniqueId('ORD-');
+      const flow = await orderPaid(orderId);
+      await flow.result();
+      const other = await invoice(orderId, uniqueId('k-'), {
+        total: 1.99,
+        currency: 'PLN',
+        customerEmail: 'k.nowak@example.com',
+      });
+      expect(other.status).toBe(409);
+      expect(other.body).toMatchObject({ error: 'invoice_conflict', fields: ['total'] });
+      expect(invoicesOf(orderId)).toEqual([expect.objectContaining({ total: 1499 })]);
+    });
+
+    test('invoiced by a command first with its own total and recipient, the signed order.paid ends needs-review with an alert', async () => {
+      const orderId = uniqueId('ORD-');
+      const first = await invoice(orderId, uniqueId('k-'), {
+        total: 1,
+        currency: 'PLN',
+        customerEmail: 'eve@example.com',
+      });
+      expect(first.status).toBe(201);
+
+      const flow = await orderPaid(orderId);
+      const result = await flow.result();
+      expect(result).toMatchObject({
+        orderId,
+        invoiceId: first.body.result.invoiceId,
+        outcome: 'needs-review',
+        conflictingFields: ['total', 'customerEmail'],
+      });
+      const description = await flow.describe();
+      expect(description.status.name).toBe('COMPLETED');
+      expect(description.searchAttributes).toMatchObject({ IntegrationStatus: ['needs-review'] });
+      const alerts = alertsOf(orderId).filter((a) => a.workflow_id === flow.workflowId);
+      expect(alerts).toEqual([
+        expect.objectContaining({ kind: 'needs-review', error: expect.stringMatching(/total, customerEmail/) }),
+      ]);
+      // The genuine customer's values changed nothing, and nobody else was emailed.
+      expect(invoicesOf(orderId)).toHaveLength(1);
+      expect(emailsOf(orderId).map((m) => m.to)).toEqual(['eve@example.com']);
+    });
   });
 });
