@@ -172,6 +172,32 @@ describe('key rotation and turning encryption on', () => {
     expect(worker.child.exitCode).toBeNull();
   }, 120_000);
 
+  test('a schedule whose own memo is under another key is recreated under the first one, paused and with its note', async () => {
+    const a = `a-${uniqueId()}:${key()}`;
+    const b = `b-${uniqueId()}:${key()}`;
+    const bId = b.split(':')[0]!;
+    const prefix = `${uniqueId()}-`;
+    const before = await deploy(prefix, { PAYLOAD_KEYS: a }, false);
+    const def = scheduleDefinitions(before.config).find((d) => d.workflowType === 'reconcileOrders')!;
+    schedules.push({ client: before.client, id: def.id });
+    // As schedules were created before they stopped carrying a memo of their own.
+    await before.client.schedule.create({
+      scheduleId: def.id,
+      spec: { intervals: [{ every: '1h' }] },
+      action: { type: 'startWorkflow', workflowType: def.workflowType, args: def.args, taskQueue: def.taskQueue },
+      memo: { description: def.description },
+      state: { paused: true, note: 'shop API migration' },
+    });
+
+    const after = await deploy(prefix, { PAYLOAD_KEYS: b }, false);
+    expect(await applySchedules(after.client, [def])).toEqual({ created: [], updated: [def.id], unchanged: [] });
+    expect(await scheduleKeyIds(after.client, def.id)).toEqual([bId]);
+    const description = await after.client.schedule.getHandle(def.id).describe();
+    expect(description.state).toMatchObject({ paused: true, note: 'shop API migration' });
+    expect(description.memo ?? {}).toEqual({});
+    expect(await applySchedules(after.client, [def])).toEqual({ created: [], updated: [], unchanged: [def.id] });
+  }, 60_000);
+
   test('after a key is removed, reads of a command stored under it name the key: 410 from the API, marked in ops and /admin', async () => {
     const a = `a-${uniqueId()}:${key()}`;
     const b = `b-${uniqueId()}:${key()}`;
