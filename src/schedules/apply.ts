@@ -83,21 +83,25 @@ export async function applySchedules(client: Client, definitions: ScheduleDefini
   return result;
 }
 
-async function create(client: Client, def: ScheduleDefinition, state?: ScheduleOptions['state']): Promise<void> {
+async function create(
+  client: Client,
+  def: ScheduleDefinition,
+  kept: Pick<ScheduleOptions, 'state' | 'policies'> = {},
+): Promise<void> {
   // No memo of the schedule's own: the description is in its action's memo, which an update can rewrite; a
   // schedule's own memo can only be written when it is created.
   await client.schedule.create({
     scheduleId: def.id,
     spec: specOf(def),
     action: actionOf(def),
-    policies: policiesOf(def),
-    state,
+    policies: { ...kept.policies, ...policiesOf(def) },
+    state: kept.state,
   });
 }
 
 /**
- * Deletes and creates the schedule again, paused or not and with its note, for what an update cannot rewrite (its
- * own memo). Its list of recent runs starts again empty; the runs it started are not touched.
+ * Deletes and creates the schedule again, paused or not, with its note and pause-on-failure, for what an update
+ * cannot rewrite (its own memo). Its list of recent runs starts again empty; the runs it started are not touched.
  */
 async function recreate(client: Client, def: ScheduleDefinition, previous: ScheduleDescription): Promise<void> {
   try {
@@ -106,7 +110,10 @@ async function recreate(client: Client, def: ScheduleDefinition, previous: Sched
     if (!(err instanceof ScheduleNotFoundError)) throw err;
   }
   try {
-    await create(client, def, { paused: previous.state.paused, note: previous.state.note });
+    await create(client, def, {
+      state: { paused: previous.state.paused, note: previous.state.note },
+      policies: previous.policies,
+    });
   } catch (err) {
     // Another replica recreated it at the same moment, from the same declaration.
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
