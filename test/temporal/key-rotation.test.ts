@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { find, list } from '../../src/ops/executions';
+import { planRedrive } from '../../src/ops/redrive';
+import { faultsSchema } from '../../src/sandbox/core';
 import { checkKeys } from '../../src/ops/keys';
 import { applySchedules } from '../../src/schedules/apply';
 import { scheduleDefinitions } from '../../src/schedules/definitions';
@@ -216,7 +218,7 @@ describe('key rotation and turning encryption on', () => {
     expect(await applySchedules(after.client, [def])).toEqual({ created: [], updated: [], unchanged: [def.id] });
   }, 60_000);
 
-  test('after a key is removed, reads of a command stored under it name the key: 410 from the API, marked in ops and /admin', async () => {
+  test('after a key is removed, reads of a command stored under it name the key: 410 from the API, marked in ops, /admin and redrive', async () => {
     const a = `a-${uniqueId()}:${key()}`;
     const b = `b-${uniqueId()}:${key()}`;
     const aId = a.split(':')[0]!;
@@ -238,6 +240,10 @@ describe('key rotation and turning encryption on', () => {
     const before = await deploy(prefix, { ...env(a), API_SYNC_WAIT_MS: '8000' }, true);
     expect((await invoice(before)).status).toBe(201);
     await before.client.workflow.getHandle(commandId).result();
+    // And one flow that failed under A (accounting rejected its invoice, which is final).
+    before.sandbox.systems.accounting.setFaults(faultsSchema.parse({ respondNext: { status: 400, count: 1 } }));
+    const failed = await postOrder(before);
+    await expect(before.client.workflow.getHandle(failed.workflowId).result()).rejects.toThrow();
     await retire(before);
 
     const after = await deploy(prefix, env(b), false);
@@ -269,6 +275,16 @@ describe('key rotation and turning encryption on', () => {
     });
     expect(admin.status).toBe(200);
     expect(await admin.json()).toMatchObject({ data: [{ workflowId: commandId, unreadable: listed.unreadable }] });
+
+    // A failed run under A is shown with its error marked, and a redrive skips it: no worker could decrypt its input.
+    const plan = await planRedrive(opsContext(after), { query: `WorkflowId = "${failed.workflowId}"` });
+    expect(plan.items).toEqual([
+      {
+        execution: expect.objectContaining({ lastError: `(failure message needs key "${aId}")` }),
+        action: 'skip',
+        skipReason: expect.stringContaining(`its input needs key "${aId}"`),
+      },
+    ]);
   }, 120_000);
 
   test('the runbook: add the new key, switch, check, remove the old one, restart; every schedule runs, every read answers', async () => {
