@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { ScheduleObservation, WatchedSchedule } from '../contracts/schedules';
+import { readingClient } from '../temporal/reading-client';
 import {
   type AdvanceSync,
   advanceSyncUpdate,
@@ -46,10 +47,14 @@ export function createTemporalActivities(deps: { temporal: Client }) {
     return handle;
   }
 
+  // The watchdog needs only states, times and ids: read through a reading client, a schedule or a past run whose memo
+  // is under a removed key is still judged, instead of failing every inspection.
+  const reading = readingClient(deps.temporal);
+
   async function observe(watched: WatchedSchedule): Promise<ScheduleObservation> {
     let description;
     try {
-      description = await deps.temporal.schedule.getHandle(watched.id).describe();
+      description = await reading.schedule.getHandle(watched.id).describe();
     } catch (err) {
       if ((err as Error).name !== 'ScheduleNotFoundError') throw err;
       return {
@@ -70,7 +75,7 @@ export function createTemporalActivities(deps: { temporal: Client }) {
       let status: string;
       let closedAt: string | null;
       try {
-        const wf = await deps.temporal.workflow.getHandle(action.action.workflow.workflowId).describe();
+        const wf = await reading.workflow.getHandle(action.action.workflow.workflowId).describe();
         status = wf.status.name;
         closedAt = wf.closeTime?.toISOString() ?? null;
       } catch (err) {

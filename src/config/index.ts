@@ -495,7 +495,8 @@ function derivedVariables(systems: Systems = SYSTEMS): DerivedVariable[] {
         roles: [...BOTH],
         description:
           'AES-256 keys of the payload codec, as id:base64 pairs, comma separated: the first encrypts, all decrypt. ' +
-          'Rotate by putting a new key first; remove an old one only after `npm run ops -- keys check`',
+          'Rotate by adding a new key second, then moving it first; remove an old one only after ' +
+          '`npm run ops -- keys check` (README, Keys)',
         development: 'a development key "dev" derived from the variable name (public: never for real data)',
         secret: true,
         requiredInProduction: true,

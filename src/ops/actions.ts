@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
-import { type OpsContext, OpsInputError, uiLink } from './context';
+import { type OpsContext, OpsInputError, readingContext, uiLink } from './context';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -15,7 +15,8 @@ export interface ActionResult {
 
 async function currentRunId(ctx: OpsContext, workflowId: string, runId?: string): Promise<string> {
   if (runId) return runId;
-  const description = await ctx.client.workflow.getHandle(workflowId).describe();
+  // Only the run id is needed: a memo under a removed key must not stop an operator from ending the execution.
+  const description = await readingContext(ctx).client.workflow.getHandle(workflowId).describe();
   return description.runId;
 }
 

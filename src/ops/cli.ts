@@ -174,15 +174,40 @@ function keysText(r: KeysCheck, configured: string[]): string {
     `key ids in use by ${r.checked} open execution(s): ${inUse || '(none)'}`,
   ];
   if (r.truncated) lines.push(`TRUNCATED at ${r.limit} open executions: narrow with --query and check each part`);
-  if (r.missing.length === 0) return `${lines.join('\n')}\nno open execution needs a key that is not configured\n`;
-  return (
-    `${lines.join('\n')}\n` +
-    table(
-      [{ title: 'WORKFLOW ID' }, { title: 'TYPE' }, { title: 'MISSING KEY IDS' }, { title: 'LINK' }],
-      r.missing.map((m) => [m.workflowId, m.type, m.keyIds.join(', '), m.link]),
-    ) +
-    `${r.missing.length} open execution(s) need a key that is not configured: keep it in PAYLOAD_KEYS until they close\n`
-  );
+  let text = `${lines.join('\n')}\n`;
+  if (r.missing.length === 0) text += 'no open execution needs a key that is not configured\n';
+  else {
+    text +=
+      table(
+        [{ title: 'WORKFLOW ID' }, { title: 'TYPE' }, { title: 'MISSING KEY IDS' }, { title: 'LINK' }],
+        r.missing.map((m) => [m.workflowId, m.type, m.keyIds.join(', '), m.link]),
+      ) +
+      `${r.missing.length} open execution(s) need a key that is not configured: keep it in PAYLOAD_KEYS until they close\n`;
+  }
+  if (r.schedules.length === 0) text += `no schedule needs a key that is not configured (${r.schedulesChecked} read)\n`;
+  else {
+    text +=
+      table(
+        [{ title: 'SCHEDULE ID' }, { title: 'MISSING KEY IDS' }, { title: 'IN' }],
+        r.schedules.map((s) => [s.scheduleId, s.keyIds.join(', '), s.by.join(', ')]),
+      ) +
+      `${r.schedules.length} schedule(s) need a key that is not configured: run \`npm run schedules -- apply\` with ` +
+      'the new key first (it rewrites them under it), then check again\n';
+  }
+  const closed = Object.entries(r.closed.needing);
+  if (closed.length) {
+    const counts = closed.map(([id, n]) => `"${id}" (${n})`).join(', ');
+    text +=
+      `closed execution(s) whose memo needs a key that is not configured: ${counts}` +
+      `${r.closed.truncated ? ` (TRUNCATED at ${r.limit})` : ''}; e.g. ` +
+      `${r.closed.examples
+        .slice(0, 5)
+        .map((e) => e.workflowId)
+        .join(', ')}\n` +
+      'they run no more, but without that key their reads (a command replay or GET /api/v1/operations answers 410, ' +
+      'ops list/find mark the memo) cannot show what they stored: keep a copy of the key until their retention ends\n';
+  }
+  return text;
 }
 
 const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -377,15 +402,21 @@ export function buildProgram(): Command {
     .description('payload encryption keys (PAYLOAD_KEYS)')
     .command('check')
     .description(
-      'list open executions whose history uses a key id not in PAYLOAD_KEYS: run it with the new key list before ' +
-        'removing a key (exit code 1 if any)',
+      'list open executions whose history, and schedules whose action or memo, use a key id not in PAYLOAD_KEYS, and ' +
+        'closed executions whose memo does: run it with the new key list before removing a key (exit code 1 if an ' +
+        'open execution or a schedule needs one)',
     )
     .option('--query <visibility query>', 'an extra visibility clause, ANDed')
     .action(async (o: { query?: string }) => {
-      const configured = loadConfig().payloads.keys.map((k) => k.id);
-      const report = await checkKeys(await context(), { configured, query: o.query });
+      const config = loadConfig();
+      const configured = config.payloads.keys.map((k) => k.id);
+      const report = await checkKeys(await context(), {
+        configured,
+        query: o.query,
+        schedulePrefix: config.temporal.taskQueuePrefix,
+      });
       out(program, report, () => keysText(report, configured));
-      if (report.missing.length || report.truncated) process.exitCode = 1;
+      if (report.missing.length || report.schedules.length || report.truncated) process.exitCode = 1;
     });
 
   const dlq = program

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { decodePayloadsDeep } from '../temporal/codec';
+import { readingClient } from '../temporal/reading-client';
 import { durationMs } from '../temporal/time';
 
 /** What every operator command needs: a client on the namespace, and where the Web UI lives. */
@@ -15,6 +16,14 @@ export interface OpsContext {
  */
 export function decoded<T>(ctx: Pick<OpsContext, 'client'>, value: T): Promise<T> {
   return decodePayloadsDeep(value, ctx.client.options.loadedDataConverter.payloadCodecs);
+}
+
+/**
+ * `ctx` on a reading client (src/temporal/reading-client.ts): for views that show what they read, so a payload under a
+ * removed key is marked where it is, and the rest is shown.
+ */
+export function readingContext(ctx: OpsContext): OpsContext {
+  return { ...ctx, client: readingClient(ctx.client) };
 }
 
 /** The execution's history page in the Temporal Web UI. */

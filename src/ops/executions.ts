@@ -3,8 +3,9 @@ import { protoDate } from '../temporal/time';
 import { temporal } from '@temporalio/proto';
 import { BUSINESS_KEY, EVENT_ID, EVENT_TYPE, INTEGRATION_STATUS, SOURCE } from '../domain/search-attributes';
 import { emailHash } from '../logger';
+import { firstMissingKey, missingKeyOf } from '../temporal/codec';
 import { DEFAULT_CONCURRENCY, mapConcurrent } from './concurrency';
-import { and, decoded, type OpsContext, OpsInputError, parseDuration, quote, uiLink } from './context';
+import { and, decoded, type OpsContext, OpsInputError, parseDuration, quote, readingContext, uiLink } from './context';
 
 const EventType = temporal.api.enums.v1.EventType;
 
@@ -34,6 +35,8 @@ export interface ExecutionSummary {
   lastError?: string;
   /** Why `stuck` reports it. */
   stuckBecause?: string;
+  /** What of it could not be decrypted, and the key id that needs, e.g. `memo needs key "2026-01"`. */
+  unreadable?: string;
   link: string;
 }
 
@@ -47,6 +50,8 @@ async function innermost(
   while (f?.cause) f = f.cause;
   if (f?.encodedAttributes) {
     const attributes = ctx.client.options.loadedDataConverter.payloadConverter.fromPayload(f.encodedAttributes);
+    const missing = missingKeyOf(attributes);
+    if (missing !== undefined) return `(failure message needs key "${missing}")`;
     const message = (attributes as { message?: unknown } | undefined)?.message;
     if (typeof message === 'string') return message;
   }
@@ -55,6 +60,7 @@ async function innermost(
 
 function summarise(ctx: OpsContext, info: WorkflowExecutionInfo): ExecutionSummary {
   const sa = info.typedSearchAttributes;
+  const missing = firstMissingKey(info.memo);
   return {
     workflowId: info.workflowId,
     runId: info.runId,
@@ -68,6 +74,7 @@ function summarise(ctx: OpsContext, info: WorkflowExecutionInfo): ExecutionSumma
     startTime: info.startTime.toISOString(),
     closeTime: info.closeTime?.toISOString(),
     link: uiLink(ctx, info.workflowId, info.runId),
+    unreadable: missing !== undefined ? `memo needs key "${missing}"` : undefined,
   };
 }
 
@@ -123,12 +130,14 @@ async function enrich(ctx: OpsContext, s: ExecutionSummary): Promise<ExecutionSu
   return s;
 }
 
+// Read through a reading client: a memo or failure under a removed key is marked on its execution, not a failed list.
 async function collect(
-  ctx: OpsContext,
+  opsCtx: OpsContext,
   query: string,
   limit: number,
   concurrency = DEFAULT_CONCURRENCY,
 ): Promise<ExecutionSummary[]> {
+  const ctx = readingContext(opsCtx);
   const out: ExecutionSummary[] = [];
   for await (const info of ctx.client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
     out.push(summarise(ctx, info));

@@ -40,7 +40,7 @@ export function executionsTable(items: ExecutionSummary[], extra: 'stuck' | 'non
       e.businessKey,
       e.startTime.replace(/\.\d+Z$/, 'Z'),
       e.pendingActivity ? `${e.pendingActivity.name} #${e.pendingActivity.attempt}` : '',
-      extra === 'stuck' ? [e.stuckBecause, e.lastError].filter(Boolean).join(': ') : e.lastError,
+      [extra === 'stuck' ? e.stuckBecause : undefined, e.lastError, e.unreadable].filter(Boolean).join(': '),
       e.link,
     ]),
   );

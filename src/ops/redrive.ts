@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { reset, type ResetPoint } from './actions';
 import { DEFAULT_CONCURRENCY, mapConcurrent } from './concurrency';
-import { decoded, type OpsContext, OpsInputError, uiLink } from './context';
+import { missingKeyOf } from '../temporal/codec';
+import { decoded, type OpsContext, OpsInputError, readingContext, uiLink } from './context';
 import { type ExecutionSummary, list } from './executions';
 import { type PlannedSideEffect, sideEffectsOf } from './side-effects';
 
@@ -98,9 +99,18 @@ export async function planRedrive(ctx: OpsContext, options: RedriveOptions): Pro
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   // One more than the limit: whether it comes back says if the plan is cut.
   const found = await list(ctx, { status: 'failed', query: options.query, limit: limit + 1, concurrency });
+  const reading = readingContext(ctx);
   const items = await mapConcurrent(found.slice(0, limit), concurrency, async (execution) => {
-    const sideEffects = sideEffectsOf(execution.type, await firstArgument(ctx, execution));
-    const why = await whyNotResettable(ctx, execution);
+    const input = await firstArgument(reading, execution);
+    const missing = missingKeyOf(input);
+    // A reset run would start from this input, which no worker can decrypt now: it would only fail again.
+    if (missing !== undefined) {
+      const skipReason = `its input needs key "${missing}", which is not in PAYLOAD_KEYS: add it back to redrive it`;
+      const item: RedrivePlanItem = { execution, action: 'skip', skipReason };
+      return item;
+    }
+    const sideEffects = sideEffectsOf(execution.type, input);
+    const why = await whyNotResettable(reading, execution);
     const item: RedrivePlanItem = why
       ? { execution, action: 'skip', skipReason: why, sideEffects }
       : { execution, action: 'reset', sideEffects };

@@ -1,10 +1,13 @@
 import { type Client, type ScheduleDescription, WorkflowNotFoundError } from '@temporalio/client';
 import type { Conflict } from '../domain/ownership';
 import { type SyncStateSnapshot, syncStateQuery } from '../contracts/sync-state';
+import { readingClient } from '../temporal/reading-client';
 import { appliedFingerprint, fingerprint } from './apply';
 import type { ScheduleDefinition } from './definitions';
 
 // The operator's view of the schedules, shared by the CLI and the tests: each function returns data, the CLI prints.
+// Schedules and their runs are described through a reading client: a memo or argument under a removed key is marked
+// (and the schedule shows as drifted, which `apply` rewrites) instead of failing the whole view.
 
 export interface RecentRun {
   workflowId: string;
@@ -39,7 +42,7 @@ async function recentRuns(client: Client, description: ScheduleDescription, limi
     const workflowId = action.action.workflow.workflowId;
     let status: string;
     try {
-      status = (await client.workflow.getHandle(workflowId).describe()).status.name;
+      status = (await readingClient(client).workflow.getHandle(workflowId).describe()).status.name;
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       status = 'NOT_FOUND (retention passed)';
@@ -51,7 +54,7 @@ async function recentRuns(client: Client, description: ScheduleDescription, limi
 
 async function describeOrUndefined(client: Client, id: string): Promise<ScheduleDescription | undefined> {
   try {
-    return await client.schedule.getHandle(id).describe();
+    return await readingClient(client).schedule.getHandle(id).describe();
   } catch (err) {
     if ((err as Error).name === 'ScheduleNotFoundError') return undefined;
     throw err;
@@ -127,7 +130,7 @@ export async function unpauseSchedule(client: Client, id: string, note = 'unpaus
 
 /** Runs the schedule's action now, under its own overlap policy. */
 export async function triggerSchedule(client: Client, id: string): Promise<void> {
-  const description = await client.schedule.getHandle(id).describe();
+  const description = await readingClient(client).schedule.getHandle(id).describe();
   await client.schedule.getHandle(id).trigger(description.policies.overlap);
 }
 

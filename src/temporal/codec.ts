@@ -50,6 +50,8 @@ export class UnencryptedPayloadError extends Error {
 export interface CipherOptions {
   /** Refuse it (a production worker) instead of passing it through (readers of older, plain histories). */
   refuseUnencrypted?: boolean;
+  /** `mark`: a payload under a key that is not configured decodes to a stand-in naming it (see `reading()`). */
+  missingKey?: 'throw' | 'mark';
 }
 
 /** The metadata `encoding` of a payload, as text (undefined when absent). */
@@ -65,6 +67,32 @@ export function keyIdOf(payload: Payload): string | undefined {
   return raw ? Buffer.from(raw).toString('utf8') : undefined;
 }
 
+/** The JSON field of the value a reading codec puts where a payload under a missing key was: that key's id. */
+export const MISSING_KEY_FIELD = '$missingPayloadKey';
+
+/** What a reading decode gives for a payload encrypted under a key that is not configured. */
+export interface UnreadablePayload {
+  [MISSING_KEY_FIELD]: string;
+}
+
+/** The missing key id when `value` is the stand-in of a payload a reading codec could not decrypt. */
+export function missingKeyOf(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const id = (value as Record<string, unknown>)[MISSING_KEY_FIELD];
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** The first missing key id met in `value` (a memo, a description, any decoded value), searched depth first. */
+export function firstMissingKey(value: unknown): string | undefined {
+  const direct = missingKeyOf(value);
+  if (direct !== undefined || value === null || typeof value !== 'object' || value instanceof Uint8Array) return direct;
+  for (const child of Object.values(value)) {
+    const found = firstMissingKey(child);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 /**
  * AES-256-GCM over each whole payload (its metadata and data), with a fresh random 12-byte nonce per payload and the
  * key id as additional authenticated data. The first key encrypts; every key decrypts. Payloads it did not encrypt
@@ -75,13 +103,29 @@ export class PayloadCipher implements PayloadCodec {
   private readonly encrypting: PayloadKey;
   private readonly byId: Map<string, Buffer>;
 
+  /**
+   * `missingKey: 'mark'` makes a reading codec: a payload under a key that is not configured decodes to an
+   * {@link UnreadablePayload} naming it instead of failing the whole read. Only for what is shown to a person (a memo
+   * in a list, a schedule being rewritten); never for a worker or a result handed to a caller.
+   */
   constructor(
-    keys: readonly PayloadKey[],
+    private readonly keys: readonly PayloadKey[],
     private readonly options: CipherOptions = {},
   ) {
     if (keys.length === 0) throw new Error('PayloadCipher needs at least one key');
     this.encrypting = keys[0]!;
     this.byId = new Map(keys.map((k) => [k.id, k.key]));
+  }
+
+  /** The id of the key new payloads are encrypted with. */
+  get encryptingKeyId(): string {
+    return this.encrypting.id;
+  }
+
+  /** The same keys, as a reading codec (see the constructor). */
+  reading(): PayloadCipher {
+    // A reader shows what it finds: it neither fails on a missing key nor refuses a plain payload.
+    return new PayloadCipher(this.keys, { missingKey: 'mark' });
   }
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
@@ -117,6 +161,13 @@ export class PayloadCipher implements PayloadCodec {
     const id = keyIdOf(payload);
     if (id === undefined) throw new Error(`an ${ENCRYPTED_ENCODING} payload has no ${KEY_ID_METADATA} metadata`);
     const key = this.byId.get(id);
+    if (!key && this.options.missingKey === 'mark') {
+      const stand: UnreadablePayload = { [MISSING_KEY_FIELD]: id };
+      return {
+        metadata: { encoding: Buffer.from('json/plain', 'utf8') },
+        data: Buffer.from(JSON.stringify(stand), 'utf8'),
+      };
+    }
     if (!key) throw new MissingPayloadKeyError(id);
     const data = Buffer.from(payload.data ?? []);
     if (data.length < NONCE_BYTES + TAG_BYTES) {
@@ -175,6 +226,34 @@ export function workerDataConverterFor(config: {
   payloads: { keys: readonly PayloadKey[] };
 }): DataConverter {
   return createDataConverter(config.payloads.keys, { refuseUnencrypted: config.production });
+}
+
+/**
+ * `converter` with every cipher in it reading (see {@link PayloadCipher}): for clients that only show what they read.
+ * Encoding is unchanged, so what such a client writes is encrypted with the first key as always.
+ */
+export function readingDataConverter(converter: DataConverter | undefined): DataConverter {
+  return {
+    ...converter,
+    payloadCodecs: (converter?.payloadCodecs ?? []).map((c) => (c instanceof PayloadCipher ? c.reading() : c)),
+  };
+}
+
+/** The id of the key `converter` encrypts with; undefined when it does not encrypt. */
+export function encryptingKeyIdOf(converter: DataConverter | undefined): string | undefined {
+  const cipher = converter?.payloadCodecs?.find((c): c is PayloadCipher => c instanceof PayloadCipher);
+  return cipher?.encryptingKeyId;
+}
+
+/** The missing key id anywhere in `err`'s cause chain, when a read failed for want of a key. */
+export function missingKeyInError(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 10; e = (e as { cause?: unknown }).cause, depth += 1) {
+    // By name too: the SDK may hand back an error of another copy of this module.
+    if (e instanceof MissingPayloadKeyError || (e as Error).name === 'MissingPayloadKeyError') {
+      return (e as MissingPayloadKeyError).keyId;
+    }
+  }
+  return undefined;
 }
 
 function isPayload(value: object): value is Payload {

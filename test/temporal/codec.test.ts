@@ -3,7 +3,11 @@ import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import {
   encodingOf,
   ENCRYPTED_ENCODING,
+  firstMissingKey,
+  keyIdOf,
   KEY_ID_METADATA,
+  missingKeyInError,
+  missingKeyOf,
   MissingPayloadKeyError,
   PayloadCipher,
 } from '../../src/temporal/codec';
@@ -69,5 +73,29 @@ describe('the AES-256-GCM payload codec', () => {
   test('a payload with the same key id but another key is refused', async () => {
     const [encrypted] = await new PayloadCipher([key('a')]).encode([plain('x')]);
     await expect(new PayloadCipher([key('a')]).decode([encrypted!])).rejects.toThrow(/could not be decrypted/);
+  });
+
+  test('a reading codec decodes a payload under a key no longer listed to a stand-in naming it, and the rest as usual', async () => {
+    const [underA] = await new PayloadCipher([key('a')]).encode([plain({ bodyHash: 'h1' })]);
+    const b = key('b');
+    const [underB] = await new PayloadCipher([b]).encode([plain('readable')]);
+    const reading = new PayloadCipher([b]).reading();
+    const [stand, readable] = await reading.decode([underA!, underB!]);
+    const value = defaultPayloadConverter.fromPayload(stand!);
+    expect(missingKeyOf(value)).toBe('a');
+    expect(firstMissingKey({ memo: { bodyHash: value, client: 'erp' } })).toBe('a');
+    expect(defaultPayloadConverter.fromPayload(readable!)).toBe('readable');
+    // It encrypts as the strict one does, and still refuses what fails authentication.
+    const [written] = await reading.encode([plain('x')]);
+    expect(keyIdOf(written!)).toBe('b');
+    const data = Buffer.from(underB!.data!);
+    data[data.length - 1]! ^= 1;
+    await expect(reading.decode([{ ...underB!, data }])).rejects.toThrow(/could not be decrypted with key "b"/);
+  });
+
+  test('the missing key id is found through the causes of an error', () => {
+    const wrapped = new Error('describe failed', { cause: new MissingPayloadKeyError('2026-01') });
+    expect(missingKeyInError(wrapped)).toBe('2026-01');
+    expect(missingKeyInError(new Error('other'))).toBeUndefined();
   });
 });

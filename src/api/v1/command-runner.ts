@@ -23,6 +23,7 @@ import {
   IDEMPOTENCY_KEY_REUSED,
 } from '../../contracts/commands';
 import { BUSINESS_KEY, EVENT_TYPE, INTEGRATION_STATUS, SOURCE } from '../../domain/search-attributes';
+import { missingKeyInError } from '../../temporal/codec';
 import { HttpError } from '../errors';
 import { TemporalUnavailableError } from '../workflow-starter';
 
@@ -239,11 +240,27 @@ export function createCommandRunner(client: Client, options: { taskQueue: string
 
 export type CommandRunner = ReturnType<typeof createCommandRunner>;
 
-/** Runs `work`, answering 503 + Retry-After when Temporal did not answer (for a command: nothing was started). */
+/**
+ * Runs `work`, answering 503 + Retry-After when Temporal did not answer (for a command: nothing was started), and 410
+ * when the execution's stored answer (memo, result or failure) is encrypted under a payload key no longer configured.
+ */
 export async function orUnavailable<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
+    const missingKeyId = missingKeyInError(err);
+    // Not a 5xx: asking again cannot bring the answer back, and nothing was run again. A 200 without the result the
+    // contract promises would read as a success with a broken body.
+    if (missingKeyId !== undefined) {
+      throw new HttpError(
+        410,
+        'operation_unreadable',
+        `this operation's stored answer is encrypted under payload key "${missingKeyId}", which this service no ` +
+          'longer holds; nothing was run again. Its operators can add the key back to PAYLOAD_KEYS to read it, or ' +
+          'send the command with a new Idempotency-Key to run it again',
+        { missingKeyId },
+      );
+    }
     if (!(err instanceof TemporalUnavailableError)) throw err;
     throw new HttpError(
       503,

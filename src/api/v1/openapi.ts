@@ -34,6 +34,10 @@ const refusals = {
   },
 } as const;
 
+const UNREADABLE =
+  'operation_unreadable: the stored answer of this key is encrypted under a payload key the service no longer holds ' +
+  '(`missingKeyId`); nothing was run again';
+
 const commandAnswers = {
   200: { description: 'a replay: the same key and body, the same body as the first answer', schema: operationSchema },
   201: { description: 'done within API_SYNC_WAIT_MS: the result', schema: operationSchema },
@@ -45,6 +49,7 @@ const commandAnswers = {
   ...refusals,
   413: { description: 'body over API_MAX_BODY_BYTES', schema: errorSchema },
   415: { description: 'not Content-Type: application/json', schema: errorSchema },
+  410: { description: UNREADABLE, schema: errorSchema },
   422: { description: 'idempotency_key_reused: this key was used with another body', schema: errorSchema },
   502: {
     description: 'a system failed: which, and whether a retry with the same key is safe',
@@ -86,6 +91,7 @@ export const ROUTES: Route[] = [
       200: { description: 'the operation', schema: operationSchema },
       ...refusals,
       404: { description: 'no such operation for this client', schema: errorSchema },
+      410: { description: UNREADABLE, schema: errorSchema },
       503: { description: 'Temporal did not answer: ask again after Retry-After', schema: errorSchema },
     },
   },
