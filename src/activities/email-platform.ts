@@ -84,15 +84,12 @@ export function createEmailPlatformActivities({ client }: SystemActivityDeps) {
       values: { consent?: { status: 'subscribed' | 'unsubscribed'; at: string } | null };
       key: string;
     }): Promise<{ id: string; email: string; created: boolean }> {
-      const res = await client.request<{ id: string; email: string }>(
-        'PUT',
-        `/contacts/by-email/${encodeURIComponent(input.email)}`,
-        {
-          body: input.values,
-          idempotencyKey: idempotencyKey('contact-write', input.key),
-          signal: Context.current().cancellationSignal,
-        },
-      );
+      const res = await client.request<{ id: string; email: string }>('PUT', '/contacts/by-email/{email}', {
+        params: { email: input.email },
+        body: input.values,
+        idempotencyKey: idempotencyKey('contact-write', input.key),
+        signal: Context.current().cancellationSignal,
+      });
       return { id: res.body.id, email: res.body.email, created: res.status === 201 };
     },
 

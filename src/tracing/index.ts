@@ -9,6 +9,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { containsEmail, safeText } from '../redaction';
 
 // Spans through the global OpenTelemetry API only: a no-op until src/tracing/install.ts registers a provider, so the
 // code that makes spans (the ingress, the HTTP client) never needs to know whether tracing is on.
@@ -43,7 +44,7 @@ export function hashed(value: string): string {
 
 /** A business key as an attribute: itself, or hashed when it is an email address. */
 export function businessKeyAttribute(key: string): string {
-  return key.includes('@') ? hashed(key) : key;
+  return key.includes('@') || containsEmail(key) ? hashed(key) : key;
 }
 
 /** Runs the synchronous `fn` in a child span of the active one, ending it with an error status when `fn` throws. */
@@ -72,7 +73,10 @@ export async function inSpan<T>(
     try {
       return await fn(span);
     } catch (err) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: safeText(err instanceof Error ? err.message : String(err)),
+      });
       throw err;
     } finally {
       span.end();
