@@ -5,7 +5,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createCrmActivities } from '../../src/activities/crm';
-import { createEmailPlatformActivities } from '../../src/activities/email-platform';
+import { createEmailPlatformActivities, type UpsertResult } from '../../src/activities/email-platform';
 import { createDownstreamClient, downstreamDetails } from '../../src/activities/http';
 import { MAX_MESSAGE_LENGTH } from '../../src/redaction';
 import { closeServer } from '../helpers/stack';
@@ -117,5 +117,35 @@ describe('what a failed contact call leaves behind holds no email address', () =
       );
     expect(leaks(JSON.stringify({ message: err?.message, details: err?.details }))).toEqual([]);
     expect(leaks(JSON.stringify(exporter.getFinishedSpans()[0]!.attributes))).toEqual([]);
+  });
+
+  test('a record the platform rejects in a batch is listed with its error scrubbed and bounded', async () => {
+    const answer = {
+      received: 1,
+      created: 0,
+      updated: 0,
+      errors: [
+        { external_id: 'crm_1', error_code: 'invalid_resource', message: `${EMAIL} bounced. ${'why '.repeat(300)}` },
+      ],
+    };
+    const platform = createEmailPlatformActivities({
+      client: createDownstreamClient(
+        { name: 'email-platform', baseUrl: base, apiKey: 'k_test_123456' },
+        {
+          timeoutMs: 2000,
+          fetch: (async () =>
+            new Response(JSON.stringify(answer), { headers: { 'content-type': 'application/json' } })) as typeof fetch,
+        },
+      ),
+      temporalUiUrl: '',
+      namespace: 'default',
+    });
+    const contact = { externalId: 'crm_1', email: EMAIL, name: 'K', company: null, consent: null };
+    const result = (await new MockActivityEnvironment().run(platform.upsertEmailContacts, {
+      contacts: [contact],
+    })) as UpsertResult;
+    expect(leaks(JSON.stringify(result.rejected))).toEqual([]);
+    expect(result.rejected[0]!.error).toMatch(/^invalid_resource: email:[0-9a-f]{12} bounced/);
+    expect(result.rejected[0]!.error.length).toBeLessThanOrEqual(MAX_MESSAGE_LENGTH);
   });
 });
