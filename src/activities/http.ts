@@ -225,12 +225,18 @@ function filled(system: string, path: string, params: Record<string, string> = {
 
 /** Where a call goes, as spans may say it: the path as written, the query's values redacted, no email anywhere. */
 function shownCall(baseUrl: string, path: string, query: RequestOptions['query']): { route: string; full: string } {
-  const [route = '', search] = path.split('?');
+  const [written = '', search] = path.split('?');
+  const route = shownPathOf(baseUrl, written);
   const params = new URLSearchParams(search);
   for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params.set(k, String(v));
   const shown = new URLSearchParams([...params].map(([k, v]): [string, string] => [redactEmails(k), redactEmails(v)]));
   const q = shown.size ? `?${shown}` : '';
-  return { route: redactEmails(route), full: redactEmails(`${baseUrl.replace(/\/$/, '')}${route}${q}`) };
+  return { route, full: redactEmails(`${new URL(baseUrl).origin}${route}${q}`) };
+}
+
+/** The URL's path as errors and spans show it: the base URL's own path, then the path as written. */
+function shownPathOf(baseUrl: string, written: string): string {
+  return redactEmails(new URL(baseUrl).pathname.replace(/\/$/, '') + written);
 }
 
 /** An HTTP client bound to one third-party system. */
@@ -325,7 +331,7 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
   async function send<T = unknown>(method: HttpMethod, path: string, opts: RequestOptions<T>): Promise<Response<T>> {
     const secretUrl = system.secretUrl ?? !system.apiKey;
     // What errors may say about where the call went: the path as written, unless the URL is a credential.
-    const shownPath = secretUrl ? undefined : redactEmails(path.split('?')[0] ?? '');
+    const shownPath = secretUrl ? undefined : shownPathOf(system.baseUrl, path.split('?')[0] ?? '');
     if (method !== 'GET' && !opts.idempotencyKey) {
       throw new Error(
         `${system.name}: ${method}${shownPath === undefined ? '' : ` ${shownPath}`} needs an idempotency key`,
