@@ -1,8 +1,18 @@
 import type { AlertKind } from '../contracts/alerts';
+import { printable } from '../printable';
+import { redactEmails, safeText } from '../redaction';
 import { executionLink, type SystemActivityDeps } from './deps';
 import { contentKey, idempotencyKey } from './keys';
 
 // The alert inbox (a Slack-compatible incoming webhook whose URL is the secret): how failures reach a person.
+// An alert is read by people, kept by a third party and forwarded: it names a contact by the hash its log lines carry,
+// and quotes text from outside (a downstream's error) scrubbed, bounded and inert (src/redaction.ts, printable.ts).
+
+/** Text from outside, as an alert may quote it. */
+const quoted = (text: string) => printable(safeText(text));
+
+/** A business key as an alert names it: itself, or the hash of the address in it (`email:<12 hex>`). */
+const keyShown = (key: string) => printable(redactEmails(key));
 
 export interface AlertInput {
   /** needs-review: the flow finished without acting, because a person must decide (`error` says what is wrong). */
@@ -46,7 +56,9 @@ export function createAlertActivities(deps: SystemActivityDeps) {
   return {
     async sendAlert(input: AlertInput): Promise<void> {
       const link = executionLink(deps, input.workflowId, input.runId);
-      const subject = input.businessKey ?? input.workflowId;
+      const businessKey = input.businessKey === undefined ? undefined : keyShown(input.businessKey);
+      const error = quoted(input.error);
+      const subject = businessKey ?? printable(input.workflowId);
       const headline =
         input.kind === 'failed'
           ? `:red_circle: ${input.workflowType} failed for ${subject}`
@@ -59,15 +71,15 @@ export function createAlertActivities(deps: SystemActivityDeps) {
       await client.request('POST', '', {
         idempotencyKey: idempotencyKey(`alert-${input.kind}`, scope),
         body: {
-          text: `${headline}: ${input.error} <${link}|open in Temporal>`,
+          text: `${headline}: ${error} <${link}|open in Temporal>`,
           kind: input.kind,
           workflow_id: input.workflowId,
           run_id: input.runId,
           workflow_type: input.workflowType,
           source: input.source,
           event: input.event,
-          business_key: input.businessKey,
-          error: input.error,
+          business_key: businessKey,
+          error,
           activity_type: input.activityType,
           attempt: input.attempt,
           link,
@@ -79,7 +91,8 @@ export function createAlertActivities(deps: SystemActivityDeps) {
     /** One alert per batch of records new to a sync's dead-letter list, keyed by those records and when they joined. */
     async sendDeadLetterAlert(input: DeadLetterAlertInput): Promise<void> {
       const link = executionLink(deps, input.workflowId, input.runId);
-      const listed = input.added.map((r) => `${r.id} (${r.error})`);
+      const records = input.added.map((r) => ({ ...r, id: printable(r.id), error: quoted(r.error) }));
+      const listed = records.map((r) => `${r.id} (${r.error})`);
       const parts = [
         `:inbox_tray: ${input.sync} sync: ${input.system} rejected ${input.added.length + input.notKept.length} ` +
           `record(s); the rest of the page went through and the watermark moves on.`,
@@ -87,7 +100,8 @@ export function createAlertActivities(deps: SystemActivityDeps) {
       if (listed.length) parts.push(`On the dead-letter list: ${listed.slice(0, 20).join('; ')}`);
       if (listed.length > 20) parts.push(`and ${listed.length - 20} more`);
       if (input.notKept.length) {
-        parts.push(`NOT kept, the list is full: ${input.notKept.slice(0, 20).join(', ')} (drop or retry entries)`);
+        const notKept = input.notKept.slice(0, 20).map((id) => printable(id));
+        parts.push(`NOT kept, the list is full: ${notKept.join(', ')} (drop or retry entries)`);
       }
       parts.push('Fix the record at its source, or `npm run ops -- sync-dlq list|retry|drop`.');
       await client.request('POST', '', {
@@ -104,7 +118,7 @@ export function createAlertActivities(deps: SystemActivityDeps) {
           state_workflow_id: input.stateWorkflowId,
           workflow_id: input.workflowId,
           run_id: input.runId,
-          records: input.added,
+          records,
           not_kept: input.notKept,
           link,
         },
@@ -115,14 +129,15 @@ export function createAlertActivities(deps: SystemActivityDeps) {
     async sendScheduleAlert(input: ScheduleAlertInput): Promise<void> {
       const ns = encodeURIComponent(deps.namespace);
       const link = `${deps.temporalUiUrl}/namespaces/${ns}/schedules/${encodeURIComponent(input.scheduleId)}`;
+      const detail = quoted(input.detail);
       await client.request('POST', '', {
         idempotencyKey: `schedule-alert:${input.key}`,
         body: {
-          text: `:rotating_light: schedule ${input.scheduleId}: ${input.detail} <${link}|open in Temporal>`,
+          text: `:rotating_light: schedule ${printable(input.scheduleId)}: ${detail} <${link}|open in Temporal>`,
           kind: 'schedule' satisfies AlertKind,
           schedule_id: input.scheduleId,
           problem: input.problem,
-          detail: input.detail,
+          detail,
           link,
         },
       });

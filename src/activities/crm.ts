@@ -22,15 +22,12 @@ export function createCrmActivities({ client }: SystemActivityDeps) {
       values: { name?: string; company?: string | null };
       key: string;
     }): Promise<CrmContactRecord & { created: boolean }> {
-      const res = await client.request<CrmContactRecord>(
-        'PUT',
-        `/contacts/by-email/${encodeURIComponent(input.email)}`,
-        {
-          body: input.values,
-          idempotencyKey: idempotencyKey('contact-write', input.key),
-          signal: Context.current().cancellationSignal,
-        },
-      );
+      const res = await client.request<CrmContactRecord>('PUT', '/contacts/by-email/{email}', {
+        params: { email: input.email },
+        body: input.values,
+        idempotencyKey: idempotencyKey('contact-write', input.key),
+        signal: Context.current().cancellationSignal,
+      });
       const { id, email, name, company } = res.body;
       return { id, email, name, company, created: res.status === 201 };
     },
@@ -49,7 +46,8 @@ export function createCrmActivities({ client }: SystemActivityDeps) {
       const done = typeof ctx.info.heartbeatDetails === 'number' ? ctx.info.heartbeatDetails : 0;
       for (let i = done; i < input.patches.length; i += 1) {
         const patch = input.patches[i]!;
-        await client.request('PATCH', `/contacts/${encodeURIComponent(patch.id)}`, {
+        await client.request('PATCH', '/contacts/{id}', {
+          params: { id: patch.id },
           body: patch.values,
           // The id through idempotencyKey: a CRM id outside visible ASCII would make the header invalid.
           idempotencyKey: contentKey(

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../contracts/failures';
 import type { ContactUpsert } from '../contracts/sync-state';
+import { safeText } from '../redaction';
 import { type ContactChangesQuery, type ContactPage, contactPage } from './contacts';
 import type { SystemActivityDeps } from './deps';
 import { contentKey, idempotencyKey } from './keys';
@@ -111,15 +112,12 @@ export function createEmailPlatformActivities({ client }: SystemActivityDeps) {
       values: { consent?: { status: 'subscribed' | 'unsubscribed'; at: string } | null };
       key: string;
     }): Promise<{ id: string; email: string; created: boolean }> {
-      const res = await client.request<{ id: string; email: string }>(
-        'PUT',
-        `/contacts/by-email/${encodeURIComponent(input.email)}`,
-        {
-          body: input.values,
-          idempotencyKey: idempotencyKey('contact-write', input.key),
-          signal: Context.current().cancellationSignal,
-        },
-      );
+      const res = await client.request<{ id: string; email: string }>('PUT', '/contacts/by-email/{email}', {
+        params: { email: input.email },
+        body: input.values,
+        idempotencyKey: idempotencyKey('contact-write', input.key),
+        signal: Context.current().cancellationSignal,
+      });
       return { id: res.body.id, email: res.body.email, created: res.status === 201 };
     },
 
@@ -156,13 +154,15 @@ export function createEmailPlatformActivities({ client }: SystemActivityDeps) {
       const rejected: UpsertResult['rejected'] = [];
       for (const e of res.body.errors ?? []) {
         // An error the platform cannot tie to a record we sent is not one record's problem: the batch is not done.
+        // The platform's own words go to the dead-letter list, the ops CLI and an alert: no email, and bounded.
         if (typeof e.external_id !== 'string' || !sent.has(e.external_id)) {
           throw ApplicationFailure.nonRetryable(
-            `email-platform reported an error for a record it was not sent (${String(e.external_id)}): ${e.message}`,
+            `email-platform reported an error for a record it was not sent (${safeText(String(e.external_id), 100)}): ` +
+              safeText(String(e.message)),
             FailureType.rejected,
           );
         }
-        rejected.push({ externalId: e.external_id, error: `${e.error_code ?? 'rejected'}: ${e.message}` });
+        rejected.push({ externalId: e.external_id, error: safeText(`${e.error_code ?? 'rejected'}: ${e.message}`) });
       }
       return { received: res.body.received, created: res.body.created, updated: res.body.updated, rejected };
     },

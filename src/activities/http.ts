@@ -5,6 +5,7 @@ import { durationMs } from '../temporal/time';
 import { type ThrottleGate, throttleWindowMs } from './throttle';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { tracer } from '../tracing';
+import { redactEmails, safeText } from '../redaction';
 
 // The one HTTP client layer every activity talks to third-party systems through. It owns timeouts, auth,
 // idempotency keys and the classification of answers into Temporal failures; Temporal owns the retries.
@@ -35,6 +36,11 @@ export interface CallObserver {
 }
 
 export interface RequestOptions<T = unknown> {
+  /**
+   * Values for the `{name}` segments of the path, each percent-encoded into the URL. Spans and failures show the
+   * path as written, `/contacts/by-email/{email}`: a value that is personal data (an email) never leaves the request.
+   */
+  params?: Record<string, string>;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
   /** Required on every mutating request: derived from the business key and the step, never random. */
@@ -64,11 +70,11 @@ export { FailureType };
 export interface DownstreamFailureDetails {
   system: string;
   method: HttpMethod;
-  /** Absent for systems whose URL is secret. */
+  /** The path as the caller wrote it, `{name}` segments unfilled; absent for systems whose URL is secret. */
   path?: string;
   /** HTTP status, or 0 when no answer came (timeout, network error, or our own throttle gate). */
   status: number;
-  /** The response's own message (its `message`, `error` or `detail` field, or its text). */
+  /** The response's own message (its `message`, `error` or `detail` field, or its text), emails hashed, bounded. */
   responseMessage?: string;
   retryAfterMs?: number;
 }
@@ -211,6 +217,31 @@ function urlRedactor(url: URL): (text: string) => string {
   return (text) => secrets.reduce((t, secret) => t.split(secret).join('[redacted]'), text);
 }
 
+/** The path with each `{name}` segment replaced by its percent-encoded value from `params`. */
+function filled(system: string, path: string, params: Record<string, string> = {}): string {
+  return path.replace(/\{(\w+)\}/g, (_segment, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`${system}: ${path} needs the path parameter ${name}`);
+    return encodeURIComponent(value);
+  });
+}
+
+/** Where a call goes, as spans may say it: the path as written, the query's values redacted, no email anywhere. */
+function shownCall(baseUrl: string, path: string, query: RequestOptions['query']): { route: string; full: string } {
+  const [written = '', search] = path.split('?');
+  const route = shownPathOf(baseUrl, written);
+  const params = new URLSearchParams(search);
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params.set(k, String(v));
+  const shown = new URLSearchParams([...params].map(([k, v]): [string, string] => [redactEmails(k), redactEmails(v)]));
+  const q = shown.size ? `?${shown}` : '';
+  return { route, full: redactEmails(`${new URL(baseUrl).origin}${route}${q}`) };
+}
+
+/** The URL's path as errors and spans show it: the base URL's own path, then the path as written. */
+function shownPathOf(baseUrl: string, written: string): string {
+  return redactEmails(new URL(baseUrl).pathname.replace(/\/$/, '') + written);
+}
+
 /** An HTTP client bound to one third-party system. */
 export function createDownstreamClient(system: DownstreamSystem, options: DownstreamClientOptions) {
   const doFetch = options.fetch ?? fetch;
@@ -264,10 +295,12 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
 
   /**
    * One CLIENT span per call, `HTTP <method> <system>`, from the gate to the answer (the event `sent` marks when it
-   * left); its W3C `traceparent` goes out with the request, so a provider that traces joins the trace.
+   * left); its W3C `traceparent` goes out with the request, so a provider that traces joins the trace. The span
+   * names the path as written (`/contacts/by-email/{email}`) and holds no email: spans are not encrypted.
    */
   function request<T = unknown>(method: HttpMethod, path: string, opts: RequestOptions<T> = {}): Promise<Response<T>> {
     const secretUrl = system.secretUrl ?? !system.apiKey;
+    const shown = secretUrl ? undefined : shownCall(system.baseUrl, path, opts.query);
     return tracer().startActiveSpan(
       `HTTP ${method} ${system.name}`,
       {
@@ -275,7 +308,7 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
         attributes: {
           'switchyard.system': system.name,
           'http.request.method': method,
-          ...(secretUrl ? {} : { 'url.path': path.split('?')[0] }),
+          ...(shown ? { 'url.path': shown.route, 'http.route': shown.route, 'url.full': shown.full } : {}),
         },
       },
       async (span) => {
@@ -286,7 +319,10 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
         } catch (err) {
           const status = (err as { details?: Array<{ status?: number }> }).details?.[0]?.status;
           if (status) span.setAttribute('http.response.status_code', status);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+          span.setStatus({
+            code: SpanStatusCode.ERROR,
+            message: safeText(err instanceof Error ? err.message : String(err)),
+          });
           throw err;
         } finally {
           span.end();
@@ -297,15 +333,20 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
 
   async function send<T = unknown>(method: HttpMethod, path: string, opts: RequestOptions<T>): Promise<Response<T>> {
     const secretUrl = system.secretUrl ?? !system.apiKey;
+    // What errors may say about where the call went: the path as written, unless the URL is a credential.
+    const shownPath = secretUrl ? undefined : shownPathOf(system.baseUrl, path.split('?')[0] ?? '');
     if (method !== 'GET' && !opts.idempotencyKey) {
-      throw new Error(`${system.name}: ${method}${secretUrl ? '' : ` ${path}`} needs an idempotency key`);
+      throw new Error(
+        `${system.name}: ${method}${shownPath === undefined ? '' : ` ${shownPath}`} needs an idempotency key`,
+      );
     }
     const ctx = activityContext();
-    const url = new URL(system.baseUrl.replace(/\/$/, '') + path);
+    const url = new URL(system.baseUrl.replace(/\/$/, '') + filled(system.name, path, opts.params));
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    // What errors may say about where the call went: the path, unless the URL is a credential.
-    const shownPath = secretUrl ? undefined : url.pathname;
-    const scrub = secretUrl ? urlRedactor(url) : (text: string) => text;
+    // Text the other side wrote (its answer, a network error) enters failures, logs, spans and alerts: the URL's
+    // secret parts out, emails hashed, and bounded.
+    const redactUrl = secretUrl ? urlRedactor(url) : (text: string) => text;
+    const scrub = (text: string) => safeText(redactUrl(text));
     const headers: Record<string, string> = { accept: 'application/json' };
     if (system.apiKey) headers.authorization = `Bearer ${system.apiKey}`;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';

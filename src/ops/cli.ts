@@ -11,7 +11,8 @@ import { type OpsContext, OpsInputError } from './context';
 import { find, list, LIST_STATUSES, type ListStatus, stuck } from './executions';
 import { checkKeys, type KeysCheck } from './keys';
 import { showHistory } from './show';
-import { executionsTable, table } from './format';
+import { printable } from '../printable';
+import { executionsTable, shown, table } from './format';
 import { assertReviewed, planRedrive, REDRIVE_LIMIT, type RedrivePlan, runRedrive } from './redrive';
 import type { ReplayOutcome } from './replay';
 import { type DeadLetterList, dropDeadLetter, listDeadLetters, retryDeadLetters, type RetryReport } from './sync-dlq';
@@ -47,8 +48,11 @@ async function context(): Promise<OpsContext> {
   return opened.ctx;
 }
 
+// Every line the CLI prints passes through printable(): the values in it were made inert where they were put
+// (shown()), and this catches what was not. In JSON output the escapes it writes are the characters they stand for.
 function out(program: Command, json: unknown, text: () => string): void {
-  process.stdout.write((program.opts() as GlobalOptions).json ? `${JSON.stringify(json, null, 2)}\n` : text());
+  const printed = (program.opts() as GlobalOptions).json ? `${JSON.stringify(json, null, 2)}\n` : text();
+  process.stdout.write(printable(printed, { multiline: true }));
 }
 
 function actionText(r: ActionResult): string {
@@ -62,27 +66,31 @@ function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function planText(plan: RedrivePlan): string {
+export function planText(plan: RedrivePlan): string {
   const lines: string[] = [];
   if (plan.items.length === 0) lines.push('no failed execution matches the query');
   for (const p of plan.items) {
     const e = p.execution;
     lines.push(
-      `${p.action === 'reset' ? 'WOULD RE-RUN' : 'SKIP'}  ${e.workflowId}  ${e.type}  ${e.businessKey ?? ''}  ${
-        p.skipReason ?? e.lastError ?? ''
-      }`.trimEnd(),
-      `    ${e.link}`,
+      `${p.action === 'reset' ? 'WOULD RE-RUN' : 'SKIP'}  ${shown(e.workflowId)}  ${shown(e.type)}  ${shown(
+        e.businessKey,
+      )}  ${shown(p.skipReason ?? e.lastError)}`.trimEnd(),
+      `    ${shown(e.link)}`,
     );
     if (p.action === 'skip') continue;
     if (!p.sideEffects) {
-      lines.push(`    side effects of ${e.type} are not declared (src/ops/side-effects.ts): treat as UNPROTECTED`);
+      lines.push(
+        `    side effects of ${shown(e.type)} are not declared (src/ops/side-effects.ts): treat as UNPROTECTED`,
+      );
       continue;
     }
     for (const s of p.sideEffects) {
       const protection = s.protected
-        ? `protected by Idempotency-Key ${s.idempotencyKey}`
-        : `NOT protected${s.note ? ` (${s.note})` : ''}`;
-      lines.push(`    ${s.activity.padEnd(18)} ${s.system.padEnd(15)} ${s.effect.padEnd(52)} ${protection}`);
+        ? `protected by Idempotency-Key ${shown(s.idempotencyKey)}`
+        : `NOT protected${s.note ? ` (${shown(s.note)})` : ''}`;
+      lines.push(
+        `    ${shown(s.activity).padEnd(18)} ${shown(s.system).padEnd(15)} ${shown(s.effect).padEnd(52)} ${protection}`,
+      );
     }
   }
   const n = plan.items.filter((p) => p.action === 'reset').length;
@@ -97,7 +105,7 @@ function planText(plan: RedrivePlan): string {
     const limit = plan.limit === REDRIVE_LIMIT ? '' : ` --limit ${plan.limit}`;
     lines.push(
       `plan id: ${plan.planId}`,
-      `to run exactly this plan: npm run ops -- redrive --query ${shellQuote(plan.query)}${limit} --plan-id ${plan.planId}`,
+      `to run exactly this plan: npm run ops -- redrive --query ${shown(shellQuote(plan.query))}${limit} --plan-id ${plan.planId}`,
     );
   }
   return `${lines.join('\n')}\n`;
@@ -124,8 +132,8 @@ function replayText(outcomes: ReplayOutcome[]): string {
   );
 }
 
-function deadLettersText(list: DeadLetterList): string {
-  if (!list.exists) return `no sync state ${list.stateWorkflowId} yet: the contact sync has not run\n`;
+export function deadLettersText(list: DeadLetterList): string {
+  if (!list.exists) return `no sync state ${shown(list.stateWorkflowId)} yet: the contact sync has not run\n`;
   const rows = list.deadLetters.map((e) => [
     e.id,
     e.system,
@@ -148,26 +156,26 @@ function deadLettersText(list: DeadLetterList): string {
         { title: 'ERROR' },
       ],
       rows,
-    ) + `${list.deadLetters.length} record(s) on the dead-letter list of ${list.stateWorkflowId}${full}\n`
+    ) + `${list.deadLetters.length} record(s) on the dead-letter list of ${shown(list.stateWorkflowId)}${full}\n`
   );
 }
 
-function retryText(r: RetryReport): string {
+export function retryText(r: RetryReport): string {
   if (!r.workflowId) return 'nothing on the dead-letter list to retry\n';
-  if (r.running) return `the retry is still running: ${r.workflowId}\n    ${r.link ?? ''}\n`;
+  if (r.running) return `the retry is still running: ${shown(r.workflowId)}\n    ${shown(r.link)}\n`;
   const lines = [
-    ...r.delivered.map((id) => `DELIVERED  ${id}  (off the list)`),
-    ...r.rejected.map((x) => `REJECTED   ${x.id}  ${x.error}  (stays on the list)`),
-    ...r.missing.map((id) => `MISSING    ${id}  (no longer on the list)`),
-    `${r.delivered.length} delivered, ${r.rejected.length} still rejected, by ${r.workflowId}`,
-    `    ${r.link ?? ''}`,
+    ...r.delivered.map((id) => `DELIVERED  ${shown(id)}  (off the list)`),
+    ...r.rejected.map((x) => `REJECTED   ${shown(x.id)}  ${shown(x.error)}  (stays on the list)`),
+    ...r.missing.map((id) => `MISSING    ${shown(id)}  (no longer on the list)`),
+    `${r.delivered.length} delivered, ${r.rejected.length} still rejected, by ${shown(r.workflowId)}`,
+    `    ${shown(r.link)}`,
   ];
   return `${lines.join('\n')}\n`;
 }
 
 function keysText(r: KeysCheck, configured: string[]): string {
   const inUse = Object.entries(r.inUse)
-    .map(([id, n]) => `${id} (${n})`)
+    .map(([id, n]) => `${shown(id)} (${n})`)
     .join(', ');
   const lines = [
     `configured key ids: ${configured.join(', ') || '(none: PAYLOAD_ENCRYPTION=off)'}`,
@@ -338,8 +346,8 @@ export function buildProgram(): Command {
       const report = await runRedrive(ctx, plan, {
         reason: `redrive of plan ${plan.planId}`,
         onOutcome: (e) => {
-          const done = `${e.result} ${e.workflowId} ${e.runId}`;
-          const detail = e.result === 'reset' ? `→ ${e.newRunId ?? ''}` : (e.reason ?? e.error ?? '');
+          const done = `${e.result} ${shown(e.workflowId)} ${shown(e.runId)}`;
+          const detail = e.result === 'reset' ? `→ ${shown(e.newRunId)}` : shown(e.reason ?? e.error);
           process.stderr.write(`redrive: ${done} ${detail}\n`);
         },
       });
@@ -448,7 +456,7 @@ export function buildProgram(): Command {
       out(
         program,
         dropped,
-        () => `dropped ${dropped.id} (${dropped.attempts} attempt(s), last error: ${dropped.error})\n`,
+        () => `dropped ${shown(dropped.id)} (${dropped.attempts} attempt(s), last error: ${shown(dropped.error)})\n`,
       );
     });
 
@@ -466,7 +474,9 @@ async function main(): Promise<void> {
 if (require.main === module) {
   main().catch((err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`ops: ${err instanceof OpsInputError ? '' : 'failed: '}${message}\n`);
+    process.stderr.write(
+      printable(`ops: ${err instanceof OpsInputError ? '' : 'failed: '}${message}\n`, { multiline: true }),
+    );
     process.exit(err instanceof OpsInputError ? 2 : 1);
   });
 }

@@ -1,7 +1,17 @@
+import { printable } from '../printable';
 import type { ExecutionSummary } from './executions';
 
+/**
+ * A value as one line of operator output: its control, format and bidi characters shown as escapes, line breaks as
+ * spaces. Much of what the CLI prints comes from outside (a downstream's error, a record, a business key), and raw it
+ * could move the cursor, erase or overwrite lines, reorder what is shown, or start a line of its own.
+ */
+export function shown(value: unknown): string {
+  return value === undefined || value === null ? '' : printable(String(value));
+}
+
 function cell(value: unknown, width: number): string {
-  const s = value === undefined || value === null ? '' : String(value).replace(/\s+/g, ' ');
+  const s = shown(value).replace(/\s+/g, ' ');
   return s.length > width ? `${s.slice(0, width - 1)}…` : s;
 }
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   context,
   INVALID_SPAN_CONTEXT,
@@ -9,6 +8,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { emailHash, redactEmails, safeText } from '../redaction';
 
 // Spans through the global OpenTelemetry API only: a no-op until src/tracing/install.ts registers a provider, so the
 // code that makes spans (the ingress, the HTTP client) never needs to know whether tracing is on.
@@ -36,14 +36,13 @@ export function setTracingOn(on: boolean): void {
 /** What `fn` is handed when nothing records: a span that ignores everything, as the API's no-op tracer gives. */
 const NOT_RECORDED = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
-/** A value that may identify a person (an email), as a stable hash: the same address gives the same attribute. */
-export function hashed(value: string): string {
-  return `sha256:${createHash('sha256').update(value.trim().toLowerCase()).digest('hex').slice(0, 16)}`;
-}
-
-/** A business key as an attribute: itself, or hashed when it is an email address. */
+/**
+ * A business key as an attribute: itself, or with the email address in it replaced by the hash its log lines, search
+ * attributes and alerts carry (`email:<12 hex>`), so one contact's spans and logs are found by one value.
+ */
 export function businessKeyAttribute(key: string): string {
-  return key.includes('@') ? hashed(key) : key;
+  const redacted = redactEmails(key);
+  return redacted === key && key.includes('@') ? emailHash(key) : redacted;
 }
 
 /** Runs the synchronous `fn` in a child span of the active one, ending it with an error status when `fn` throws. */
@@ -72,7 +71,10 @@ export async function inSpan<T>(
     try {
       return await fn(span);
     } catch (err) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: safeText(err instanceof Error ? err.message : String(err)),
+      });
       throw err;
     } finally {
       span.end();

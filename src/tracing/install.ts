@@ -1,4 +1,4 @@
-import { context, propagation, trace } from '@opentelemetry/api';
+import { type Attributes, context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -8,6 +8,7 @@ import {
   BatchSpanProcessor,
   NoopSpanProcessor,
   type ReadableSpan,
+  type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import {
@@ -17,6 +18,7 @@ import {
   type OpenTelemetryWorkflowExporter,
 } from '@temporalio/interceptors-opentelemetry';
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
+import { clip, redactEmails, safeText } from '../redaction';
 import { setTracingOn, tracingOn } from './index';
 
 // OpenTelemetry for the whole service. Code below the entry points only asks the global API for a tracer: until
@@ -62,7 +64,9 @@ export function installTracing(options: TracingOptions): Tracing {
   const resource = new Resource({ 'service.name': options.serviceName }).merge(
     detectResourcesSync({ detectors: [envDetectorSync] }),
   );
-  const exporter = new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/$/, '')}/v1/traces` });
+  const exporter = redactingExporter(
+    new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/$/, '')}/v1/traces` }),
+  );
   const processor = new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000 });
   const provider = new BasicTracerProvider({ resource, spanProcessors: [processor] });
   provider.register({
@@ -84,6 +88,45 @@ export function installTracing(options: TracingOptions): Tracing {
     },
   };
   return installed;
+}
+
+/** The longest attribute value exported; a span is no place for a document. */
+const MAX_ATTRIBUTE_LENGTH = 4096;
+
+function redactedAttributes(attributes: Attributes | undefined): Attributes {
+  const out: Attributes = {};
+  for (const [key, value] of Object.entries(attributes ?? {})) {
+    const text = (v: unknown) => (typeof v === 'string' ? redactEmails(clip(v, MAX_ATTRIBUTE_LENGTH)) : v);
+    out[redactEmails(key)] = (Array.isArray(value) ? value.map(text) : text(value)) as Attributes[string];
+  }
+  return out;
+}
+
+/**
+ * Spans leave the process through this: whatever made them (our code, the Temporal interceptors, a library), their
+ * name, attributes, status message, events and links carry no email and no unbounded text. Spans are not encrypted,
+ * and a collector keeps them longer than the executions they describe.
+ */
+export function redactingExporter(inner: SpanExporter): SpanExporter {
+  const redacted = (span: ReadableSpan): ReadableSpan =>
+    Object.create(span, {
+      name: { value: redactEmails(span.name) },
+      attributes: { value: redactedAttributes(span.attributes) },
+      status: { value: { ...span.status, ...(span.status.message ? { message: safeText(span.status.message) } : {}) } },
+      events: {
+        value: span.events.map((e) => ({
+          ...e,
+          name: redactEmails(e.name),
+          attributes: redactedAttributes(e.attributes),
+        })),
+      },
+      links: { value: span.links.map((l) => ({ ...l, attributes: redactedAttributes(l.attributes) })) },
+    }) as ReadableSpan;
+  return {
+    export: (spans, done) => inner.export(spans.map(redacted), done),
+    shutdown: () => inner.shutdown(),
+    forceFlush: () => inner.forceFlush?.() ?? Promise.resolve(),
+  };
 }
 
 /** Whether tracing is installed in this process (clients then carry the trace into the workflows they start). */
