@@ -1,5 +1,6 @@
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import pino from 'pino';
+import type PinoPretty from 'pino-pretty';
 import { emailHash, scrub } from './redaction';
 
 export type Logger = pino.Logger;
@@ -34,11 +35,23 @@ function traceIds(): { trace_id?: string; span_id?: string } {
   return span && isSpanContextValid(span) ? { trace_id: span.traceId, span_id: span.spanId } : {};
 }
 
+export type LogFormat = 'auto' | 'json' | 'pretty';
+
+export interface LoggerOptions {
+  level: string;
+  name?: string;
+  /** `auto` (the default): pretty when standard output is a terminal, else JSON. */
+  format?: LogFormat;
+}
+
 /**
- * JSON logs, one event per line, with secrets redacted, email addresses hashed and, inside a span, its trace_id and
- * span_id.
+ * Logs with secrets redacted, email addresses hashed and, inside a span, its trace_id and span_id: JSON, one event
+ * per line, or, for a person at a terminal, pino-pretty's lines (level, time, component, message, then the fields).
+ * `auto` writes JSON to a `destination`, which is no terminal.
  */
-export function createLogger(options: { level: string; name?: string }, destination?: pino.DestinationStream): Logger {
+export function createLogger(options: LoggerOptions, destination?: pino.DestinationStream): Logger {
+  const format = options.format ?? 'auto';
+  const pretty = format === 'pretty' || (format === 'auto' && !destination && process.stdout.isTTY === true);
   const logger = pino(
     {
       level: options.level,
@@ -46,7 +59,8 @@ export function createLogger(options: { level: string; name?: string }, destinat
       base: { service: 'switchyard', ...(options.name ? { component: options.name } : {}) },
       redact: { paths: REDACT, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      // pino-pretty names levels from their numbers; JSON carries the label, which log pipelines read.
+      formatters: pretty ? {} : { level: (label) => ({ level: label }) },
       mixin: traceIds,
       hooks: {
         logMethod(args, method) {
@@ -54,7 +68,7 @@ export function createLogger(options: { level: string; name?: string }, destinat
         },
       },
     },
-    destination,
+    pretty ? prettyStream(destination) : destination,
   );
   // A child's bindings are serialized once, when it is made, past the hook; its children inherit this method.
   const child = logger.child;
@@ -62,4 +76,19 @@ export function createLogger(options: { level: string; name?: string }, destinat
     return child.call(this, scrub(bindings) as pino.Bindings, childOptions);
   } as typeof child;
   return logger;
+}
+
+/** pino-pretty, loaded only when asked for: a production process writing JSON never loads it. */
+function prettyStream(destination?: pino.DestinationStream): pino.DestinationStream {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, see above
+  const pretty = require('pino-pretty') as typeof PinoPretty;
+  return pretty({
+    colorize: !destination && process.stdout.isTTY === true,
+    ...(destination ? { destination } : {}),
+    sync: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service,name,component',
+    singleLine: true,
+    messageFormat: '{if component}{component}: {end}{msg}',
+  });
 }

@@ -13,7 +13,7 @@ import { tracingFromConfig } from '../tracing/install';
 // The API role alone, for deployment.
 async function main(): Promise<void> {
   const config = loadConfig(process.env, 'api', { deployable: true });
-  const logger = createLogger({ level: config.logLevel, name: 'api' });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'api' });
   warnAboutConfig(config, logger);
   const tracing = tracingFromConfig(config.tracing, 'api');
   if (tracing) logger.info({ endpoint: config.tracing.endpoint }, 'tracing to OTLP/HTTP');

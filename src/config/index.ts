@@ -67,7 +67,17 @@ const general = {
   ],
   LOG_LEVEL: [
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    { group: 'Runtime', roles: BOTH, description: 'pino log level; logs are JSON, one event per line' },
+    { group: 'Runtime', roles: BOTH, description: 'pino log level' },
+  ],
+  LOG_FORMAT: [
+    z.enum(['auto', 'json', 'pretty']).default('auto'),
+    {
+      group: 'Runtime',
+      roles: BOTH,
+      description:
+        '`json`: one event per line; `pretty`: human-readable lines; `auto`: pretty in a terminal outside ' +
+        'production, JSON otherwise (always JSON in production)',
+    },
   ],
   PORT: [port.default(3000), { group: 'Ingress', roles: ['api'], description: 'port of the webhook ingress' }],
   HOST: [z.string().default('0.0.0.0'), { group: 'Ingress', roles: ['api'], description: 'address it binds' }],
@@ -833,6 +843,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
     env: c.NODE_ENV,
     production,
     logLevel: c.LOG_LEVEL,
+    /** `auto` is pretty only when the process writes to a terminal; production never chooses pretty by itself. */
+    logFormat: production && c.LOG_FORMAT === 'auto' ? ('json' as const) : c.LOG_FORMAT,
     /** Secrets running on their public development values: the entry points warn about each. */
     defaultedSecrets: defaulted,
     /** Deprecated variable names in use: the entry points warn about each. */

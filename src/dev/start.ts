@@ -31,7 +31,7 @@ function devCodecEndpoint(config: ReturnType<typeof loadConfig>): string | undef
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel, name: 'dev' });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'dev' });
   warnAboutConfig({ defaultedSecrets: [], deprecations: config.deprecations, payloads: config.payloads }, logger);
   installRuntime(logger, config.worker.metricsPort);
   const closers: Array<() => Promise<void>> = [];

@@ -6,7 +6,7 @@ import { createSandbox, sandboxKeys } from './server';
 // development ones unless set). For running the API and the worker as separate processes against them.
 async function main(): Promise<void> {
   const config = loadConfig(process.env, 'worker');
-  const logger = createLogger({ level: config.logLevel, name: 'sandbox' });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'sandbox' });
   const sandbox = createSandbox(sandboxKeys(config));
   const { server, url } = await sandbox.listen(config.sandbox.port, '127.0.0.1');
   logger.info(

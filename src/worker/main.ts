@@ -12,7 +12,7 @@ import { tracingFromConfig } from '../tracing/install';
 // The worker role alone, for deployment: connects to TEMPORAL_ADDRESS and serves every task queue.
 async function main(): Promise<void> {
   const config = loadConfig(process.env, 'worker', { deployable: true });
-  const logger = createLogger({ level: config.logLevel, name: 'worker' });
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'worker' });
   warnAboutConfig(config, logger);
   installRuntime(logger, config.worker.metricsPort);
   const tracing = tracingFromConfig(config.tracing, 'worker');

@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import { createLogger, emailHash } from '../../src/logger';
+import { loadConfig } from '../../src/config';
 
 function capture() {
   const lines: string[] = [];
@@ -140,5 +142,42 @@ describe('an address hides in no encoding, shape or depth', () => {
     ];
     for (const s of shapes) logger.info({ s }, s);
     for (const line of text().trim().split('\n')) expect(line.length).toBeLessThan(40_000);
+  });
+});
+
+describe('the log format', () => {
+  function lines(format: 'auto' | 'json' | 'pretty') {
+    const out: string[] = [];
+    // A stream, as a file or a pipe is: pino-pretty writes to streams.
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        out.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = createLogger({ level: 'info', name: 'dev', format }, destination);
+    logger.info({ taskQueue: 'crm', customerEmail: 'k.nowak@example.com' }, 'worker ready');
+    return out.join('');
+  }
+
+  test('json and auto (a destination is no terminal) write one JSON event per line', () => {
+    for (const format of ['json', 'auto'] as const) {
+      const event = JSON.parse(lines(format));
+      expect(event).toMatchObject({ level: 'info', component: 'dev', taskQueue: 'crm', msg: 'worker ready' });
+    }
+  });
+
+  test('pretty writes a line a person reads, redacted as JSON is', () => {
+    const out = lines('pretty');
+    expect(out).toMatch(
+      /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: dev: worker ready \{"taskQueue":"crm","customerEmail":"email:[0-9a-f]{12}"\}\n$/,
+    );
+    expect(out).not.toMatch(/nowak/);
+  });
+
+  test('production is JSON unless pretty is asked for by name', () => {
+    expect(loadConfig({}).logFormat).toBe('auto');
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(() => loadConfig({ LOG_FORMAT: 'colour' })).toThrow(/LOG_FORMAT/);
   });
 });
