@@ -48,6 +48,11 @@ export interface VariableDoc {
   requiredInProduction: boolean;
   /** Earlier names, still read with a deprecation warning. */
   deprecatedNames: string[];
+  /**
+   * Shown commented out in .env.example even though it has a default: copying the example into a deployment must
+   * never set it (NODE_ENV=development there would accept the public development secrets).
+   */
+  neverSetByExample?: true;
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -61,6 +66,7 @@ interface GeneralDoc {
   roles: Reader[];
   description: string;
   secret?: boolean;
+  neverSetByExample?: true;
 }
 
 const general = {
@@ -70,8 +76,10 @@ const general = {
       group: 'Runtime',
       roles: BOTH,
       description:
-        'production requires every secret and URL; the deployable entry points accept development secrets only ' +
-        'with NODE_ENV=development set explicitly',
+        'production requires every secret and URL and refuses weak, shared and development values ' +
+        '(docs/configuration-secrets.md); the deployable entry points accept development secrets only with ' +
+        'NODE_ENV=development set explicitly (.env.example leaves it commented out, so a copy never sets it)',
+      neverSetByExample: true,
     },
   ],
   LOG_LEVEL: [
@@ -342,7 +350,11 @@ const general = {
   ],
   CODEC_TOKEN_NAME: [
     z.string().default('codec'),
-    { group: 'Data protection', roles: ['api'], description: 'the name codec-server decodes are audited under' },
+    {
+      group: 'Data protection',
+      roles: ['api'],
+      description: 'the name codec-server encodes and decodes are audited under',
+    },
   ],
   CODEC_CORS_ORIGIN: [
     z
@@ -667,6 +679,7 @@ export function variableDocs(systems: Systems = SYSTEMS): VariableDoc[] {
       secret: d.secret ?? false,
       requiredInProduction: false,
       deprecatedNames: [],
+      ...(d.neverSetByExample ? { neverSetByExample: true as const } : {}),
     };
   });
   const connection: VariableDoc[] = temporalConnection.map((v) => ({

@@ -88,6 +88,48 @@ describe('the codec server', () => {
     expect(res.status).toBe(401);
   });
 
+  test('the token is checked before the body is read: an unauthenticated body is never parsed, whatever its size', async () => {
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      fetch(`${url}/codec/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers },
+        body,
+      });
+    // Not JSON, 1.2 MB: a parser would answer 400 before any 401.
+    const malformed = `{"payloads": [${'x'.repeat(1_200_000)}`;
+    const unauthenticated = await post(malformed);
+    expect(unauthenticated.status).toBe(401);
+    expect(unauthenticated.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    // Over the parser's 4 MB limit: a parser would answer 413.
+    expect((await post(`"${'y'.repeat(5_000_000)}"`, { authorization: 'Bearer wrong' })).status).toBe(401);
+    // Authenticated, the same body is parsed, and refused as what it is.
+    expect((await post(malformed, { authorization: `Bearer ${TOKEN}` })).status).toBe(400);
+  });
+
+  test('an encode is audited as a decode is: the caller, the count, never the token', async () => {
+    const res = await fetch(`${url}/codec/encode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify(
+        asJson([
+          defaultPayloadConverter.toPayload('a'),
+          defaultPayloadConverter.toPayload('b'),
+          defaultPayloadConverter.toPayload('c'),
+        ]),
+      ),
+    });
+    expect(res.status).toBe(200);
+    const audit = logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'codec encode' && l.payloads === 3);
+    expect(audit).toMatchObject({
+      audit: 'codec',
+      action: 'encode',
+      actor: 'codec',
+      namespace: 'default',
+      encrypted: 3,
+    });
+    expect(JSON.stringify(audit)).not.toContain(TOKEN);
+  });
+
   test('a good token decodes, as protobuf JSON, and the decode is audited with the caller and the count', async () => {
     const encrypted = await cipher.encode([
       defaultPayloadConverter.toPayload({ customerEmail: 'k.nowak@example.com' }),

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { developmentApiKey, loadConfig } from '../../src/config';
 import {
@@ -251,5 +253,14 @@ describe('production secrets', () => {
       expect.arrayContaining(['PAYLOAD_KEYS', 'API_CLIENTS', 'SHOP_WEBHOOK_SECRET']),
     );
     expect(config.codec?.development).toBe(true);
+  });
+});
+
+describe('.env.example', () => {
+  test('a copy of it never sets NODE_ENV, so it cannot switch a deployment to development', () => {
+    const example = fs.readFileSync(path.join(__dirname, '../../.env.example'), 'utf8');
+    const set = example.split('\n').filter((line) => /^\s*(export\s+)?NODE_ENV\s*=/.test(line));
+    expect(set).toEqual([]);
+    expect(example).toMatch(/^# NODE_ENV=development$/m);
   });
 });
