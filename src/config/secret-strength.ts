@@ -101,7 +101,7 @@ function period(values: number[]): number[] {
  * A conservative estimate of how many bits of guessing a sequence of symbols resists: its length times the empirical
  * entropy of its symbols or of the steps between them, whichever is lower, after reducing a repeated pattern to one
  * copy. A run of one symbol, a repeated short pattern and a counting sequence (abcdef…, 0123…) estimate near 0; a
- * random value estimates near its true strength (random hex of 24 characters about 64, base64 of 32 bytes about 190).
+ * random value estimates near its true strength (random hex of 32 characters about 90, base64 of 32 bytes about 190).
  */
 export function estimateSymbolBits(sequence: number[]): number {
   const values = period(sequence);

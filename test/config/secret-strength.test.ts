@@ -17,7 +17,7 @@ describe('the strength estimate', () => {
   test.each([
     ['openssl rand -base64 32', () => randomBytes(32).toString('base64')],
     ['openssl rand -hex 16', () => randomBytes(16).toString('hex')],
-    ['24 random hex characters', () => randomBytes(12).toString('hex')],
+    ['openssl rand -hex 24', () => randomBytes(24).toString('hex')],
     ['an 18-byte base64 token', () => randomBytes(18).toString('base64')],
     ['a vendor-shaped key', () => `sk_live_${randomBytes(18).toString('base64url')}`],
     ['a Shopify-shaped secret', () => `shpss_${randomBytes(16).toString('hex')}`],
