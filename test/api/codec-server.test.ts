@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
@@ -12,8 +13,10 @@ import { closeServer, listenOnFreePort } from '../helpers/stack';
 import type { Server } from 'node:http';
 
 const UI = 'http://localhost:8233';
-const TOKEN = 'codec-token-for-tests-0123456789';
-const PAYLOAD_KEYS = `k1:${Buffer.alloc(32, 3).toString('base64')}`;
+// Strong values, as production would require: fresh for each run.
+const TOKEN = randomBytes(32).toString('base64url');
+const KEY = randomBytes(32);
+const PAYLOAD_KEYS = `k1:${KEY.toString('base64')}`;
 const Payloads = temporal.api.common.v1.Payloads;
 
 const asJson = (payloads: Payload[]) => Payloads.fromObject({ payloads }).toJSON() as { payloads: unknown[] };
@@ -27,7 +30,7 @@ describe('the codec server', () => {
   let ingressUrl: string;
   const servers: Server[] = [];
   const logs: string[] = [];
-  const cipher = new PayloadCipher([{ id: 'k1', key: Buffer.alloc(32, 3) }]);
+  const cipher = new PayloadCipher([{ id: 'k1', key: KEY }]);
 
   async function serve(env: Record<string, string>) {
     const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_UI_URL: UI, ...env });
@@ -166,7 +169,7 @@ describe('the codec server', () => {
   });
 
   test('a payload under a key that is not configured: 400 naming the key id', async () => {
-    const other = new PayloadCipher([{ id: 'gone', key: Buffer.alloc(32, 9) }]);
+    const other = new PayloadCipher([{ id: 'gone', key: randomBytes(32) }]);
     const res = await decode(asJson(await other.encode([defaultPayloadConverter.toPayload('x')])), {
       authorization: `Bearer ${TOKEN}`,
     });
