@@ -172,7 +172,7 @@ export function secretPart(variable: string, value: string, at?: string): Secret
   return { variable, value, sha256: sha256Hex(value), ...(at ? { at } : {}) };
 }
 
-const describe = (p: SecretPart) => (p.at ? `${p.variable} ${p.at}` : p.variable);
+const label = (p: SecretPart) => (p.at ? `${p.variable} ${p.at}` : p.variable);
 
 // The high-entropy cores of a value: its runs of base64/hex characters of 16 or more, so a core recognises the
 // development value inside another format (whsec_<core>, id:<core>, a URL path ending in it).
@@ -192,7 +192,8 @@ export class DevelopmentValues {
     for (const value of values) {
       for (const word of value.split(/[\s",:{}[\]]+/).filter((w) => w.length >= 16)) digests.add(sha256Hex(word));
       for (const core of value.match(CORE) ?? []) {
-        cores.add(core);
+        // Compared without case: a hex value in capitals is the same secret.
+        cores.add(core.toLowerCase());
         digests.add(sha256Hex(core));
       }
     }
@@ -203,7 +204,7 @@ export class DevelopmentValues {
   /** True when the part is, holds or is cut from a development value. */
   matches(part: SecretPart): boolean {
     if (this.digests.has(part.sha256.toLowerCase())) return true;
-    const value = part.value;
+    const value = part.value?.toLowerCase();
     if (value === undefined) return false;
     if (this.cores.some((core) => value.includes(core))) return true;
     return (value.match(CORE) ?? []).some((piece) => this.cores.some((core) => core.includes(piece)));
@@ -231,11 +232,11 @@ export function sharedSecretProblems(parts: readonly SecretPart[]): string[] {
   const problems = new Set<string>();
   for (const group of groups.values()) {
     // The same secret listed twice within one webhook variable is a rotation that repeats itself, not two roles.
-    const distinct = group.filter((p, i) => group.findIndex((q) => describe(q) === describe(p)) === i);
+    const distinct = group.filter((p, i) => group.findIndex((q) => label(q) === label(p)) === i);
     if (distinct.length < 2) continue;
     if (distinct.every((p) => p.variable === distinct[0]!.variable && /_WEBHOOK_SECRET$/.test(p.variable))) continue;
     problems.add(
-      `${distinct.map(describe).join(' and ')} hold the same secret: give each its own, so that one leaking or ` +
+      `${distinct.map(label).join(' and ')} hold the same secret: give each its own, so that one leaking or ` +
         'being rotated does not expose or break the other',
     );
   }

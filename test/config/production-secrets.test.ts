@@ -122,6 +122,12 @@ describe('production secrets', () => {
         'API_CLIENTS client "erp"',
       ],
       ['the printed API key as an admin token', { ADMIN_TOKEN: dev.apiKey }, 'ADMIN_TOKEN'],
+      ['the printed API key in capitals', { ADMIN_TOKEN: dev.apiKey.toUpperCase() }, 'ADMIN_TOKEN'],
+      [
+        'a slice of the development codec token',
+        { CODEC_TOKEN: `mine-${dev.CODEC_TOKEN.slice(6, 30)}` },
+        'CODEC_TOKEN',
+      ],
       ['the development codec token', { CODEC_TOKEN: dev.CODEC_TOKEN }, 'CODEC_TOKEN'],
       ['a development downstream key', { CRM_API_KEY: dev.CRM_API_KEY }, 'CRM_API_KEY'],
       [
