@@ -721,7 +721,7 @@ export function requiredInProduction(role: Role): string[] {
  * Every public development value the service derives (what `npm start` uses and prints when a secret is unset), taken
  * from the same declarations that derive them, so the list cannot drift from what is printed.
  */
-export function developmentSecretValues(systems: Systems = SYSTEMS, sandboxPort = 4000): string[] {
+function developmentSecretValues(systems: Systems = SYSTEMS, sandboxPort = 4000): string[] {
   return [
     ...derivedVariables(systems)
       .filter((v) => v.doc.secret)
