@@ -82,7 +82,7 @@ export const API_CLIENT = 'bench';
 
 /** Production-shaped configuration: explicit secrets, the sandbox as every third party, limits raised unless set. */
 export function deploymentEnv(ctx: BenchContext, sandboxUrl: string, encryption: boolean) {
-  const keys = Object.fromEntries(SYSTEMS.map((s) => [s.name, `bench_${s.name}_${randomBytes(12).toString('hex')}`]));
+  const keys = Object.fromEntries(SYSTEMS.map((s) => [s.name, `bench_${s.name}_${randomBytes(24).toString('hex')}`]));
   const apiKey = randomBytes(32).toString('base64');
   const env: Record<string, string> = {
     NODE_ENV: 'production',

@@ -39,7 +39,8 @@ function payloadsOf(body: unknown): Payload[] {
  * The codec server under /codec, behind `Authorization: Bearer <CODEC_TOKEN>`, with CORS for the Web UI's origin only.
  * Undefined (404) without a token. With the public development key and token, the token may also be the path segment
  * before encode/decode (`/codec/<token>/decode`), because the UI of `temporal server start-dev` cannot send a header.
- * Every decode is audited with the caller and the number of payloads.
+ * The token is checked before the body is read. Every encode and decode is audited with the caller and the number of
+ * payloads.
  */
 export function codecRouter(deps: CodecDeps): Router | undefined {
   const { config, logger } = deps;
@@ -68,41 +69,52 @@ export function codecRouter(deps: CodecDeps): Router | undefined {
     if (req.method === 'OPTIONS') return res.status(204).end();
     next();
   });
-  router.use(express.json({ limit: '4mb' }));
+  // Authenticates before anything reads the body: an unauthenticated caller gets its 401 without costing a parse.
+  const authenticate =
+    (action: 'encode' | 'decode', fromPath: boolean) => (req: Request, res: Response, next: NextFunction) => {
+      const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+      const waitMs = failures.retryAfterMs(ip);
+      if (waitMs > 0) {
+        const seconds = String(Math.max(1, Math.ceil(waitMs / 1000)));
+        return next(
+          new HttpError(
+            429,
+            'too_many_failed_authentications',
+            'too many failed authentications',
+            {},
+            {
+              'Retry-After': seconds,
+            },
+          ),
+        );
+      }
+      // A token in the path ends up in access logs and browser history: accepted only for the public development one.
+      if (fromPath && !codec.development) return next(new HttpError(404, 'not_found', 'no such route'));
+      const fromUrl = req.params.token;
+      const presented = fromPath
+        ? typeof fromUrl === 'string'
+          ? fromUrl
+          : ''
+        : (/^Bearer (.+)$/.exec(req.header('authorization') ?? '')?.[1] ?? '');
+      if (!sameSecret(presented, codec.token)) {
+        failures.fail(ip);
+        logger.warn({ audit: 'codec', action, ip, outcome: 'refused' }, 'codec call refused: bad or missing token');
+        res.set('WWW-Authenticate', 'Bearer realm="switchyard-codec"');
+        return next(new HttpError(401, 'unauthorized', 'send Authorization: Bearer <CODEC_TOKEN>'));
+      }
+      const namespace = req.header('x-namespace') ?? config.temporal.namespace;
+      if (namespace !== config.temporal.namespace) {
+        return next(
+          new HttpError(400, 'wrong_namespace', `this codec server serves namespace ${config.temporal.namespace}`),
+        );
+      }
+      next();
+    };
+  const parse = express.json({ limit: '4mb' });
 
-  const handle = (action: 'encode' | 'decode', fromPath: boolean) => async (req: Request, res: Response) => {
+  const handle = (action: 'encode' | 'decode') => async (req: Request, res: Response) => {
     const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-    const waitMs = failures.retryAfterMs(ip);
-    if (waitMs > 0) {
-      const seconds = String(Math.max(1, Math.ceil(waitMs / 1000)));
-      throw new HttpError(
-        429,
-        'too_many_failed_authentications',
-        'too many failed authentications',
-        {},
-        {
-          'Retry-After': seconds,
-        },
-      );
-    }
-    // A token in the path ends up in access logs and browser history: accepted only for the public development one.
-    if (fromPath && !codec.development) throw new HttpError(404, 'not_found', 'no such route');
-    const fromUrl = req.params.token;
-    const presented = fromPath
-      ? typeof fromUrl === 'string'
-        ? fromUrl
-        : ''
-      : (/^Bearer (.+)$/.exec(req.header('authorization') ?? '')?.[1] ?? '');
-    if (!sameSecret(presented, codec.token)) {
-      failures.fail(ip);
-      logger.warn({ audit: 'codec', action, ip, outcome: 'refused' }, 'codec call refused: bad or missing token');
-      res.set('WWW-Authenticate', 'Bearer realm="switchyard-codec"');
-      throw new HttpError(401, 'unauthorized', 'send Authorization: Bearer <CODEC_TOKEN>');
-    }
-    const namespace = req.header('x-namespace') ?? config.temporal.namespace;
-    if (namespace !== config.temporal.namespace) {
-      throw new HttpError(400, 'wrong_namespace', `this codec server serves namespace ${config.temporal.namespace}`);
-    }
+    const namespace = config.temporal.namespace;
     let payloads = payloadsOf(req.body);
     const encrypted = payloads.filter((p) => encodingOf(p) === ENCRYPTED_ENCODING).length;
     try {
@@ -113,21 +125,21 @@ export function codecRouter(deps: CodecDeps): Router | undefined {
       logger.warn({ audit: 'codec', action, actor: codec.tokenName, ip, namespace, err: message }, 'codec call failed');
       throw new HttpError(400, err instanceof MissingPayloadKeyError ? 'unknown_key' : 'undecodable', message);
     }
-    if (action === 'decode') {
-      logger.info(
-        {
-          audit: 'codec',
-          action,
-          actor: codec.tokenName,
-          ip,
-          origin: req.header('origin'),
-          namespace,
-          payloads: payloads.length,
-          decrypted: encrypted,
-        },
-        'codec decode',
-      );
-    }
+    // Encodes are audited as decodes are: an encode makes ciphertext a caller can hand to Temporal as ours.
+    const after = payloads.filter((p) => encodingOf(p) === ENCRYPTED_ENCODING).length;
+    logger.info(
+      {
+        audit: 'codec',
+        action,
+        actor: codec.tokenName,
+        ip,
+        origin: req.header('origin'),
+        namespace,
+        payloads: payloads.length,
+        ...(action === 'decode' ? { decrypted: encrypted } : { encrypted: after }),
+      },
+      `codec ${action}`,
+    );
     res.json(PayloadsProto.fromObject({ payloads }).toJSON());
   };
 
@@ -135,8 +147,8 @@ export function codecRouter(deps: CodecDeps): Router | undefined {
     (fn: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) =>
       fn(req, res).catch(next);
   for (const action of ['encode', 'decode'] as const) {
-    router.post(`/${action}`, wrap(handle(action, false)));
-    router.post(`/:token/${action}`, wrap(handle(action, true)));
+    router.post(`/${action}`, authenticate(action, false), parse, wrap(handle(action)));
+    router.post(`/:token/${action}`, authenticate(action, true), parse, wrap(handle(action)));
   }
   return router;
 }

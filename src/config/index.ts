@@ -6,6 +6,15 @@ import { apiClientsProblems, developmentApiClients, parseApiClients } from './ap
 import { SYSTEMS, type SystemName } from '../integrations/systems';
 import { envPrefix, type SystemDeclaration } from '../integrations/types';
 import type { PayloadKey } from '../temporal/codec';
+import {
+  DevelopmentValues,
+  keyWeakness,
+  originProblem,
+  secretPart,
+  sharedSecretProblems,
+  tokenWeakness,
+  type SecretPart,
+} from './secret-strength';
 
 // The environment, turned once into a typed, validated object. The general variables are declared below with their
 // documentation; each declared system and source adds its own (URL, key, rate limit, webhook secret). The catalog
@@ -39,6 +48,11 @@ export interface VariableDoc {
   requiredInProduction: boolean;
   /** Earlier names, still read with a deprecation warning. */
   deprecatedNames: string[];
+  /**
+   * Shown commented out in .env.example even though it has a default: copying the example into a deployment must
+   * never set it (NODE_ENV=development there would accept the public development secrets).
+   */
+  neverSetByExample?: true;
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -52,6 +66,7 @@ interface GeneralDoc {
   roles: Reader[];
   description: string;
   secret?: boolean;
+  neverSetByExample?: true;
 }
 
 const general = {
@@ -61,8 +76,10 @@ const general = {
       group: 'Runtime',
       roles: BOTH,
       description:
-        'production requires every secret and URL; the deployable entry points accept development secrets only ' +
-        'with NODE_ENV=development set explicitly',
+        'production requires every secret and URL and refuses weak, shared and development values ' +
+        '(docs/configuration-secrets.md); the deployable entry points accept development secrets only with ' +
+        'NODE_ENV=development set explicitly (.env.example leaves it commented out, so a copy never sets it)',
+      neverSetByExample: true,
     },
   ],
   LOG_LEVEL: [
@@ -343,10 +360,17 @@ const general = {
   ],
   CODEC_TOKEN_NAME: [
     z.string().default('codec'),
-    { group: 'Data protection', roles: ['api'], description: 'the name codec-server decodes are audited under' },
+    {
+      group: 'Data protection',
+      roles: ['api'],
+      description: 'the name codec-server encodes and decodes are audited under',
+    },
   ],
   CODEC_CORS_ORIGIN: [
-    url.optional(),
+    z
+      .string()
+      .refine((v) => originProblem(v) === undefined, 'must be an origin, http(s)://host[:port], with no path or user')
+      .optional(),
     {
       group: 'Data protection',
       roles: ['api'],
@@ -665,6 +689,7 @@ export function variableDocs(systems: Systems = SYSTEMS): VariableDoc[] {
       secret: d.secret ?? false,
       requiredInProduction: false,
       deprecatedNames: [],
+      ...(d.neverSetByExample ? { neverSetByExample: true as const } : {}),
     };
   });
   const connection: VariableDoc[] = temporalConnection.map((v) => ({
@@ -702,6 +727,104 @@ export function requiredInProduction(role: Role): string[] {
     .map((v) => v.doc.name);
 }
 
+/**
+ * Every public development value the service derives (what `npm start` uses and prints when a secret is unset), taken
+ * from the same declarations that derive them, so the list cannot drift from what is printed.
+ */
+function developmentSecretValues(systems: Systems = SYSTEMS, sandboxPort = 4000): string[] {
+  return [
+    ...derivedVariables(systems)
+      .filter((v) => v.doc.secret)
+      .map((v) => v.development(sandboxPort)),
+    developmentToken('CODEC_TOKEN'),
+  ];
+}
+
+const SHA256_KEY = /^sha256:([0-9a-f]{64})$/i;
+
+/**
+ * What production refuses beyond each variable's format (docs/configuration-secrets.md): a development value wherever
+ * it came from, a guessable token or a degenerate key, one secret shared by two roles, and a codec origin that is not
+ * http(s)://host[:port]. Every problem names the variable, never its value.
+ */
+function productionSecretProblems(
+  env: NodeJS.ProcessEnv,
+  values: Record<string, string>,
+  valid: ReadonlySet<string>,
+  systems: Systems,
+  sandboxPort: number,
+): string[] {
+  const problems: string[] = [];
+  const parts: SecretPart[] = [];
+  const raw = (name: string) => (env[name]?.trim() ? env[name]!.trim() : undefined);
+  const token = (name: string, value: string, at?: string) => {
+    const part = secretPart(name, value, at);
+    parts.push(part);
+    const weakness = tokenWeakness(value);
+    if (weakness) problems.push(`${at ? `${name} ${at}` : name} ${weakness}`);
+  };
+
+  for (const name of ['ADMIN_TOKEN', 'CODEC_TOKEN', 'TEMPORAL_API_KEY']) {
+    const value = raw(name);
+    // Shorter than 16 is already refused by its format check.
+    if (value !== undefined && (name === 'TEMPORAL_API_KEY' || value.length >= 16)) token(name, value);
+  }
+  for (const variable of derivedVariables(systems)) {
+    const { name, secret } = variable.doc;
+    const value = values[name];
+    if (!secret || value === undefined || !valid.has(name)) continue;
+    if (name === 'PAYLOAD_KEYS') {
+      parsePayloadKeys(value).keys.forEach(({ key }, i) => {
+        const at = `key ${i + 1}`;
+        parts.push(secretPart(name, key.toString('base64'), at));
+        const weakness = keyWeakness(key);
+        if (weakness) problems.push(`${name} ${at} ${weakness}`);
+      });
+    } else if (name === 'API_CLIENTS') {
+      (JSON.parse(value) as Array<{ name: string; key: string }>).forEach((client) => {
+        const at = `client "${client.name}"`;
+        const hashed = SHA256_KEY.exec(client.key);
+        if (hashed) parts.push({ variable: name, at, sha256: hashed[1]!.toLowerCase() });
+        else token(name, client.key, at);
+      });
+    } else if (name.endsWith('_WEBHOOK_SECRET')) {
+      const secrets = value.split(/\s+/).filter(Boolean);
+      secrets.forEach((s, i) => token(name, s, secrets.length > 1 ? `secret ${i + 1}` : undefined));
+    } else if (name.endsWith('_WEBHOOK_URL')) {
+      // The provider made this URL and its token: checked for development values and sharing, not for strength.
+      parts.push(secretPart(name, value));
+    } else {
+      token(name, value);
+    }
+  }
+
+  const development = new DevelopmentValues(developmentSecretValues(systems, sandboxPort));
+  const developmentVariables = [
+    ...new Set(parts.filter((p) => development.matches(p)).map((p) => (p.at ? `${p.variable} ${p.at}` : p.variable))),
+  ];
+  for (const name of developmentVariables) {
+    problems.push(
+      `${name} is a public development value (the service derives it for \`npm start\`, so anyone can sign or ` +
+        'call with it): set a value of your own, e.g. `openssl rand -base64 32`',
+    );
+  }
+  problems.push(...sharedSecretProblems(parts));
+
+  const corsOrigin = raw('CODEC_CORS_ORIGIN');
+  const uiUrl = raw('TEMPORAL_UI_URL');
+  if (
+    corsOrigin === undefined &&
+    uiUrl !== undefined &&
+    URL.canParse(uiUrl) &&
+    !/^https?:$/.test(new URL(uiUrl).protocol)
+  ) {
+    problems.push(
+      "TEMPORAL_UI_URL is not http(s), so its origin cannot be the codec server's allowed origin: set CODEC_CORS_ORIGIN",
+    );
+  }
+  return problems;
+}
+
 // A role that does not use a variable gets this in production, so a mistaken use fails loudly instead of silently.
 const UNUSED_BY_ROLE = 'unused-by-this-role';
 
@@ -728,6 +851,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
   const deprecations: string[] = [];
   const sandboxPort = Number(env.SANDBOX_PORT ?? 4000);
   const values: Record<string, string> = {};
+  // The derived variables whose value passed its format check: only those are checked for strength.
+  const valid = new Set<string>();
   const readers = (doc: VariableDoc) => role === 'all' || doc.roles.includes(role);
 
   const systemDeclarations = options.systems ?? SYSTEMS;
@@ -754,8 +879,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
         if (doc.secret && readers(doc)) defaulted.push(doc.name);
       }
     }
-    for (const problem of variable.check(value)) problems.push(`${doc.name} ${problem}`);
+    const found = variable.check(value);
+    for (const problem of found) problems.push(`${doc.name} ${problem}`);
+    if (found.length === 0) valid.add(doc.name);
     values[doc.name] = value;
+  }
+
+  if (production) {
+    problems.push(...productionSecretProblems(env, values, valid, systemDeclarations, sandboxPort));
   }
 
   if (options.deployable && defaulted.length && env.NODE_ENV !== 'development') {

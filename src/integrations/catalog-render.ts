@@ -504,7 +504,8 @@ export function renderEnvExample(catalog: Catalog): string {
     '# Every variable Switchyard reads. Copy to .env (never committed) or set them in your deployment; docs/CATALOG.md',
     '# explains each. In production (NODE_ENV=production) every variable marked "required in production" must be set.',
     '# Secrets are left empty here: unset outside production, a public development value is used and the startup banner',
-    '# says so. A commented-out line is optional and has no default: leave it unset unless you need it.',
+    '# says so. A commented-out line is optional and has no default (NODE_ENV aside: the file never sets it, so a copy',
+    '# of it cannot switch a deployment to development): leave it unset unless you need it.',
   ];
   for (const [group, vars] of groups(catalog.variables)) {
     out.push('', `# --- ${group} ---`);
@@ -517,8 +518,8 @@ export function renderEnvExample(catalog: Catalog): string {
         ...(v.deprecatedNames.length ? [`Formerly ${v.deprecatedNames.join(', ')} (still read, with a warning).`] : []),
       ];
       out.push('', ...wrapComment(`${v.description.replace(/\.$/, '')}. ${facts.join(' ')}`));
-      const optional = v.default === undefined && !v.requiredInProduction;
-      out.push(`${optional ? '# ' : ''}${v.name}=${v.secret ? '' : (v.default ?? '')}`);
+      const commented = v.neverSetByExample || (v.default === undefined && !v.requiredInProduction);
+      out.push(`${commented ? '# ' : ''}${v.name}=${v.secret ? '' : (v.default ?? '')}`);
     }
   }
   return `${out.join('\n')}\n`;

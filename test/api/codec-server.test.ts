@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
@@ -12,8 +13,10 @@ import { closeServer, listenOnFreePort } from '../helpers/stack';
 import type { Server } from 'node:http';
 
 const UI = 'http://localhost:8233';
-const TOKEN = 'codec-token-for-tests-0123456789';
-const PAYLOAD_KEYS = `k1:${Buffer.alloc(32, 3).toString('base64')}`;
+// Strong values, as production would require: fresh for each run.
+const TOKEN = randomBytes(32).toString('base64url');
+const KEY = randomBytes(32);
+const PAYLOAD_KEYS = `k1:${KEY.toString('base64')}`;
 const Payloads = temporal.api.common.v1.Payloads;
 
 const asJson = (payloads: Payload[]) => Payloads.fromObject({ payloads }).toJSON() as { payloads: unknown[] };
@@ -27,7 +30,7 @@ describe('the codec server', () => {
   let ingressUrl: string;
   const servers: Server[] = [];
   const logs: string[] = [];
-  const cipher = new PayloadCipher([{ id: 'k1', key: Buffer.alloc(32, 3) }]);
+  const cipher = new PayloadCipher([{ id: 'k1', key: KEY }]);
 
   async function serve(env: Record<string, string>) {
     const config = loadConfig({ NODE_ENV: 'test', TEMPORAL_UI_URL: UI, ...env });
@@ -88,6 +91,48 @@ describe('the codec server', () => {
     expect(res.status).toBe(401);
   });
 
+  test('the token is checked before the body is read: an unauthenticated body is never parsed, whatever its size', async () => {
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      fetch(`${url}/codec/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers },
+        body,
+      });
+    // Not JSON, 1.2 MB: a parser would answer 400 before any 401.
+    const malformed = `{"payloads": [${'x'.repeat(1_200_000)}`;
+    const unauthenticated = await post(malformed);
+    expect(unauthenticated.status).toBe(401);
+    expect(unauthenticated.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    // Over the parser's 4 MB limit: a parser would answer 413.
+    expect((await post(`"${'y'.repeat(5_000_000)}"`, { authorization: 'Bearer wrong' })).status).toBe(401);
+    // Authenticated, the same body is parsed, and refused as what it is.
+    expect((await post(malformed, { authorization: `Bearer ${TOKEN}` })).status).toBe(400);
+  });
+
+  test('an encode is audited as a decode is: the caller, the count, never the token', async () => {
+    const res = await fetch(`${url}/codec/encode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify(
+        asJson([
+          defaultPayloadConverter.toPayload('a'),
+          defaultPayloadConverter.toPayload('b'),
+          defaultPayloadConverter.toPayload('c'),
+        ]),
+      ),
+    });
+    expect(res.status).toBe(200);
+    const audit = logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'codec encode' && l.payloads === 3);
+    expect(audit).toMatchObject({
+      audit: 'codec',
+      action: 'encode',
+      actor: 'codec',
+      namespace: 'default',
+      encrypted: 3,
+    });
+    expect(JSON.stringify(audit)).not.toContain(TOKEN);
+  });
+
   test('a good token decodes, as protobuf JSON, and the decode is audited with the caller and the count', async () => {
     const encrypted = await cipher.encode([
       defaultPayloadConverter.toPayload({ customerEmail: 'k.nowak@example.com' }),
@@ -124,7 +169,7 @@ describe('the codec server', () => {
   });
 
   test('a payload under a key that is not configured: 400 naming the key id', async () => {
-    const other = new PayloadCipher([{ id: 'gone', key: Buffer.alloc(32, 9) }]);
+    const other = new PayloadCipher([{ id: 'gone', key: randomBytes(32) }]);
     const res = await decode(asJson(await other.encode([defaultPayloadConverter.toPayload('x')])), {
       authorization: `Bearer ${TOKEN}`,
     });

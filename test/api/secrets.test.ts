@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { developmentApiKey, loadConfig } from '../../src/config';
 import { TemporalUnavailableError, type WorkflowStarter } from '../../src/api/workflow-starter';
 import { orderPaidBody, signShop } from '../helpers/signing';
 import { shopifyOrderPaidBody, signShopify, signStripe, stripePaymentBody } from '../sources/senders';
@@ -11,7 +12,7 @@ import { type InProcessApi, rawHeaders, startInProcessApi } from './in-process';
 
 const secrets = {
   SHOP_WEBHOOK_SECRET: [`whsec_${randomBytes(24).toString('base64')}`, `whsec_${randomBytes(24).toString('base64')}`],
-  SHOP_WEBHOOK_SECRETIFY: [`shpss_${randomBytes(16).toString('hex')}`],
+  SHOPIFY_WEBHOOK_SECRET: [`shpss_${randomBytes(16).toString('hex')}`],
   STRIPE_WEBHOOK_SECRET: [`whsec_${randomBytes(16).toString('hex')}`],
 };
 
@@ -47,7 +48,7 @@ describe('secrets', () => {
 
   test('when deliveries of every kind arrive, no secret appears in logs, answers or metrics', async () => {
     const shop = secrets.SHOP_WEBHOOK_SECRET[1]!;
-    const shopify = secrets.SHOP_WEBHOOK_SECRETIFY[0]!;
+    const shopify = secrets.SHOPIFY_WEBHOOK_SECRET[0]!;
     const stripe = secrets.STRIPE_WEBHOOK_SECRET[0]!;
     const stranger = `whsec_${randomBytes(24).toString('base64')}`;
     const requests = [
@@ -88,24 +89,62 @@ describe('secrets', () => {
   });
 });
 
+/** The API entry point as production runs it, with `env`: its exit code and everything it printed. */
+async function startApi(env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
+  const root = path.resolve(__dirname, '../..');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/api/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: '0', ...env },
+  });
+  let output = '';
+  const read = (c: Buffer) => {
+    output += c.toString();
+    // A process that started when it should have refused is stopped, so the test fails at once rather than hangs.
+    if (output.includes('api listening')) child.kill('SIGKILL');
+  };
+  child.stdout.on('data', read);
+  child.stderr.on('data', read);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, output };
+}
+
 describe('production startup', () => {
+  test('with the development values set explicitly, the API refuses to start, naming each, printing none', async () => {
+    const dev = loadConfig({ NODE_ENV: 'development' }, 'api');
+    const key = dev.payloads.keys[0]!;
+    const values = {
+      SHOP_WEBHOOK_SECRET: dev.sources.shop.secrets[0]!,
+      SHOPIFY_WEBHOOK_SECRET: dev.sources.shopify.secrets[0]!,
+      STRIPE_WEBHOOK_SECRET: dev.sources.stripe.secrets[0]!,
+      PAYLOAD_KEYS: `${key.id}:${key.key.toString('base64')}`,
+      API_CLIENTS: JSON.stringify([{ name: 'dev', key: developmentApiKey(), scopes: ['orders:write'] }]),
+      CRM_API_URL: 'https://crm.example.com',
+      CRM_API_KEY: dev.systems.crm.apiKey!,
+      EMAIL_PLATFORM_API_URL: 'https://email.example.com',
+      EMAIL_PLATFORM_API_KEY: dev.systems['email-platform'].apiKey!,
+      CODEC_TOKEN: dev.codec!.token,
+    };
+    const { code, output } = await startApi({ TEMPORAL_ADDRESS: '127.0.0.1:9', ...values });
+    expect(code).toBe(1);
+    expect(output).not.toContain('api listening');
+    for (const name of Object.keys(values).filter((n) => !n.endsWith('_URL'))) {
+      expect(output).toMatch(new RegExp(`${name}( [^\\n]*)? is a public development value`));
+    }
+    const printed = Object.values(values)
+      .filter((v) => !v.startsWith('https://'))
+      .flatMap((v) => v.match(/[A-Za-z0-9+/=_-]{12,}/g) ?? [])
+      .flatMap((t) => Array.from({ length: t.length - 11 }, (_, i) => t.slice(i, i + 12)))
+      .filter((f) => output.includes(f));
+    expect(printed).toEqual([]);
+  });
+
   test('when a source has no secret, the API refuses to start and names the variable, without printing secrets', async () => {
-    const env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'production',
-      PORT: '0',
+    const { code, output } = await startApi({
       TEMPORAL_ADDRESS: '127.0.0.1:9',
       SHOP_WEBHOOK_SECRET: secrets.SHOP_WEBHOOK_SECRET.join(' '),
-      SHOP_WEBHOOK_SECRETIFY: secrets.SHOP_WEBHOOK_SECRETIFY.join(' '),
+      SHOPIFY_WEBHOOK_SECRET: secrets.SHOPIFY_WEBHOOK_SECRET.join(' '),
       STRIPE_WEBHOOK_SECRET: ' ',
-    };
-    const root = path.resolve(__dirname, '../..');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/api/main.ts'], { cwd: root, env });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    });
     expect(code).toBe(1);
     expect(output).toContain('STRIPE_WEBHOOK_SECRET is required in production');
     expect(output).not.toContain('api listening');

@@ -94,7 +94,7 @@ export async function startCluster(
     const temporal = await startTemporalServer(envr.server, postgres, dir, options.tls);
     cleanup.push(() => temporal.stop());
 
-    const keys = Object.fromEntries(SYSTEMS.map((s) => [s.name, `cl_${s.name}_${randomBytes(12).toString('hex')}`]));
+    const keys = Object.fromEntries(SYSTEMS.map((s) => [s.name, `cl_${s.name}_${randomBytes(24).toString('hex')}`]));
     const sandbox = createSandbox(keys);
     const { server: sandboxServer, url: sandboxUrl } = await sandbox.listen(0);
     cleanup.push(() => new Promise((r) => sandboxServer.close(r)));

@@ -1,18 +1,24 @@
 import { createHash } from 'node:crypto';
 import { loadConfig, requiredInProduction } from '../../src/config';
 import { keyDigest } from '../../src/config/api-clients';
-import { messageOf, PRODUCTION_WEBHOOK_SECRETS } from './fixtures';
+import {
+  messageOf,
+  PRODUCTION_DOWNSTREAM,
+  PRODUCTION_PAYLOAD_KEYS,
+  PRODUCTION_WEBHOOK_SECRETS,
+  strongToken,
+} from './fixtures';
 
 // API_CLIENTS is configured like a secret: required in production while /api/v1 is on, derived in development,
 // validated entry by entry without ever echoing a key.
 const production = (env: Record<string, string>) => ({
   NODE_ENV: 'production',
   ...PRODUCTION_WEBHOOK_SECRETS,
-  CRM_API_URL: 'https://crm.example.com',
-  CRM_API_KEY: 'crm-key-production',
-  EMAIL_PLATFORM_API_URL: 'https://email.example.com/v3',
-  EMAIL_PLATFORM_API_KEY: 'email-key-production',
-  PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 3).toString('base64')}`,
+  CRM_API_URL: PRODUCTION_DOWNSTREAM.CRM_API_URL,
+  CRM_API_KEY: PRODUCTION_DOWNSTREAM.CRM_API_KEY,
+  EMAIL_PLATFORM_API_URL: PRODUCTION_DOWNSTREAM.EMAIL_PLATFORM_API_URL,
+  EMAIL_PLATFORM_API_KEY: PRODUCTION_DOWNSTREAM.EMAIL_PLATFORM_API_KEY,
+  PAYLOAD_KEYS: PRODUCTION_PAYLOAD_KEYS,
   ...env,
 });
 
@@ -30,8 +36,8 @@ describe('API_CLIENTS', () => {
   });
 
   test('a key is kept only as its SHA-256; a configured hash is used as given', () => {
-    const raw = 'erp-key-0123456789abcdefghij';
-    const hash = createHash('sha256').update('support-key-0123456789abcdef').digest('hex');
+    const raw = strongToken('erp-client');
+    const hash = createHash('sha256').update(strongToken('support-client')).digest('hex');
     const config = loadConfig(
       production({
         API_CLIENTS: JSON.stringify([
@@ -70,13 +76,7 @@ describe('API_CLIENTS', () => {
   });
 
   test('the worker role neither needs nor parses API_CLIENTS in production', () => {
-    const env = production({
-      ACCOUNTING_API_URL: 'https://accounting.example.com/api',
-      ACCOUNTING_API_KEY: 'accounting-key-prod',
-      SHOP_API_URL: 'https://shop.example.com',
-      SHOP_API_KEY: 'shop-key-production',
-      ALERTS_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/XXXX',
-    });
+    const env = production({ ...PRODUCTION_DOWNSTREAM });
     expect(loadConfig(env, 'worker').api).toBeUndefined();
   });
 });

@@ -2,22 +2,23 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig, readVariable, requiredInProduction, variableDocs } from '../../src/config';
-import { messageOf, PRODUCTION_WEBHOOK_SECRETS } from './fixtures';
+import {
+  messageOf,
+  PRODUCTION_DOWNSTREAM,
+  PRODUCTION_PAYLOAD_KEYS,
+  PRODUCTION_WEBHOOK_SECRETS,
+  strongBytes,
+  strongToken,
+} from './fixtures';
 
 const productionEnv = (overrides: Record<string, string> = {}) => ({
   NODE_ENV: 'production',
   ...PRODUCTION_WEBHOOK_SECRETS,
-  ACCOUNTING_API_URL: 'https://accounting.example.com/api',
-  ACCOUNTING_API_KEY: 'accounting-key-prod',
-  EMAIL_PLATFORM_API_URL: 'https://email.example.com/v3',
-  EMAIL_PLATFORM_API_KEY: 'email-key-production',
-  CRM_API_URL: 'https://crm.example.com',
-  CRM_API_KEY: 'crm-key-production',
-  SHOP_API_URL: 'https://shop.example.com',
-  SHOP_API_KEY: 'shop-key-production',
-  ALERTS_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/XXXX',
-  PAYLOAD_KEYS: `prod-1:${Buffer.alloc(32, 7).toString('base64')}`,
-  API_CLIENTS: JSON.stringify([{ name: 'erp', key: `sha256:${'ab'.repeat(32)}`, scopes: ['orders:write'] }]),
+  ...PRODUCTION_DOWNSTREAM,
+  PAYLOAD_KEYS: PRODUCTION_PAYLOAD_KEYS,
+  API_CLIENTS: JSON.stringify([
+    { name: 'erp', key: `sha256:${strongBytes('erp-client').toString('hex')}`, scopes: ['orders:write'] },
+  ]),
   ...overrides,
 });
 
@@ -59,7 +60,7 @@ describe('config', () => {
       'CRM_API_URL',
       'CRM_API_KEY',
     ]);
-    expect(loadConfig(env, 'api').sources.stripe.secrets).toEqual(['whsec_stripeproductionsecret']);
+    expect(loadConfig(env, 'api').sources.stripe.secrets).toEqual([PRODUCTION_WEBHOOK_SECRETS.STRIPE_WEBHOOK_SECRET]);
     expect(() => loadConfig(env, 'worker')).toThrow(/ACCOUNTING_API_URL is required/);
   });
 
@@ -86,7 +87,8 @@ describe('config', () => {
     const message = messageOf(() => loadConfig(env));
     expect(message).toMatch(/EMAIL_PLATFORM_API_KEY/);
     expect(message).toMatch(/SHOP_WEBHOOK_SECRET/);
-    for (const value of ['accounting-key-prod', 'short', 'whsec_ab']) expect(message).not.toContain(value);
+    for (const value of [PRODUCTION_DOWNSTREAM.ACCOUNTING_API_KEY, 'short', 'whsec_ab'])
+      expect(message).not.toContain(value);
   });
 
   describe('weak webhook secrets are refused, naming the variable and never the value', () => {
@@ -141,10 +143,11 @@ describe('config', () => {
   });
 
   test('an earlier variable name still works and is reported as deprecated', () => {
-    const env = productionEnv({ EMAIL_API_KEY: 'email-key-from-old-name' });
+    const oldName = strongToken('email-key-from-old-name');
+    const env = productionEnv({ EMAIL_API_KEY: oldName });
     delete (env as Record<string, string>).EMAIL_PLATFORM_API_KEY;
     const config = loadConfig(env);
-    expect(config.systems['email-platform'].apiKey).toBe('email-key-from-old-name');
+    expect(config.systems['email-platform'].apiKey).toBe(oldName);
     expect(config.deprecations).toEqual(['EMAIL_API_KEY is deprecated: rename it EMAIL_PLATFORM_API_KEY']);
   });
 

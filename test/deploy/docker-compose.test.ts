@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -190,16 +191,19 @@ describe('docker-compose.yml', () => {
     const substituted = Object.fromEntries(
       Object.entries(env).map(([k, v]) => [k, v.replace(/\$\{[A-Z_]+:-\}/, '').replace(/\$\{[A-Z_]+:\?[^}]*\}/, 'x')]),
     );
+    // Strong, distinct values, as production requires (docs/configuration-secrets.md).
     const secrets = {
-      SHOP_WEBHOOK_SECRET: `whsec_${Buffer.alloc(24, 1).toString('base64')}`,
-      SHOPIFY_WEBHOOK_SECRET: 'shpss_0123456789abcdef0123',
-      STRIPE_WEBHOOK_SECRET: 'whsec_0123456789abcdef0123',
-      PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
-      API_CLIENTS: JSON.stringify([{ name: 'erp', key: `sha256:${'ab'.repeat(32)}`, scopes: ['orders:write'] }]),
+      SHOP_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
+      SHOPIFY_WEBHOOK_SECRET: `shpss_${randomBytes(16).toString('hex')}`,
+      STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(16).toString('hex')}`,
+      PAYLOAD_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      API_CLIENTS: JSON.stringify([
+        { name: 'erp', key: `sha256:${randomBytes(32).toString('hex')}`, scopes: ['orders:write'] },
+      ]),
       CRM_API_URL: 'https://crm.example.com',
-      CRM_API_KEY: 'crm-key-production',
+      CRM_API_KEY: randomBytes(24).toString('base64url'),
       EMAIL_PLATFORM_API_URL: 'https://email.example.com',
-      EMAIL_PLATFORM_API_KEY: 'email-key-production',
+      EMAIL_PLATFORM_API_KEY: randomBytes(24).toString('base64url'),
     };
     expect(loadConfig({ ...substituted, ...secrets }, 'api').admin).toBeUndefined();
   });
