@@ -1,4 +1,4 @@
-import { openApiDocument, ROUTES } from '../../../src/api/v1/openapi';
+import { openApiDocument, responsesOf, ROUTES } from '../../../src/api/v1/openapi';
 import { type Stack, startStack } from '../../helpers/stack';
 import { checkDocumented } from './helpers';
 
@@ -19,15 +19,17 @@ describe('GET /api/v1/openapi.json', () => {
     expect(doc.openapi).toBe('3.1.0');
     for (const route of ROUTES) {
       const operation = doc.paths[route.path]?.[route.method] as { responses: Record<string, unknown> };
-      expect(Object.keys(operation.responses).sort()).toEqual(Object.keys(route.responses).sort());
+      expect(Object.keys(operation.responses).sort()).toEqual(Object.keys(responsesOf(route)).sort());
     }
     const refs = JSON.stringify(doc.paths).match(/#\/components\/schemas\/\w+/g) ?? [];
     for (const ref of refs) expect(doc.components.schemas).toHaveProperty(ref.split('/').pop()!);
-    expect(doc.components.schemas.InvoiceRequest).toMatchObject({
-      type: 'object',
-      required: ['total', 'currency', 'customerEmail'],
-      additionalProperties: false,
-    });
+    // One branch per size of minor unit: each states the smallest total its currencies allow.
+    const branches = (doc.components.schemas.InvoiceRequest as { oneOf: Array<Record<string, any>> }).oneOf;
+    for (const branch of branches) {
+      expect(branch).toMatchObject({ type: 'object', required: ['total', 'currency', 'customerEmail'] });
+      expect(branch.additionalProperties).toBe(false);
+    }
+    expect(branches.map((b) => b.properties.total.minimum)).toEqual([1, 0.01, 0.001, 0.0001]);
   });
 
   test('an answer the document does not declare, or one whose body differs from its schema, is caught', () => {
