@@ -53,6 +53,8 @@ export default tseslint.config(
       'src/dev/provision-temporal.d.ts',
       'src/dev/provision-cluster.js',
       'src/dev/provision-cluster.d.ts',
+      'src/dev/provision-schemathesis.js',
+      'src/dev/provision-schemathesis.d.ts',
       '*.config.js',
     ],
   },

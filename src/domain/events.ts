@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { currencySchema } from './currencies';
 
 // Canonical events: what workflows consume. Sources translate provider payloads into these, so a provider's
 // format change touches one adapter and never a flow.
 
 const money = z.number().finite().nonnegative();
-const currency = z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. PLN');
+const currency = currencySchema;
 
 export const orderPaidSchema = z.object({
   type: z.literal('OrderPaid'),

@@ -519,7 +519,8 @@ export function buildCatalog(options: CatalogOptions = {}): Catalog {
       variables: docs.filter((d) => d.group === 'Alerts').map((d) => d.name),
     },
     api: {
-      endpoints: ROUTES.map((r) => ({
+      // The document itself is named below the table, as where to read the rest.
+      endpoints: ROUTES.filter((r) => !r.public).map((r) => ({
         method: r.method.toUpperCase(),
         path: r.path,
         summary: r.summary,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { currencySchema } from '../domain/currencies';
 import { SignatureError } from './errors';
 import { businessKeySchema, parseWith } from './parse';
 import { assertFresh, encodedMacEquals, hmacSha256, headerOnce } from './signing';
@@ -18,7 +19,7 @@ const payloadSchema = z.object({
 const orderSchema = z.object({
   id: businessKeySchema,
   total: z.number().finite().nonnegative(),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. PLN'),
+  currency: currencySchema,
   customer_email: z.email(),
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { currencySchema } from '../domain/currencies';
 import { PayloadError, SignatureError } from './errors';
 import { businessKeySchema, parseWith } from './parse';
 import { encodedMacEquals, headerOnce, hmacSha256 } from './signing';
@@ -17,7 +18,7 @@ const orderSchema = z.object({
   // format has the prefix "ORD-"): the id the shop and accounting know the order by.
   name: businessKeySchema,
   total_price: z.string().regex(/^\d{1,15}(\.\d{1,4})?$/, 'a decimal amount as a string, e.g. "1499.00"'),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code, e.g. PLN'),
+  currency: currencySchema,
   email: z.email(),
   updated_at: z.iso.datetime({ offset: true }),
   financial_status: z.string().max(64).optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MINOR_UNITS } from '../domain/currencies';
 import { fromMinorUnits } from '../domain/money';
 import { SignatureError } from './errors';
 import { businessKeySchema, parseWith } from './parse';
@@ -20,7 +21,10 @@ const paymentIntentSchema = z.object({
   object: z.object({
     id: z.string().regex(/^pi_[A-Za-z0-9_]{1,124}$/, 'a PaymentIntent id, pi_…'),
     amount_received: z.number().int().nonnegative(),
-    currency: z.string().regex(/^[a-z]{3}$/, 'lowercase ISO 4217 code, e.g. pln'),
+    currency: z
+      .string()
+      .regex(/^[a-z]{3}$/, 'lowercase ISO 4217 code, e.g. pln')
+      .refine((c) => MINOR_UNITS.has(c.toUpperCase()), 'an ISO 4217 currency Switchyard knows'),
     metadata: z.object({
       order_id: z.string('set metadata.order_id on the PaymentIntent').pipe(businessKeySchema),
     }),

@@ -1,19 +1,16 @@
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { emailHash, type Logger } from '../../logger';
 import { HttpError } from '../errors';
-import { resumeRequestSpan } from '../tracing';
-import { answerCommand, idempotencyKeyOf, type Links, parseOr400 } from './answers';
-import { callerOf, requireScope } from './auth';
+import { answerCommand, type Links } from './answers';
+import { callerOf } from './auth';
 import { bodyHash } from './canonical';
 import { type CommandOutcome, type CommandRunner, orUnavailable } from './command-runner';
 import { CONTACT_OWNERSHIP, type ContactField } from '../../domain/ownership';
-import { contactWriteSchema, invoiceRequestSchema, orderIdSchema } from './schemas';
+import type { Handlers } from './openapi';
 
 export interface CommandDeps {
   logger: Logger;
   runner: CommandRunner;
   links: Links;
-  maxBodyBytes: number;
 }
 
 function logOutcome(logger: Logger, outcome: CommandOutcome): void {
@@ -22,25 +19,12 @@ function logOutcome(logger: Logger, outcome: CommandOutcome): void {
   else logger.info({ ...fields, ...(outcome.kind === 'succeeded' ? { first: outcome.first } : {}) }, 'api command');
 }
 
-/** 415 unless the body is JSON, before a byte of it is read. */
-function requireJson(req: Request, _res: Response, next: NextFunction): void {
-  const type = req.header('content-type');
-  next(
-    type && /^application\/json\s*(;|$)/i.test(type)
-      ? undefined
-      : new HttpError(415, 'unsupported_media_type', 'send the body as Content-Type: application/json'),
-  );
-}
-
-/** The command routes: each validates, hashes its canonical request, and runs its workflow (command-runner). */
-export function commandsRouter(deps: CommandDeps): Router {
-  const router = express.Router();
-  const json = [requireJson, express.json({ limit: deps.maxBodyBytes, type: () => true }), resumeRequestSpan];
-
-  router.post('/orders/:orderId/invoice', requireScope('orders:write'), ...json, async (req, res) => {
-    const key = idempotencyKeyOf(req);
-    const orderId = parseOr400(orderIdSchema, req.params.orderId, 'orderId');
-    const body = parseOr400(invoiceRequestSchema, req.body);
+/**
+ * The command handlers: each hashes its canonical request and runs its workflow (command-runner). Their routes, the
+ * validation of what they receive and every answer they give are declared in openapi.ts.
+ */
+export function commandHandlers(deps: CommandDeps): Pick<Handlers, 'invoiceOrder' | 'upsertContact'> {
+  const invoiceOrder: Handlers['invoiceOrder'] = async ({ params: { orderId }, body, key, res }) => {
     const client = callerOf(res).name;
     const outcome = await orUnavailable(() =>
       deps.runner.run({
@@ -54,11 +38,10 @@ export function commandsRouter(deps: CommandDeps): Router {
     );
     logOutcome(deps.logger, outcome);
     answerCommand(res, outcome, deps.links);
-  });
+  };
 
-  router.post('/contacts', requireScope('contacts:write'), ...json, async (req, res) => {
-    const key = idempotencyKeyOf(req);
-    const { email: rawEmail, ...values } = parseOr400(contactWriteSchema, req.body);
+  const upsertContact: Handlers['upsertContact'] = async ({ body, key, res }) => {
+    const { email: rawEmail, ...values } = body;
     const caller = callerOf(res);
     if (!caller.system) {
       throw new HttpError(403, 'no_system', `API client ${caller.name} speaks for no system: set its "system"`);
@@ -75,9 +58,6 @@ export function commandsRouter(deps: CommandDeps): Router {
           `${caller.name} writes for; write ${notOwned.length > 1 ? 'them' : 'it'} in the owning system`,
         { field: notOwned[0], fields: notOwned },
       );
-    }
-    if (Object.keys(values).length === 0) {
-      throw new HttpError(400, 'invalid_request', `send at least one field ${caller.system} owns`, { field: '(body)' });
     }
     const email = rawEmail.toLowerCase();
     const outcome = await orUnavailable(() =>
@@ -99,7 +79,7 @@ export function commandsRouter(deps: CommandDeps): Router {
     );
     logOutcome(deps.logger, outcome);
     answerCommand(res, outcome, deps.links);
-  });
+  };
 
-  return router;
+  return { invoiceOrder, upsertContact };
 }

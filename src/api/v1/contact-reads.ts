@@ -1,15 +1,13 @@
 import { createHash } from 'node:crypto';
-import express, { type Router } from 'express';
 import { createDownstreamClient, type DownstreamClient, downstreamDetails } from '../../activities/http';
 import type { ThrottleGate } from '../../activities/throttle';
 import type { Config } from '../../config';
 import { FailureType } from '../../contracts/failures';
 import { CONTACT_FIELDS, CONTACT_OWNERSHIP, CONTACT_SYSTEMS, type ContactSystem } from '../../domain/ownership';
 import { HttpError } from '../errors';
-import { parseOr400 } from './answers';
-import { requireScope } from './auth';
-import { type contactReadSchema } from './schemas';
-import { z } from 'zod';
+import type { Handlers } from './openapi';
+import type { contactReadSchema } from './schemas';
+import type { z } from 'zod';
 
 // GET /contacts/{email}: the contact as the ownership map defines it, each field read from its owner, in parallel,
 // through the same client layer as the activities (timeout, auth, answer classes) and the process's throttle gate.
@@ -111,10 +109,10 @@ function etagOf(body: string): string {
   return `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
 }
 
-export function contactReadsRouter(read: ReturnType<typeof createContactReader>): Router {
-  const router = express.Router();
-  router.get('/contacts/:email', requireScope('contacts:read'), async (req, res) => {
-    const email = parseOr400(z.email(), String(req.params.email), 'email').toLowerCase();
+/** GET /contacts/{email}, its address validated (openapi.ts). */
+export function contactReadHandler(read: ReturnType<typeof createContactReader>): Handlers['getContact'] {
+  return async ({ params, req, res }) => {
+    const email = params.email.toLowerCase();
     const contact = await read(email);
     if (!contact) throw new HttpError(404, 'not_found', `no owner knows ${email}`);
     const body = JSON.stringify(contact);
@@ -127,6 +125,5 @@ export function contactReadsRouter(read: ReturnType<typeof createContactReader>)
       return;
     }
     res.type('application/json').send(body);
-  });
-  return router;
+  };
 }

@@ -8,10 +8,10 @@ import type { Logger } from '../../logger';
 import { startApiSpan } from '../tracing';
 import { authenticate, rateLimit } from './auth';
 import { createCommandRunner } from './command-runner';
-import { commandsRouter } from './commands';
-import { contactReadsRouter, createContactReader } from './contact-reads';
-import { openApiDocument } from './openapi';
-import { operationsRouter } from './operations';
+import { commandHandlers } from './commands';
+import { contactReadHandler, createContactReader } from './contact-reads';
+import { openApiDocument, routeOfPath, routerFromTable } from './openapi';
+import { operationHandler } from './operations';
 
 export interface ApiV1Deps {
   config: Config;
@@ -21,12 +21,7 @@ export interface ApiV1Deps {
 
 /** The route a request matched, as a template: span names never carry an order id or an email. */
 function routeTemplate(req: Request): string {
-  const path = req.path;
-  if (/^\/orders\/[^/]+\/invoice$/.test(path)) return '/api/v1/orders/{orderId}/invoice';
-  if (/^\/contacts\/[^/]+$/.test(path)) return '/api/v1/contacts/{email}';
-  if (/^\/operations\/[^/]+$/.test(path)) return '/api/v1/operations/{id}';
-  if (path === '/contacts' || path === '/openapi.json') return `/api/v1${path}`;
-  return '/api/v1/*';
+  return routeOfPath(`/api/v1${req.path}`)?.path ?? '/api/v1/*';
 }
 
 /** /api/v1 for the configured API clients; undefined when the API is off (API_ENABLED=false). */
@@ -39,10 +34,6 @@ export function apiV1Router(deps: ApiV1Deps): Router | undefined {
     taskQueue: queueFor(temporal.taskQueuePrefix, 'orchestration'),
     syncWaitMs: api.syncWaitMs,
   });
-  const router = express.Router();
-  router.use(startApiSpan(routeTemplate));
-  router.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
-  router.use(authenticate(api.clients), rateLimit());
   // The reads share the workers' 429 windows (the throttle-gate workflow of each system): a window any replica was
   // told holds the API's reads off that owner, and a window the API is told holds the workers.
   const gate = new ThrottleGate({
@@ -55,8 +46,15 @@ export function apiV1Router(deps: ApiV1Deps): Router | undefined {
       timeoutMs: Math.min(api.readTimeoutMs, 2000),
     }),
   });
-  router.use(contactReadsRouter(createContactReader(deps.config, gate)));
-  router.use(commandsRouter({ runner, links, maxBodyBytes: api.maxBodyBytes, logger: deps.logger }));
-  router.use('/operations', operationsRouter({ runner, links }));
-  return router;
+  const document = openApiDocument();
+  const routes = routerFromTable(
+    {
+      openApi: ({ res }) => void res.json(document),
+      getContact: contactReadHandler(createContactReader(deps.config, gate)),
+      getOperation: operationHandler({ runner, links }),
+      ...commandHandlers({ runner, links, logger: deps.logger }),
+    },
+    { guard: [authenticate(api.clients), rateLimit()], maxBodyBytes: api.maxBodyBytes },
+  );
+  return express.Router().use(startApiSpan(routeTemplate), routes);
 }
