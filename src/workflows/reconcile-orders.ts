@@ -1,9 +1,24 @@
-import { continueAsNew, executeChild, log, ParentClosePolicy, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, executeChild, log, ParentClosePolicy, patched, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { prefixOf } from '../contracts/task-queues';
+import { reconcileChildId } from '../contracts/workflow-ids';
 import type { OrderPaid } from '../domain/events';
 import { systemActivities } from './activities';
 import { runFlow } from './flow';
 import { recordScheduledStart } from './scheduled-run';
+
+/**
+ * patched() id of the children's ids carrying TASK_QUEUE_PREFIX and fitting Temporal's id limit (they were
+ * `reconcile:<order id>`, whatever the deployment and however long the order id).
+ */
+export const SCOPED_CHILD_IDS = 'reconcile-scoped-child-ids';
+
+/** The id of the child that repairs `orderId`: as runs recorded before SCOPED_CHILD_IDS did, or as every new run does. */
+function childIdOf(orderId: string): string {
+  return patched(SCOPED_CHILD_IDS)
+    ? reconcileChildId(prefixOf(workflowInfo().taskQueue), orderId)
+    : `reconcile:${orderId}`;
+}
 
 export interface ReconcileOrdersInput {
   /** How far back from the run's nominal time to look (default 180 min: three hourly runs overlap each order). */
@@ -83,9 +98,10 @@ export async function reconcileOrders(input: ReconcileOrdersInput = {}): Promise
               occurredAt: order.paidAt ?? p.window.until,
               order: { id: order.id, total: order.total, currency: order.currency, customerEmail: order.customerEmail },
             };
+            const childId = childIdOf(order.id);
             try {
               await executeChild('orderPaid', {
-                workflowId: `reconcile:${order.id}`,
+                workflowId: childId,
                 args: [event],
                 workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
                 parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -93,7 +109,7 @@ export async function reconcileOrders(input: ReconcileOrdersInput = {}): Promise
               p.repaired.push(order.id);
               log.warn('reconciliation repaired a missed order: it was paid but had no invoice', {
                 orderId: order.id,
-                repairedBy: `reconcile:${order.id}`,
+                repairedBy: childId,
               });
             } catch (err) {
               if (err instanceof WorkflowExecutionAlreadyStartedError) p.alreadyRepairing.push(order.id);

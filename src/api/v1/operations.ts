@@ -2,7 +2,7 @@ import express, { type Router } from 'express';
 import { HttpError } from '../errors';
 import { type Links, operationBody, RETRY_AFTER_SECONDS, workflowIdOf } from './answers';
 import { callerOf } from './auth';
-import { type CommandRunner, commandWorkflowId, orUnavailable } from './command-runner';
+import { type CommandRunner, orUnavailable } from './command-runner';
 
 /** GET /operations/{id}: a command's state, for its own client only (another client's id is a 404). */
 export function operationsRouter(deps: { runner: CommandRunner; links: Links }): Router {
@@ -10,7 +10,7 @@ export function operationsRouter(deps: { runner: CommandRunner; links: Links }):
   router.get('/:id', async (req, res) => {
     const workflowId = workflowIdOf(String(req.params.id));
     const notFound = new HttpError(404, 'not_found', 'no such operation for this API client');
-    if (!workflowId.startsWith(commandWorkflowId(callerOf(res).name, ''))) throw notFound;
+    if (!deps.runner.owns(workflowId, callerOf(res).name)) throw notFound;
     const outcome = await orUnavailable(() => deps.runner.operation(workflowId));
     if (!outcome || outcome.kind === 'reused') throw notFound;
     if (outcome.kind === 'running') res.set('Retry-After', String(RETRY_AFTER_SECONDS));
