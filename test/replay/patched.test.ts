@@ -52,7 +52,7 @@ describe('orderPaid, versioned with patched()', () => {
       signShop(stack.config.sources.shop.secrets[0]!, eventId, body),
     );
     expect(res.status).toBe(202);
-    const handle = stack.client.workflow.getHandle(`shop:${eventId}`);
+    const handle = stack.client.workflow.getHandle(`${stack.config.temporal.taskQueuePrefix}shop:${eventId}`);
     await handle.result();
 
     const history = await handle.fetchHistory();

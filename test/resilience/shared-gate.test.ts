@@ -61,7 +61,7 @@ describe('a Retry-After window across worker replicas', () => {
     // Accounting answers the next call 429 with Retry-After: 3, and every call after it normally: a call inside the
     // window would be accepted here, so only the gate keeps it out.
     await setFaults(stack, 'accounting', { throttle: { retryAfterSeconds: 3, count: 1 } });
-    const [first, ...later] = newOrders(13);
+    const [first, ...later] = newOrders(13, stack.config.temporal.taskQueuePrefix);
     expect(await deliver(stack, first!)).toBe(202);
     const throttledAt = await waitFor('the 429', async () => {
       return (await requestsOf(stack, 'accounting')).find((r) => r.status === 429)?.at;

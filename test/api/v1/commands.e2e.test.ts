@@ -32,18 +32,20 @@ describe('POST /api/v1/orders/{orderId}/invoice', () => {
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({
       status: 'succeeded',
-      workflowId: `api:erp:${idempotencyKey}`,
+      workflowId: `${stack.config.temporal.taskQueuePrefix}api:erp:${idempotencyKey}`,
       result: { orderId, invoiceId: expect.any(String), emailId: expect.any(String) },
     });
     // After the execution has closed, as while it runs: the same answer, from the execution's update history.
-    await stack.client.workflow.getHandle(`api:erp:${idempotencyKey}`).result();
+    await stack.client.workflow.getHandle(`${stack.config.temporal.taskQueuePrefix}api:erp:${idempotencyKey}`).result();
     const replay = await invoice(orderId, idempotencyKey);
     expect(replay.status).toBe(200);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect(replay.body).toEqual(first.body);
     expect(invoicesOf(orderId)).toHaveLength(1);
 
-    const description = await stack.client.workflow.getHandle(`api:erp:${idempotencyKey}`).describe();
+    const description = await stack.client.workflow
+      .getHandle(`${stack.config.temporal.taskQueuePrefix}api:erp:${idempotencyKey}`)
+      .describe();
     expect(description.searchAttributes).toMatchObject({
       Source: ['api:erp'],
       BusinessKey: [orderId],
@@ -63,7 +65,7 @@ describe('POST /api/v1/orders/{orderId}/invoice', () => {
     expect(whileRunning.body).toMatchObject({ error: 'idempotency_key_reused' });
     faults({});
     expect((await running).status).toBe(201);
-    await stack.client.workflow.getHandle(`api:erp:${idempotencyKey}`).result();
+    await stack.client.workflow.getHandle(`${stack.config.temporal.taskQueuePrefix}api:erp:${idempotencyKey}`).result();
     const afterwards = await invoice(orderId, idempotencyKey, order(99));
     expect(afterwards.status).toBe(422);
     expect(invoicesOf(orderId)).toHaveLength(1);
@@ -112,7 +114,7 @@ describe('POST /api/v1/orders/{orderId}/invoice', () => {
       error: 'command_failed',
       failure: { system: 'accounting', retrySafe: true, retryMayHelp: true },
     });
-    const workflowId = `api:erp:${idempotencyKey}`;
+    const workflowId = `${stack.config.temporal.taskQueuePrefix}api:erp:${idempotencyKey}`;
     expect(stack.sandbox.data.alerts.received.some((m) => JSON.stringify(m).includes(workflowId))).toBe(true);
     const description = await stack.client.workflow.getHandle(workflowId).describe();
     expect(description.status.name).toBe('FAILED');
@@ -140,7 +142,7 @@ describe('POST /api/v1/orders/{orderId}/invoice', () => {
         signShop(secret, eventId, orderPaidBody(eventId, orderId)),
       );
       expect(delivered.status).toBe(202);
-      return stack.client.workflow.getHandle(`shop:${eventId}`);
+      return stack.client.workflow.getHandle(`${stack.config.temporal.taskQueuePrefix}shop:${eventId}`);
     };
 
     test('another total and recipient under a new key: 409 naming total and customerEmail, no customer value, nothing changed', async () => {
@@ -160,7 +162,9 @@ describe('POST /api/v1/orders/{orderId}/invoice', () => {
       ]);
       expect(emailsOf(orderId).map((m) => m.to)).toEqual(['ada@example.com']);
       // As any failed command: a red run and an alert, which name the fields too.
-      const description = await stack.client.workflow.getHandle(`api:erp:${otherKey}`).describe();
+      const description = await stack.client.workflow
+        .getHandle(`${stack.config.temporal.taskQueuePrefix}api:erp:${otherKey}`)
+        .describe();
       expect(description.searchAttributes).toMatchObject({ IntegrationStatus: ['failed'] });
       expect(alertsOf(orderId)).toEqual([
         expect.objectContaining({ kind: 'failed', error: expect.stringMatching(/another total, customerEmail than/) }),
