@@ -49,8 +49,11 @@ export function temporalRefusal(err: unknown): string | undefined {
   let e: unknown = err;
   for (let depth = 0; e && depth < 8; depth += 1) {
     if (isGrpcCode(e, grpcStatus.INVALID_ARGUMENT)) {
+      // For an Update-With-Start the SDK puts the failed operation's own status message in `message` (`details`
+      // then says only that the multi-operation failed); for a plain start both say the same.
+      const message = e instanceof Error ? e.message.replace(/^\d+ [A-Z_]+: /, '') : '';
       const details = (e as { details?: unknown }).details;
-      const said = typeof details === 'string' && details ? details : e instanceof Error ? e.message : String(e);
+      const said = message || (typeof details === 'string' ? details : String(e));
       return printable(safeText(said, 200));
     }
     e = (e as { cause?: unknown }).cause;

@@ -127,6 +127,57 @@ describe('POST /api/v1/orders/{orderId}/invoice', () => {
     expect(invoicesOf(orderId)).toHaveLength(1);
   });
 
+  test('after a failed command, another body under the same key is 422 and starts nothing, for the same order or another', async () => {
+    const orderId = uniqueId('ORD-');
+    const idempotencyKey = uniqueId('k-');
+    faults({ down: true });
+    expect((await invoice(orderId, idempotencyKey)).status).toBe(502);
+    faults({ down: false });
+    const handle = stack.client.workflow.getHandle(`${stack.config.temporal.taskQueuePrefix}api:erp:${idempotencyKey}`);
+    const failedRun = (await handle.describe()).runId;
+
+    const otherTotal = await invoice(orderId, idempotencyKey, order(99));
+    expect(otherTotal.status).toBe(422);
+    expect(otherTotal.body).toMatchObject({ error: 'idempotency_key_reused' });
+    const otherOrderId = uniqueId('ORD-');
+    const otherOrder = await invoice(otherOrderId, idempotencyKey);
+    expect(otherOrder.status).toBe(422);
+    expect(otherOrder.body).toMatchObject({ error: 'idempotency_key_reused' });
+
+    const latest = await handle.describe();
+    expect(latest.runId).toBe(failedRun);
+    expect(latest.status.name).toBe('FAILED');
+    expect(invoicesOf(orderId)).toHaveLength(0);
+    expect(invoicesOf(otherOrderId)).toHaveLength(0);
+    // The body that failed may still run the key again (the documented retry), and then it is that body's key.
+    expect((await invoice(orderId, idempotencyKey)).status).toBe(201);
+    expect((await invoice(orderId, idempotencyKey, order(99))).status).toBe(422);
+    expect(invoicesOf(orderId)).toHaveLength(1);
+  });
+
+  test('an Idempotency-Key of 255 characters, the longest documented, answers 201 under an id of at most 255 bytes', async () => {
+    const orderId = uniqueId('ORD-');
+    const head = uniqueId('k-');
+    const idempotencyKey = `${head}-${'x'.repeat(255 - head.length - 1)}`;
+    expect(idempotencyKey).toHaveLength(255);
+    const first = await invoice(orderId, idempotencyKey);
+    expect(first.status).toBe(201);
+    const workflowId: string = first.body.workflowId;
+    expect(Buffer.byteLength(workflowId, 'utf8')).toBeLessThanOrEqual(255);
+    expect(workflowId.startsWith(`${stack.config.temporal.taskQueuePrefix}api:erp:${head}-x`)).toBe(true);
+    // The same key is the same execution: replayed, not run again; its operation is the caller's.
+    const replay = await invoice(orderId, idempotencyKey);
+    expect(replay.status).toBe(200);
+    expect(replay.body).toEqual(first.body);
+    const operation = await call(stack.apiUrl, first.body.links.operation, { key });
+    expect(operation.body).toMatchObject({ status: 'succeeded', result: { orderId } });
+    // A key that differs only in its last character is another execution.
+    const other = await invoice(uniqueId('ORD-'), `${idempotencyKey.slice(0, -1)}y`);
+    expect(other.status).toBe(201);
+    expect(other.body.workflowId).not.toBe(workflowId);
+    expect(invoicesOf(orderId)).toHaveLength(1);
+  });
+
   describe('when the order already has an invoice', () => {
     const emailsOf = (orderId: string) =>
       stack.sandbox.data['email-platform'].messages.filter(
