@@ -131,9 +131,10 @@ describe('POST /api/v1/orders/{orderId}/invoice', () => {
     const orderId = uniqueId('ORD-');
     const idempotencyKey = uniqueId('k-');
     faults({ down: true });
-    expect((await invoice(orderId, idempotencyKey)).status).toBe(502);
+    const failed = await invoice(orderId, idempotencyKey);
+    expect(failed.status).toBe(502);
     faults({ down: false });
-    const handle = stack.client.workflow.getHandle(`${stack.config.temporal.taskQueuePrefix}api:erp:${idempotencyKey}`);
+    const handle = stack.client.workflow.getHandle(Buffer.from(failed.body.operationId, 'base64url').toString());
     const failedRun = (await handle.describe()).runId;
 
     const otherTotal = await invoice(orderId, idempotencyKey, order(99));
