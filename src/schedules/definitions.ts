@@ -58,7 +58,7 @@ export function scheduleDefinitions(config: Config): ScheduleDefinition[] {
       description: 'paid orders without an invoice get the invoice flow (safety net under the webhooks)',
       spec: { every: '1h', timeZone },
       workflowType: 'reconcileOrders',
-      args: [{ lookbackMinutes: 180, graceMinutes: 10 }],
+      args: [{ lookbackMinutes: 180, graceMinutes: 10, idPrefix: prefix }],
       taskQueue,
       overlap: 'SKIP',
       catchupWindow: '6 hours',

@@ -13,11 +13,14 @@ import { recordScheduledStart } from './scheduled-run';
  */
 export const SCOPED_CHILD_IDS = 'reconcile-scoped-child-ids';
 
-/** The id of the child that repairs `orderId`: as runs recorded before SCOPED_CHILD_IDS did, or as every new run does. */
-function childIdOf(orderId: string): string {
-  return patched(SCOPED_CHILD_IDS)
-    ? reconcileChildId(prefixOf(workflowInfo().taskQueue), orderId)
-    : `reconcile:${orderId}`;
+/**
+ * The id of the child that repairs `orderId`: as runs recorded before SCOPED_CHILD_IDS did, or as every new run does.
+ * The prefix comes from the input, which the history records: a replay runs on a queue of its own, so the queue's
+ * prefix would name other children than the run started.
+ */
+function childIdOf(input: ReconcileOrdersInput, orderId: string): string {
+  if (!patched(SCOPED_CHILD_IDS)) return `reconcile:${orderId}`;
+  return reconcileChildId(input.idPrefix ?? prefixOf(workflowInfo().taskQueue), orderId);
 }
 
 export interface ReconcileOrdersInput {
@@ -28,6 +31,11 @@ export interface ReconcileOrdersInput {
   /** An explicit window, instead of the one derived from the scheduled time. */
   window?: { since: string; until: string };
   historyLimit?: number;
+  /**
+   * TASK_QUEUE_PREFIX of the deployment, which the children's ids start with (the schedule sets it). Without it, the
+   * prefix of the queue the run is on.
+   */
+  idPrefix?: string;
   /** Set by continueAsNew only. */
   progress?: ReconcileProgress;
 }
@@ -98,7 +106,7 @@ export async function reconcileOrders(input: ReconcileOrdersInput = {}): Promise
               occurredAt: order.paidAt ?? p.window.until,
               order: { id: order.id, total: order.total, currency: order.currency, customerEmail: order.customerEmail },
             };
-            const childId = childIdOf(order.id);
+            const childId = childIdOf(input, order.id);
             try {
               await executeChild('orderPaid', {
                 workflowId: childId,
