@@ -68,7 +68,7 @@ function nominalTime(): number {
 
 /**
  * The safety net under the webhooks: every order the shop reports paid in the window must have an invoice; for each
- * one without, the same invoice flow runs as `reconcile:<order id>`, whose business-key idempotency keeps a later
+ * one without, the same invoice flow runs as `<prefix>reconcile:<order id>`, whose business-key idempotency keeps a later
  * webhook from creating a second invoice.
  */
 export async function reconcileOrders(input: ReconcileOrdersInput = {}): Promise<ReconcileOrdersResult> {
