@@ -172,6 +172,11 @@ describe('POST /api/v1/orders/{orderId}/invoice', () => {
     expect(replay.body).toEqual(first.body);
     const operation = await call(stack.apiUrl, first.body.links.operation, { key });
     expect(operation.body).toMatchObject({ status: 'succeeded', result: { orderId } });
+    // An operation id no command can have (its id is over the limit, so never compacted) is unknown, not an error.
+    const tooLong = Buffer.from(`${stack.config.temporal.taskQueuePrefix}api:erp:${'z'.repeat(300)}`).toString(
+      'base64url',
+    );
+    expect((await call(stack.apiUrl, `/api/v1/operations/${tooLong}`, { key })).status).toBe(404);
     // A key that differs only in its last character is another execution.
     const other = await invoice(uniqueId('ORD-'), `${idempotencyKey.slice(0, -1)}y`);
     expect(other.status).toBe(201);
