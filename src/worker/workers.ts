@@ -1,12 +1,5 @@
 import v8 from 'node:v8';
-import {
-  DefaultLogger,
-  type LogLevel,
-  type NativeConnection,
-  Runtime,
-  Worker,
-  bundleWorkflowCode,
-} from '@temporalio/worker';
+import { DefaultLogger, type NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Config } from '../config';
 import { Client } from '@temporalio/client';
@@ -21,6 +14,7 @@ import { SYSTEMS } from '../integrations/systems';
 import { dataConverterFor, FAILURE_CONVERTER_PATH, workerDataConverterFor } from '../temporal/codec';
 import type { SystemDeclaration } from '../integrations/types';
 import type { Logger } from '../logger';
+import { sdkLogLevel } from './sdk-log';
 import { createWorkerMetrics, serveWorkerMetrics, type WorkerMetrics } from './metrics';
 import { retryingAlertInterceptor } from './retrying-alerts';
 import { activityTracingInterceptor, workflowInterceptorModules, workflowTracingSinks } from '../tracing/install';
@@ -35,16 +29,9 @@ export function sdkMetricsPort(metricsPort: number): number {
  * 127.0.0.1:<port + 1>, which createWorkers merges into /metrics on <port>.
  */
 export function installRuntime(logger: Logger, metricsPort?: number): void {
-  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
-    TRACE: 'trace',
-    DEBUG: 'debug',
-    INFO: 'info',
-    WARN: 'warn',
-    ERROR: 'error',
-  };
   Runtime.install({
-    logger: new DefaultLogger('INFO', (entry) => {
-      logger[levels[entry.level]]({ ...entry.meta, sdk: true }, entry.message);
+    logger: new DefaultLogger(logger.isLevelEnabled('debug') ? 'DEBUG' : 'INFO', (entry) => {
+      logger[sdkLogLevel(entry.level, entry.message)]({ ...entry.meta, sdk: true }, entry.message);
     }),
     telemetryOptions:
       metricsPort !== undefined
