@@ -21,9 +21,10 @@ import {
   SignatureError,
 } from '../sources';
 import { queueFor } from '../contracts/task-queues';
+import { webhookWorkflowId } from '../contracts/workflow-ids';
 import { HttpError, sendHttpError } from './errors';
 import { type ApiMetrics, apiVersionLabel, closedLabel } from './metrics';
-import { TemporalUnavailableError, type WorkflowStarter } from './workflow-starter';
+import { TemporalRefusedError, TemporalUnavailableError, type WorkflowStarter } from './workflow-starter';
 import { resumeRequestSpan, startWebhookSpan } from './tracing';
 import { businessKeyAttribute, inSpanSync } from '../tracing';
 import { trace } from '@opentelemetry/api';
@@ -168,7 +169,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
         return;
       }
 
-      const workflowId = `${name}:${dedupeKey ?? eventId}`;
+      const workflowId = webhookWorkflowId(config.temporal.taskQueuePrefix, name, dedupeKey ?? eventId);
       const businessKey = businessKeyOf(event);
       if (!isKeyword(eventId)) return refuse(new PayloadError('eventId', 'must be visible text, at most 128'));
       if (!isKeyword(businessKey)) return refuse(new PayloadError('businessKey', 'must be visible text, at most 128'));
@@ -198,6 +199,18 @@ export function webhookRouter(deps: WebhookDeps): Router {
           memo: shownVersion ? { apiVersion: shownVersion, apiVersionKnown: !drift } : undefined,
         });
       } catch (err) {
+        if (err instanceof TemporalRefusedError) {
+          // Not a 4xx: a provider drops a delivery it got a 4xx for (or disables the endpoint). Refused by this
+          // server's config, not by anything the sender can change, so it stays retried until an operator acts.
+          metrics.startErrors.inc({ source: name, reason: 'refused' });
+          logger.error(
+            { err, source: name, workflowId, refusal: err.refusal },
+            'start refused by Temporal: its config refuses this workflow; the sender will retry',
+          );
+          throw new HttpError(500, 'start_refused', `Temporal refused to start the flow: ${err.refusal}`, {
+            workflowId,
+          });
+        }
         const reason = err instanceof TemporalUnavailableError ? 'unavailable' : 'error';
         metrics.startErrors.inc({ source: name, reason });
         logger.error({ err, source: name, workflowId }, 'could not start workflow; the sender will retry');

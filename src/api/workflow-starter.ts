@@ -2,6 +2,8 @@ import { status as grpcStatus } from '@grpc/grpc-js';
 import type { Client, WorkflowStartOptions } from '@temporalio/client';
 import { WorkflowClient } from '@temporalio/client';
 import type { TypedSearchAttributes } from '@temporalio/common';
+import { printable } from '../printable';
+import { safeText } from '../redaction';
 import { inSpan, temporalTraceHeaders } from '../tracing';
 
 export interface StartRequest {
@@ -25,6 +27,38 @@ export class TemporalUnavailableError extends Error {
     super(`Temporal is unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'TemporalUnavailableError';
   }
+}
+
+/**
+ * Temporal refused the request as invalid (gRPC INVALID_ARGUMENT: an id, memo or search attribute over a limit of the
+ * server's config): the same request is refused again, so retrying cannot help until the input or the server changes.
+ */
+export class TemporalRefusedError extends Error {
+  constructor(
+    /** What Temporal said, bounded and printable. */
+    readonly refusal: string,
+    cause: unknown,
+  ) {
+    super(`Temporal refused the request: ${refusal}`, { cause });
+    this.name = 'TemporalRefusedError';
+  }
+}
+
+/** What Temporal said when it refused a request as invalid, wherever the SDK wrapped that; undefined otherwise. */
+export function temporalRefusal(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 8; depth += 1) {
+    if (isGrpcCode(e, grpcStatus.INVALID_ARGUMENT)) {
+      // For an Update-With-Start the SDK puts the failed operation's own status message in `message` (`details`
+      // then says only that the multi-operation failed); for a plain start both say the same.
+      const message = e instanceof Error ? e.message.replace(/^\d+ [A-Z_]+: /, '') : '';
+      const details = (e as { details?: unknown }).details;
+      const said = message || (typeof details === 'string' ? details : String(e));
+      return printable(safeText(said, 200));
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 // WorkflowClient.start hides the server's `started` flag, which is how USE_EXISTING tells a new execution from a
@@ -106,6 +140,8 @@ export function createWorkflowStarter(client: Client, timeoutMs: number) {
             throw new TemporalUnavailableError(describeErr);
           }
         }
+        const refusal = temporalRefusal(err);
+        if (refusal !== undefined) throw new TemporalRefusedError(refusal, err);
         if (isUnavailable(err)) throw new TemporalUnavailableError(err);
         throw err;
       }

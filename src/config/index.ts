@@ -15,6 +15,7 @@ import {
   tokenWeakness,
   type SecretPart,
 } from './secret-strength';
+import { MAX_PREFIX_LENGTH } from '../contracts/workflow-ids';
 
 // The environment, turned once into a typed, validated object. The general variables are declared below with their
 // documentation; each declared system and source adds its own (URL, key, rate limit, webhook secret). The catalog
@@ -184,11 +185,14 @@ const general = {
     z
       .string()
       .regex(/^[a-z0-9-]*$/, 'lowercase letters, digits and dashes only')
+      .max(MAX_PREFIX_LENGTH, `at most ${MAX_PREFIX_LENGTH} characters, so every id it starts fits Temporal's id limit`)
       .default(''),
     {
       group: 'Temporal',
       roles: BOTH,
-      description: 'prefix of every task queue and schedule id, so deployments can share a namespace',
+      description:
+        'prefix of every task queue, workflow id and schedule id, so deployments can share a namespace ' +
+        '(docs/workflow-ids.md)',
     },
   ],
   DOWNSTREAM_TIMEOUT_MS: [

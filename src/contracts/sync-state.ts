@@ -107,7 +107,5 @@ export const EMPTY_SYNC_STATE: SyncStateSnapshot = {
   deadLettersNotKept: 0,
 };
 
-/** The workflow id of the state of `sync` for the deployment whose task queues start with `prefix`. */
-export function syncStateId(prefix: string, sync: string): string {
-  return `${prefix}sync-state:${sync}`;
-}
+/** The sync state's workflow id: built where every workflow id is (workflow-ids.ts). */
+export { syncStateId } from './workflow-ids';

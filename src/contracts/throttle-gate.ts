@@ -10,10 +10,8 @@ export const THROTTLE_GATE_WORKFLOW = 'throttleGate';
 /** The memo key under which the gate publishes its window, read with DescribeWorkflowExecution (no worker needed). */
 export const GATE_MEMO_KEY = 'gate';
 
-/** The gate of `system` for the deployment whose task queues share `prefix` (TASK_QUEUE_PREFIX). */
-export function throttleGateId(prefix: string, system: string): string {
-  return `${prefix}throttle-gate:${system}`;
-}
+/** The gate's workflow id: built where every workflow id is (workflow-ids.ts). */
+export { throttleGateId } from './workflow-ids';
 
 /** What a replica reports when a system tells it to wait. */
 export interface GateClosure {

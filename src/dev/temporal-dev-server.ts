@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { toProtoDuration } from '../temporal/time';
 import { SearchAttributeType } from '@temporalio/common';
+import { MAX_ID_BYTES } from '../contracts/workflow-ids';
 import { ALL_SEARCH_ATTRIBUTES } from '../domain/search-attributes';
 
 const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
@@ -37,6 +38,11 @@ export interface DevServerOptions {
   logFile?: string;
   /** The codec server the Web UI decodes payloads through (`--ui-codec-endpoint`). */
   codecEndpoint?: string;
+  /**
+   * The server's id limit (limit.maxIDLength, bytes): by default the one deploy/temporal/dynamicconfig.yaml ships,
+   * so development and the tests refuse what the deployed cluster refuses.
+   */
+  maxIdBytes?: number;
   /** More `temporal server start-dev` flags, after ours (the benchmarks' BENCH_DEV_SERVER_ARGS). */
   extraArgs?: string[];
 }
@@ -75,6 +81,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const port = options.port || (await freePort());
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
   args.push('--namespace', namespace);
+  args.push('--dynamic-config-value', `limit.maxIDLength=${options.maxIdBytes ?? MAX_ID_BYTES}`);
   if (options.uiPort !== undefined) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
   if (options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);

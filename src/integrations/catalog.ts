@@ -195,7 +195,7 @@ const SEARCH_ATTRIBUTE_DOCS: Record<string, { meaning: string; query?: string; f
     finds: 'the flows of one kind of event',
   },
   EventId: {
-    meaning: "the provider's event id (also in the workflow id <source>:<event id>)",
+    meaning: "the provider's event id (also in the workflow id <prefix><source>:<event id>)",
     query: 'EventId = "<event id>"',
     finds: 'the flow of one delivery',
   },
@@ -528,7 +528,7 @@ export function buildCatalog(options: CatalogOptions = {}): Catalog {
         ...(r.workflow ? { workflow: r.workflow } : {}),
       })),
       idempotency:
-        'Every command needs an Idempotency-Key; its workflow id is api:<client>:<key> (Source = "api:<client>"): the ' +
+        'Every command needs an Idempotency-Key; its workflow id is <prefix>api:<client>:<key> (Source = "api:<client>"): the ' +
         'same key and body give the same answer, another body a 422, a failed run is run again by a retry',
       variables: docs.filter((d) => d.group === 'Request/response API').map((d) => d.name),
     },

@@ -58,7 +58,7 @@ export const WORKFLOWS = {
     description:
       'POST /api/v1/orders/{orderId}/invoice: invoices the order and emails the invoice (orderPaid’s activities and ' +
       'keys, under the command profile), answering the caller through the commandResult update',
-    trigger: { by: 'POST /api/v1/orders/{orderId}/invoice, id api:<client>:<Idempotency-Key>' },
+    trigger: { by: 'POST /api/v1/orders/{orderId}/invoice, id <prefix>api:<client>:<Idempotency-Key>' },
     activities: ['createInvoice', 'sendInvoiceEmail', 'sendAlert'],
     keys: INVOICE_KEYS,
   }),
@@ -67,7 +67,7 @@ export const WORKFLOWS = {
     description:
       'POST /api/v1/contacts: creates or updates the contact in the caller’s system, which owns every field it sent ' +
       '(the contact sync copies it on); answered through the commandResult update',
-    trigger: { by: 'POST /api/v1/contacts, id api:<client>:<Idempotency-Key>' },
+    trigger: { by: 'POST /api/v1/contacts, id <prefix>api:<client>:<Idempotency-Key>' },
     activities: ['upsertCrmContact', 'upsertEmailContactConsent', 'sendAlert'],
   }),
   paymentSucceeded: declare<PaymentSucceeded>({
@@ -110,7 +110,7 @@ export const WORKFLOWS = {
     children: [
       {
         workflow: 'orderPaid',
-        id: 'reconcile:<order id>',
+        id: '<prefix>reconcile:<order id>',
         note: 'per order: the child’s id and its invoice’s Idempotency-Key are both derived from the order id',
       },
     ],

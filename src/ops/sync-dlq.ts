@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { type DeadLetter, dropDeadLetterUpdate, syncStateId, syncStateQuery } from '../contracts/sync-state';
+import { deadLetterRetryId } from '../contracts/workflow-ids';
 import { queueFor } from '../contracts/task-queues';
 import type { ContactSyncResult, DeadLetterRetryResult } from '../workflows/contact-sync';
 import { type OpsContext, OpsInputError, uiLink } from './context';
@@ -100,7 +101,7 @@ export async function retryDeadLetters(
     .update(JSON.stringify(entries.map((e) => [e.id, e.attempts])))
     .digest('base64url')
     .slice(0, 16);
-  const workflowId = `${target.prefix}contact-sync:dlq-retry:${options.id ? `${options.id}:` : 'all:'}${digest}`;
+  const workflowId = deadLetterRetryId(target.prefix, 'contact', options.id || undefined, digest);
   const handle = await ctx.client.workflow.start('contactSync', {
     workflowId,
     taskQueue: queueFor(target.prefix, 'orchestration'),

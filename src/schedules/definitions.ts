@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import type { ContactSyncInput } from '../workflows/contact-sync';
 import type { ReconcileOrdersInput } from '../workflows/reconcile-orders';
 import type { WatchedSchedule } from '../contracts/schedules';
-import { syncStateId } from '../contracts/sync-state';
+import { scheduleId, syncStateId } from '../contracts/workflow-ids';
 import type { ScheduleWatchdogInput } from '../workflows/schedule-watchdog';
 import { queueFor } from '../contracts/task-queues';
 
@@ -41,7 +41,7 @@ export function scheduleDefinitions(config: Config): ScheduleDefinition[] {
   const timeZone = config.schedules.timeZone;
   const synced: ScheduleDefinition[] = [
     {
-      id: `${prefix}contact-sync`,
+      id: scheduleId(prefix, 'contact-sync'),
       description: 'CRM → email platform contact sync (and consent back), from the last successful watermark',
       spec: { cron: config.schedules.contactSyncCron, timeZone },
       workflowType: 'contactSync',
@@ -54,11 +54,11 @@ export function scheduleDefinitions(config: Config): ScheduleDefinition[] {
       syncStateId: syncStateId(prefix, 'contact'),
     },
     {
-      id: `${prefix}reconcile-orders`,
+      id: scheduleId(prefix, 'reconcile-orders'),
       description: 'paid orders without an invoice get the invoice flow (safety net under the webhooks)',
       spec: { every: '1h', timeZone },
       workflowType: 'reconcileOrders',
-      args: [{ lookbackMinutes: 180, graceMinutes: 10 }],
+      args: [{ lookbackMinutes: 180, graceMinutes: 10, idPrefix: prefix }],
       taskQueue,
       overlap: 'SKIP',
       catchupWindow: '6 hours',
@@ -66,7 +66,7 @@ export function scheduleDefinitions(config: Config): ScheduleDefinition[] {
     },
   ];
   return withWatchdog(synced, {
-    id: `${prefix}schedule-watchdog`,
+    id: scheduleId(prefix, 'schedule-watchdog'),
     every: '15m',
     expectedIntervalMs: 15 * 60_000,
     pausedAlertAfterMs: config.schedules.pausedAlertAfterMs,

@@ -1,9 +1,27 @@
-import { continueAsNew, executeChild, log, ParentClosePolicy, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, executeChild, log, ParentClosePolicy, patched, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { prefixOf } from '../contracts/task-queues';
+import { reconcileChildId } from '../contracts/workflow-ids';
 import type { OrderPaid } from '../domain/events';
 import { systemActivities } from './activities';
 import { runFlow } from './flow';
 import { recordScheduledStart } from './scheduled-run';
+
+/**
+ * patched() id of the children's ids carrying TASK_QUEUE_PREFIX and fitting Temporal's id limit (they were
+ * `reconcile:<order id>`, whatever the deployment and however long the order id).
+ */
+export const SCOPED_CHILD_IDS = 'reconcile-scoped-child-ids';
+
+/**
+ * The id of the child that repairs `orderId`: as runs recorded before SCOPED_CHILD_IDS did, or as every new run does.
+ * The prefix comes from the input, which the history records: a replay runs on a queue of its own, so the queue's
+ * prefix would name other children than the run started.
+ */
+function childIdOf(input: ReconcileOrdersInput, orderId: string): string {
+  if (!patched(SCOPED_CHILD_IDS)) return `reconcile:${orderId}`;
+  return reconcileChildId(input.idPrefix ?? prefixOf(workflowInfo().taskQueue), orderId);
+}
 
 export interface ReconcileOrdersInput {
   /** How far back from the run's nominal time to look (default 180 min: three hourly runs overlap each order). */
@@ -13,6 +31,11 @@ export interface ReconcileOrdersInput {
   /** An explicit window, instead of the one derived from the scheduled time. */
   window?: { since: string; until: string };
   historyLimit?: number;
+  /**
+   * TASK_QUEUE_PREFIX of the deployment, which the children's ids start with (the schedule sets it). Without it, the
+   * prefix of the queue the run is on.
+   */
+  idPrefix?: string;
   /** Set by continueAsNew only. */
   progress?: ReconcileProgress;
 }
@@ -45,7 +68,7 @@ function nominalTime(): number {
 
 /**
  * The safety net under the webhooks: every order the shop reports paid in the window must have an invoice; for each
- * one without, the same invoice flow runs as `reconcile:<order id>`, whose business-key idempotency keeps a later
+ * one without, the same invoice flow runs as `<prefix>reconcile:<order id>`, whose business-key idempotency keeps a later
  * webhook from creating a second invoice.
  */
 export async function reconcileOrders(input: ReconcileOrdersInput = {}): Promise<ReconcileOrdersResult> {
@@ -83,9 +106,10 @@ export async function reconcileOrders(input: ReconcileOrdersInput = {}): Promise
               occurredAt: order.paidAt ?? p.window.until,
               order: { id: order.id, total: order.total, currency: order.currency, customerEmail: order.customerEmail },
             };
+            const childId = childIdOf(input, order.id);
             try {
               await executeChild('orderPaid', {
-                workflowId: `reconcile:${order.id}`,
+                workflowId: childId,
                 args: [event],
                 workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
                 parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -93,7 +117,7 @@ export async function reconcileOrders(input: ReconcileOrdersInput = {}): Promise
               p.repaired.push(order.id);
               log.warn('reconciliation repaired a missed order: it was paid but had no invoice', {
                 orderId: order.id,
-                repairedBy: `reconcile:${order.id}`,
+                repairedBy: childId,
               });
             } catch (err) {
               if (err instanceof WorkflowExecutionAlreadyStartedError) p.alreadyRepairing.push(order.id);

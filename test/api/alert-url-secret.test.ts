@@ -52,6 +52,7 @@ describe('a failing alert webhook', () => {
   let adminUrl = '';
   let client: Client;
   let shopSecret = '';
+  let prefix = '';
   let sandboxUrl = '';
 
   beforeAll(async () => {
@@ -77,6 +78,7 @@ describe('a failing alert webhook', () => {
       ADMIN_TOKEN,
     });
     shopSecret = config.sources.shop.secrets[0]!;
+    prefix = config.temporal.taskQueuePrefix;
     const logger = createLogger(
       { level: 'debug' },
       new Writable({
@@ -163,7 +165,7 @@ describe('a failing alert webhook', () => {
       body: JSON.stringify({ respondNext: { status: 400, count: 1 } }),
     });
     const eventId = uniqueId('evt_');
-    const workflowId = `shop:${eventId}`;
+    const workflowId = `${prefix}shop:${eventId}`;
     const res = await post(
       `${apiUrl}/webhooks/shop`,
       signShop(shopSecret, eventId, orderPaidBody(eventId, uniqueId('ORD-'))),

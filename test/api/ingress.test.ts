@@ -30,7 +30,11 @@ describe('POST /webhooks/shop', () => {
     const res = await post(url, signShop(secret, eventId, body));
     expect(res.status).toBe(202);
     const json: any = await res.json();
-    expect(json).toEqual({ status: 'accepted', workflowId: `shop:${eventId}`, runId: expect.any(String) });
+    expect(json).toEqual({
+      status: 'accepted',
+      workflowId: `${stack.config.temporal.taskQueuePrefix}shop:${eventId}`,
+      runId: expect.any(String),
+    });
     const description = await stack.client.workflow.getHandle(json.workflowId).describe();
     expect(description.type).toBe('orderPaid');
     expect(description.runId).toBe(json.runId);
@@ -64,7 +68,9 @@ describe('POST /webhooks/shop', () => {
     req.body = body.replace('1499', '1');
     const res = await post(url, req);
     expect(res.status).toBe(401);
-    await expect(stack.client.workflow.getHandle(`shop:${eventId}`).describe()).rejects.toThrow(/not found/i);
+    await expect(
+      stack.client.workflow.getHandle(`${stack.config.temporal.taskQueuePrefix}shop:${eventId}`).describe(),
+    ).rejects.toThrow(/not found/i);
   });
 
   test('a missing signature is rejected with 401', async () => {

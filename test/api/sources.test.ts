@@ -30,7 +30,7 @@ describe('POST /webhooks/shopify and /webhooks/stripe', () => {
     const res = await post(url('shopify'), req);
     expect(res.status).toBe(202);
     const json = (await res.json()) as { workflowId: string; runId: string };
-    expect(json.workflowId).toBe(`shopify:orders/paid:${orderId}`);
+    expect(json.workflowId).toBe(`${stack.config.temporal.taskQueuePrefix}shopify:orders/paid:${orderId}`);
     const handle = stack.client.workflow.getHandle(json.workflowId);
     expect((await handle.describe()).type).toBe('orderPaid');
     expect(await handle.result()).toMatchObject({ orderId });
@@ -50,8 +50,10 @@ describe('POST /webhooks/shopify and /webhooks/stripe', () => {
     ]);
     expect([a.status, b.status]).toEqual([202, 202]);
     const results = await Promise.all([
-      stack.client.workflow.getHandle(`shop:${shopEvent}`).result(),
-      stack.client.workflow.getHandle(`shopify:orders/paid:${orderId}`).result(),
+      stack.client.workflow.getHandle(`${stack.config.temporal.taskQueuePrefix}shop:${shopEvent}`).result(),
+      stack.client.workflow
+        .getHandle(`${stack.config.temporal.taskQueuePrefix}shopify:orders/paid:${orderId}`)
+        .result(),
     ]);
     expect(results[0].invoiceId).toBe(results[1].invoiceId);
     expect(stack.sandbox.data.accounting.invoices.filter((i) => i.order_id === orderId)).toHaveLength(1);
@@ -65,12 +67,12 @@ describe('POST /webhooks/shopify and /webhooks/stripe', () => {
     const orderId = uniqueId('ORD-');
     const shopEvent = uniqueId('evt_');
     await post(url('shop'), signShop(secret('shop'), shopEvent, orderPaidBody(shopEvent, orderId)));
-    await stack.client.workflow.getHandle(`shop:${shopEvent}`).result();
+    await stack.client.workflow.getHandle(`${stack.config.temporal.taskQueuePrefix}shop:${shopEvent}`).result();
 
     const stripeEvent = uniqueId('evt_');
     const res = await post(url('stripe'), signStripe(secret('stripe'), stripePaymentBody(stripeEvent, orderId)));
     expect(res.status).toBe(202);
-    const handle = stack.client.workflow.getHandle(`stripe:${stripeEvent}`);
+    const handle = stack.client.workflow.getHandle(`${stack.config.temporal.taskQueuePrefix}stripe:${stripeEvent}`);
     expect((await handle.describe()).type).toBe('paymentSucceeded');
     expect(await handle.result()).toMatchObject({ orderId, invoiceStatus: 'paid' });
     const invoice = stack.sandbox.data.accounting.invoices.find((i) => i.order_id === orderId)!;
@@ -89,7 +91,7 @@ describe('POST /webhooks/shopify and /webhooks/stripe', () => {
     const res = await post(url('stripe'), signStripe(secret('stripe'), stripePaymentBody(stripeEvent, orderId)));
     expect(res.status).toBe(202);
     // The payment is retrying against a missing invoice; now the order arrives.
-    const handle = stack.client.workflow.getHandle(`stripe:${stripeEvent}`);
+    const handle = stack.client.workflow.getHandle(`${stack.config.temporal.taskQueuePrefix}stripe:${stripeEvent}`);
     await waitFor('markInvoicePaid to fail for lack of an invoice', async () => {
       const pending = (await handle.describe()).raw.pendingActivities?.[0];
       return (await failureMessage(stack.client, pending?.lastFailure))?.includes('no invoice') ? pending : undefined;
@@ -115,8 +117,8 @@ describe('POST /webhooks/shopify and /webhooks/stripe', () => {
     expect(stripeDrifted.status).toBe(202);
 
     for (const [id, version] of [
-      [`shopify:orders/paid:${driftedOrder}`, '2099-01'],
-      [`stripe:${stripeEvent}`, '2099-01-01.zeta'],
+      [`${stack.config.temporal.taskQueuePrefix}shopify:orders/paid:${driftedOrder}`, '2099-01'],
+      [`${stack.config.temporal.taskQueuePrefix}stripe:${stripeEvent}`, '2099-01-01.zeta'],
     ] as const) {
       const d = await stack.client.workflow.getHandle(id).describe();
       expect(d.searchAttributes).toMatchObject({ ApiVersionDrift: [true] });
@@ -132,7 +134,9 @@ describe('POST /webhooks/shopify and /webhooks/stripe', () => {
     const webhookId = uniqueId('wh-');
     const orderId = uniqueId('ORD-');
     await post(url('shopify'), signShopify(secret('shopify'), webhookId, shopifyOrderPaidBody(orderId)));
-    const d = await stack.client.workflow.getHandle(`shopify:orders/paid:${orderId}`).describe();
+    const d = await stack.client.workflow
+      .getHandle(`${stack.config.temporal.taskQueuePrefix}shopify:orders/paid:${orderId}`)
+      .describe();
     expect(d.searchAttributes.ApiVersionDrift).toBeUndefined();
     expect(d.memo).toEqual({ apiVersion: '2025-01', apiVersionKnown: true });
   });

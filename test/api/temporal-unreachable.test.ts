@@ -61,16 +61,20 @@ describe.each<[string, Exclude<ProxyMode, 'forward'>]>([
       const stripeBody = stripePaymentBody(stripeId, order);
       return [
         {
-          workflowId: `shop:${shopId}`,
+          workflowId: `${stack.config.temporal.taskQueuePrefix}shop:${shopId}`,
           source: 'shop',
           sign: () => signShop(secret('shop'), shopId, orderPaidBody(shopId, order)),
         },
         {
-          workflowId: `shopify:orders/paid:${order}`,
+          workflowId: `${stack.config.temporal.taskQueuePrefix}shopify:orders/paid:${order}`,
           source: 'shopify',
           sign: () => signShopify(secret('shopify'), shopifyId, shopifyOrderPaidBody(order)),
         },
-        { workflowId: `stripe:${stripeId}`, source: 'stripe', sign: () => signStripe(secret('stripe'), stripeBody) },
+        {
+          workflowId: `${stack.config.temporal.taskQueuePrefix}stripe:${stripeId}`,
+          source: 'stripe',
+          sign: () => signStripe(secret('stripe'), stripeBody),
+        },
       ];
     });
   }

@@ -27,9 +27,10 @@ describe('the production build', () => {
     expect(fs.existsSync(main)).toBe(true);
 
     const secret = `whsec_${randomBytes(24).toString('base64')}`;
+    const apiEnv = productionApiEnv(secret);
     api = spawn(process.execPath, [main], {
       cwd: root,
-      env: { ...productionApiEnv(secret) },
+      env: apiEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -52,6 +53,9 @@ describe('the production build', () => {
       signShop(secret, eventId, orderPaidBody(eventId, 'B-1')),
     );
     expect(res.status).toBe(202);
-    expect(await res.json()).toMatchObject({ status: 'accepted', workflowId: `shop:${eventId}` });
+    expect(await res.json()).toMatchObject({
+      status: 'accepted',
+      workflowId: `${apiEnv.TASK_QUEUE_PREFIX}shop:${eventId}`,
+    });
   }, 120_000);
 });

@@ -174,7 +174,7 @@ describe('every metric and label the dashboard and the rules use exists in a scr
       const first = await deliverOrder(stack);
       expect(first.status).toBe(202);
       await stack.client.workflow.getHandle(first.workflowId).result();
-      expect((await deliverOrder(stack, first.workflowId.replace('shop:', ''))).status).toBe(200);
+      expect((await deliverOrder(stack, first.workflowId.replace(`${prefix}shop:`, ''))).status).toBe(200);
       const forged = await post(`${stack.apiUrl}/webhooks/shop`, signShop('whsec_' + 'A'.repeat(32), 'evt_x', '{}'));
       expect(forged.status).toBe(401);
 

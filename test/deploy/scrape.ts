@@ -39,5 +39,5 @@ export async function deliverOrder(
     signShop(secret, eventId, orderPaidBody(eventId, uniqueId('ORD-'))),
   );
   await res.arrayBuffer();
-  return { status: res.status, workflowId: `shop:${eventId}` };
+  return { status: res.status, workflowId: `${stack.config.temporal.taskQueuePrefix}shop:${eventId}` };
 }

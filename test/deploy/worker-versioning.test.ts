@@ -75,7 +75,7 @@ describe('Worker Versioning', () => {
   test('a running pinned flow finishes on its version; new events run on the current one; status shows it drained', async () => {
     await startVersion('a');
     await setFaults(stack, 'accounting', { holdPaths: ['/invoices'] });
-    const onA = newOrders(3);
+    const onA = newOrders(3, stack.config.temporal.taskQueuePrefix);
     expect(await Promise.all(onA.map((o) => deliver(stack, o)))).toEqual([202, 202, 202]);
     await waitFor(
       "a's createInvoice calls held at accounting",
@@ -90,7 +90,7 @@ describe('Worker Versioning', () => {
     });
     expect(during.current).toBe('b');
 
-    const onB = newOrders(3);
+    const onB = newOrders(3, stack.config.temporal.taskQueuePrefix);
     expect(await Promise.all(onB.map((o) => deliver(stack, o)))).toEqual([202, 202, 202]);
     await setFaults(stack, 'accounting', {});
     await Promise.all([...onA, ...onB].map((o) => stack.client.workflow.getHandle(o.workflowId).result()));

@@ -22,7 +22,7 @@ describe('order.paid end to end', () => {
     const runIds = new Set(await Promise.all(answers.map(async (a) => ((await a.json()) as any).runId)));
     expect(runIds.size).toBe(1);
 
-    const handle = stack.client.workflow.getHandle(`shop:${eventId}`);
+    const handle = stack.client.workflow.getHandle(`${stack.config.temporal.taskQueuePrefix}shop:${eventId}`);
     const result = await handle.result();
     expect(result).toMatchObject({ orderId });
 
@@ -31,7 +31,10 @@ describe('order.paid end to end', () => {
     expect(await late.json()).toMatchObject({ status: 'duplicate', runId: [...runIds][0] });
 
     const executions = [];
-    for await (const e of stack.client.workflow.list({ query: `WorkflowId = "shop:${eventId}"` })) executions.push(e);
+    for await (const e of stack.client.workflow.list({
+      query: `WorkflowId = "${stack.config.temporal.taskQueuePrefix}shop:${eventId}"`,
+    }))
+      executions.push(e);
     expect(executions).toHaveLength(1);
     expect(stack.sandbox.data.accounting.invoices.filter((i) => i.order_id === orderId)).toHaveLength(1);
     expect(

@@ -22,7 +22,7 @@ export async function postOrder(stack: Stack): Promise<{ orderId: string; eventI
     signShop(stack.config.sources.shop.secrets[0]!, eventId, orderPaidBody(eventId, orderId)),
   );
   if (res.status !== 202) throw new Error(`ingress answered ${res.status}: ${await res.text()}`);
-  return { orderId, eventId, workflowId: `shop:${eventId}` };
+  return { orderId, eventId, workflowId: `${stack.config.temporal.taskQueuePrefix}shop:${eventId}` };
 }
 
 /** Polls `check` until it returns a value that is not undefined (visibility is eventually consistent). */

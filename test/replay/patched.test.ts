@@ -1,7 +1,11 @@
 import { type temporal } from '@temporalio/proto';
 import { replayHistories } from '../../src/ops/replay';
+import { queueFor } from '../../src/contracts/task-queues';
+import { reconcileChildId } from '../../src/contracts/workflow-ids';
+import { putShopOrder } from '../../src/sandbox/shop';
 import { PIPELINED } from '../../src/workflows/contact-sync';
 import { NORMALIZE_CUSTOMER_EMAIL } from '../../src/workflows/order-paid';
+import { SCOPED_CHILD_IDS } from '../../src/workflows/reconcile-orders';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
 import { type Stack, startStack, testDataConverter, uniqueId } from '../helpers/stack';
 import { loadRecordedHistories } from './histories';
@@ -52,7 +56,7 @@ describe('orderPaid, versioned with patched()', () => {
       signShop(stack.config.sources.shop.secrets[0]!, eventId, body),
     );
     expect(res.status).toBe(202);
-    const handle = stack.client.workflow.getHandle(`shop:${eventId}`);
+    const handle = stack.client.workflow.getHandle(`${stack.config.temporal.taskQueuePrefix}shop:${eventId}`);
     await handle.result();
 
     const history = await handle.fetchHistory();
@@ -116,5 +120,53 @@ describe('contactSync, versioned with patched()', () => {
     const [outcome] = await replayHistories([{ workflowId: 'pipelined', history: pipelined }], bundle());
     expect(outcome).toMatchObject({ deterministic: true });
     expect(outcome?.error).toBeUndefined();
+  });
+});
+
+describe('reconcileOrders, versioned with patched()', () => {
+  const childIds = (h: History) =>
+    (h.events ?? []).flatMap((e) => e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ?? []);
+
+  test('histories recorded before children carried the prefix start reconcile:<order id>, and still replay', async () => {
+    const recorded = loadRecordedHistories().filter((r) => r.file.startsWith('reconcileOrders/'));
+    const withChildren = recorded.filter((r) => childIds(r.history).length > 0);
+    expect(withChildren.length).toBeGreaterThan(0);
+    for (const r of recorded) expect(patchIds(r.history)).toEqual([]);
+    for (const r of withChildren) for (const id of childIds(r.history)) expect(id).toMatch(/^reconcile:/);
+    const outcomes = await replayHistories(
+      recorded.map((r) => ({ workflowId: r.file, history: r.history })),
+      bundle(),
+    );
+    expect(outcomes.map((o) => [o.workflowId, o.deterministic, o.error])).toEqual(
+      recorded.map((r) => [r.file, true, undefined]),
+    );
+  });
+
+  describe('a run started since', () => {
+    let stack: Stack;
+    beforeAll(async () => {
+      stack = await startStack();
+    });
+    afterAll(() => stack.stop());
+
+    test("records the patch, starts its child under the deployment's prefix, and replays", async () => {
+      const shop = stack.sandbox.data.shop;
+      const since = new Date(Date.parse(shop.now()) - 1000).toISOString();
+      const orderId = uniqueId('ORD-');
+      putShopOrder(shop, { id: orderId, total: 5, currency: 'PLN', customer_email: 'r@example.com' });
+      const until = new Date(Date.parse(shop.now()) + 1000).toISOString();
+      const handle = await stack.client.workflow.start('reconcileOrders', {
+        workflowId: uniqueId('reconcile-orders-'),
+        taskQueue: queueFor(stack.config.temporal.taskQueuePrefix, 'orchestration'),
+        args: [{ window: { since, until }, idPrefix: stack.config.temporal.taskQueuePrefix }],
+      });
+      expect(await handle.result()).toMatchObject({ repaired: [orderId] });
+      const history = await handle.fetchHistory();
+      expect(patchIds(history)).toContain(SCOPED_CHILD_IDS);
+      expect(childIds(history)).toEqual([reconcileChildId(stack.config.temporal.taskQueuePrefix, orderId)]);
+      const [outcome] = await replayHistories([{ workflowId: 'scoped-children', history }], bundle());
+      expect(outcome).toMatchObject({ deterministic: true });
+      expect(outcome?.error).toBeUndefined();
+    });
   });
 });

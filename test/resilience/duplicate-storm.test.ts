@@ -32,7 +32,7 @@ describe('a duplicate storm', () => {
   const tally = (xs: number[]) => xs.reduce<Record<number, number>>((t, s) => ({ ...t, [s]: (t[s] ?? 0) + 1 }), {});
 
   test('200 events × 10 deliveries, twice: 200 executions, 200 invoices, 200 emails, every answer 2xx', async () => {
-    const orders = newOrders(200);
+    const orders = newOrders(200, stack.config.temporal.taskQueuePrefix);
     const started = Date.now();
     const first = await storm(orders);
     const firstMs = Date.now() - started;

@@ -17,7 +17,7 @@ describe('downstream failures', () => {
     (await stack.client.workflow.getHandle(workflowId).describe()).searchAttributes.IntegrationStatus?.[0];
 
   test('when accounting answers 500 three times, the invoice is created once after backoff, and one retrying alert went out', async () => {
-    const [order] = newOrders(1);
+    const [order] = newOrders(1, stack.config.temporal.taskQueuePrefix);
     await setFaults(stack, 'accounting', { failNext: 3 });
     expect(await deliver(stack, order!)).toBe(202);
     await waitFor('IntegrationStatus=retrying', async () => (await status(order!.workflowId)) === 'retrying');
@@ -42,7 +42,7 @@ describe('downstream failures', () => {
   }, 30_000);
 
   test('when accounting rejects the invoice with 400, the flow fails after one attempt with one alert and IntegrationStatus=failed', async () => {
-    const [order] = newOrders(1);
+    const [order] = newOrders(1, stack.config.temporal.taskQueuePrefix);
     await fetch(`${stack.sandboxUrl}/__admin/reset`, { method: 'POST' });
     await setFaults(stack, 'accounting', { respondNext: { status: 400, count: 1 } });
     expect(await deliver(stack, order!)).toBe(202);

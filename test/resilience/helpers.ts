@@ -1,5 +1,6 @@
 import type { LoggedRequest } from '../../src/sandbox/core';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
+import { webhookWorkflowId } from '../../src/contracts/workflow-ids';
 import { type Stack, uniqueId } from '../helpers/stack';
 
 export interface Order {
@@ -8,10 +9,11 @@ export interface Order {
   workflowId: string;
 }
 
-export function newOrders(n: number): Order[] {
+/** `n` new orders, each with the id of the flow its delivery starts in the deployment whose prefix is `prefix`. */
+export function newOrders(n: number, prefix: string): Order[] {
   return Array.from({ length: n }, () => {
     const eventId = uniqueId('evt_');
-    return { eventId, orderId: uniqueId('ORD-'), workflowId: `shop:${eventId}` };
+    return { eventId, orderId: uniqueId('ORD-'), workflowId: webhookWorkflowId(prefix, 'shop', eventId) };
   });
 }
 

@@ -65,7 +65,7 @@ describe('a Retry-After window across worker replicas', () => {
     // Accounting answers the next call 429 with Retry-After, and every call after it normally: a call inside the
     // window would be accepted here, so only the gate keeps it out.
     await setFaults(stack, 'accounting', { throttle: { retryAfterSeconds: WINDOW_S, count: 1 } });
-    const [first] = newOrders(1);
+    const [first] = newOrders(1, stack.config.temporal.taskQueuePrefix);
     expect(await deliver(stack, first!)).toBe(202);
     const throttledAt = await waitFor('the 429', async () => {
       return (await requestsOf(stack, 'accounting')).find((r) => r.status === 429)?.at;
@@ -92,7 +92,7 @@ describe('a Retry-After window across worker replicas', () => {
       if (Date.now() > window.closedUntil - 3000) {
         throw new Error(`the other replica was given no call to accounting in the ${WINDOW_S} s window`);
       }
-      const batch = newOrders(4);
+      const batch = newOrders(4, stack.config.temporal.taskQueuePrefix);
       expect(await Promise.all(batch.map((o) => deliver(stack, o)))).toEqual(batch.map(() => 202));
       delivered.push(...batch);
       for (let i = 0; i < 10 && (await deferredByOther()) === 0; i++) await sleep(200);

@@ -109,7 +109,7 @@ describe('throttled third-party systems', () => {
   });
 
   test('when accounting answers 429 with Retry-After: 3, no caller reaches it for 3 s, then every flow completes', async () => {
-    const [first, ...later] = newOrders(5);
+    const [first, ...later] = newOrders(5, stack.config.temporal.taskQueuePrefix);
     await setFaults(stack, 'accounting', { throttle: { retryAfterSeconds: 3, forMs: 3000 } });
     expect(await deliver(stack, first!)).toBe(202);
     const throttledAt = await waitFor('the first 429', async () => {
@@ -129,7 +129,7 @@ describe('throttled third-party systems', () => {
   });
 
   test('with the email platform limited to 5 req/s, 100 flows at once never send it more than 5 in any second, and all complete', async () => {
-    const orders = newOrders(100);
+    const orders = newOrders(100, stack.config.temporal.taskQueuePrefix);
     await admin('PUT', 'email-platform/faults', { rateLimitPerSecond: 5 });
     const started = Date.now();
     const statuses = await Promise.all(orders.map((o) => deliver(stack, o)));
@@ -156,7 +156,7 @@ describe('throttled third-party systems', () => {
   }, 120_000);
 
   test('with the email platform limited to 5 req/s, flows and a client reading contacts all the while share the 5: never more in any second, no 429', async () => {
-    const orders = newOrders(40);
+    const orders = newOrders(40, stack.config.temporal.taskQueuePrefix);
     await admin('PUT', 'email-platform/faults', { rateLimitPerSecond: 5 });
     let reading = true;
     const reads: number[] = [];
@@ -224,7 +224,7 @@ describe('throttled third-party systems', () => {
     expect(window.closedUntil - throttledAt).toBeGreaterThanOrEqual(1900);
     expect(window.closedUntil - throttledAt).toBeLessThan(3000);
 
-    const orders = newOrders(3);
+    const orders = newOrders(3, stack.config.temporal.taskQueuePrefix);
     expect(await Promise.all(orders.map((o) => deliver(stack, o)))).toEqual([202, 202, 202]);
     await Promise.all(orders.map((o) => stack.client.workflow.getHandle(o.workflowId).result()));
     const log = await requests();

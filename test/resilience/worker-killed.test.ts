@@ -25,7 +25,7 @@ describe('a worker killed in the middle of createInvoice', () => {
     new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
 
   test('every order ends with exactly one invoice and one email, and the new worker serves its metrics', async () => {
-    const orders = newOrders(3);
+    const orders = newOrders(3, stack.config.temporal.taskQueuePrefix);
     await setFaults(stack, 'accounting', { holdPaths: ['/invoices'] });
     const first = startWorker(await freePort());
     expect(await Promise.all(orders.map((o) => deliver(stack, o)))).toEqual([202, 202, 202]);

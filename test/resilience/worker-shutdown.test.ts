@@ -29,7 +29,7 @@ describe('a worker on SIGTERM', () => {
     (await requestsOf(stack, 'accounting')).filter((r) => r.method === 'POST' && r.path === '/invoices');
 
   test('a call that answers within the grace time completes on the stopping worker, which exits 0', async () => {
-    const [order] = newOrders(1);
+    const [order] = newOrders(1, stack.config.temporal.taskQueuePrefix);
     await setFaults(stack, 'accounting', { latencyMs: 1000 });
     const first = startWorker();
     expect(await deliver(stack, order!)).toBe(202);
@@ -50,7 +50,7 @@ describe('a worker on SIGTERM', () => {
   }, 120_000);
 
   test('a call longer than the grace time is cancelled, the worker exits 0 in time, and the next one finishes it', async () => {
-    const [order] = newOrders(1);
+    const [order] = newOrders(1, stack.config.temporal.taskQueuePrefix);
     await setFaults(stack, 'accounting', { holdPaths: ['/invoices'] });
     const first = startWorker();
     expect(await deliver(stack, order!)).toBe(202);

@@ -1,4 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { reconcileChildId } from '../../src/contracts/workflow-ids';
 import { putShopOrder } from '../../src/sandbox/shop';
 import { seedShopOrders } from '../../src/sandbox/seed';
 import type { ReconcileOrdersInput, ReconcileOrdersResult } from '../../src/workflows/reconcile-orders';
@@ -34,7 +35,7 @@ describe('reconcileOrders', () => {
     created_at: new Date().toISOString(),
   });
 
-  test('orders paid in the window without an invoice, and only those, get one through reconcile:<order id>', async () => {
+  test('orders paid in the window without an invoice, and only those, get one through <prefix>reconcile:<order id>', async () => {
     const shop = h.sandbox.data.shop;
     const prefix = uniqueId('ORD-');
     const since = shop.now();
@@ -63,7 +64,9 @@ describe('reconcileOrders', () => {
     expect(
       h.sandbox.data.accounting.invoices.some((i) => i.order_id.endsWith('-pending') || i.order_id.endsWith('-later')),
     ).toBe(false);
-    const child = await env.client.workflow.getHandle(`reconcile:${missed[0]}`).result();
+    const child = await env.client.workflow
+      .getHandle(reconcileChildId(h.config.temporal.taskQueuePrefix, missed[0]!))
+      .result();
     expect(child).toMatchObject({ orderId: missed[0] });
 
     // A second pass finds nothing left to repair.

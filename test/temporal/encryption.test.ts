@@ -55,7 +55,7 @@ describe('customer data is encrypted before it reaches Temporal', () => {
       ),
     );
     expect(res.status).toBe(202);
-    return { orderId, workflowId: `shop:${eventId}` };
+    return { orderId, workflowId: `${stack.config.temporal.taskQueuePrefix}shop:${eventId}` };
   }
 
   test('a codec-less read of an orderPaid history shows neither the email nor the total; the codec shows both', async () => {

@@ -236,7 +236,7 @@ describe('key rotation and turning encryption on', () => {
         idempotencyKey,
         body: { total: 120.5, currency: 'PLN', customerEmail: 'ada@example.com' },
       });
-    const commandId = `api:erp:${idempotencyKey}`;
+    const commandId = `${prefix}api:erp:${idempotencyKey}`;
     const before = await deploy(prefix, { ...env(a), API_SYNC_WAIT_MS: '8000' }, true);
     expect((await invoice(before)).status).toBe(201);
     await before.client.workflow.getHandle(commandId).result();
@@ -310,7 +310,7 @@ describe('key rotation and turning encryption on', () => {
         idempotencyKey,
         body: { total: 120.5, currency: 'PLN', customerEmail: 'ada@example.com' },
       });
-    const commandId = `api:erp:${idempotencyKey}`;
+    const commandId = `${prefix}api:erp:${idempotencyKey}`;
 
     // Under key A: the schedules and one run of one (its memo is under A, and the watchdog inspects it), one command
     // answered (its memo and result are under A).

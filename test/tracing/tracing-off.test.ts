@@ -14,7 +14,7 @@ describe('with tracing off', () => {
     const signed = signShop(stack.config.sources.shop.secrets[0]!, eventId, orderPaidBody(eventId, uniqueId('ORD-')));
     const res = await post(`${stack.apiUrl}/webhooks/shop`, signed);
     expect(res.status).toBe(202);
-    const handle = stack.client.workflow.getHandle(`shop:${eventId}`);
+    const handle = stack.client.workflow.getHandle(`${stack.config.temporal.taskQueuePrefix}shop:${eventId}`);
     await handle.result();
 
     const logged = (await (await fetch(`${stack.sandboxUrl}/__admin/accounting/requests`)).json()) as {

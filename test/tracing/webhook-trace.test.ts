@@ -109,7 +109,7 @@ describe('one webhook, one trace', () => {
     const callerSpanId = randomBytes(8).toString('hex');
     const eventId = uniqueId('evt_');
     const orderId = uniqueId('ORD-');
-    const workflowId = `shop:${eventId}`;
+    const workflowId = `${stack.config.temporal.taskQueuePrefix}shop:${eventId}`;
     // accounting fails the first createInvoice: the trace must show both attempts.
     const faults = await fetch(`${stack.sandboxUrl}/__admin/accounting/faults`, {
       method: 'PUT',

@@ -70,7 +70,7 @@ describe('the Temporal Web UI decrypts through the codec server', () => {
       signShop(stack.config.sources.shop.secrets[0]!, eventId, body),
     );
     expect(res.status).toBe(202);
-    const workflowId = `shop:${eventId}`;
+    const workflowId = `${stack.config.temporal.taskQueuePrefix}shop:${eventId}`;
     await stack.client.workflow.getHandle(workflowId).result();
 
     try {

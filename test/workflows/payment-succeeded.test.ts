@@ -46,7 +46,9 @@ describe('paymentSucceeded checks the payment against the invoice', () => {
       signStripe(stack.config.sources.stripe.secrets[0]!, stripePaymentBody(eventId, orderId, { amount, currency })),
     );
     expect(res.status).toBe(202);
-    const handle = stack.client.workflow.getHandle<() => Promise<PaymentSucceededResult>>(`stripe:${eventId}`);
+    const handle = stack.client.workflow.getHandle<() => Promise<PaymentSucceededResult>>(
+      `${stack.config.temporal.taskQueuePrefix}stripe:${eventId}`,
+    );
     const result = await handle.result();
     const described = await handle.describe();
     return { paymentId: `pi_${eventId.slice(4)}`, handle, result, described };

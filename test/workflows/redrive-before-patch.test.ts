@@ -59,7 +59,7 @@ describe('redriving an orderPaid run from before the normalize-customer-email pa
 
     const eventId = uniqueId('evt_');
     const orderId = uniqueId('ORD-');
-    const workflowId = `shop:${eventId}`;
+    const workflowId = `${stack.config.temporal.taskQueuePrefix}shop:${eventId}`;
     stack.sandbox.systems['email-platform'].setFaults(faultsSchema.parse({ respondNext: { status: 400, count: 1 } }));
     const body = orderPaidBody(eventId, orderId, {
       order: { id: orderId, total: 1499.0, currency: 'PLN', customer_email: 'K.Nowak@Example.COM' },

@@ -22,15 +22,18 @@ import {
   commandResultUpdate,
   IDEMPOTENCY_KEY_REUSED,
 } from '../../contracts/commands';
+import { commandIdScope, commandWorkflowId } from '../../contracts/workflow-ids';
 import { BUSINESS_KEY, EVENT_TYPE, INTEGRATION_STATUS, SOURCE } from '../../domain/search-attributes';
 import { missingKeyInError } from '../../temporal/codec';
 import { HttpError } from '../errors';
-import { TemporalUnavailableError } from '../workflow-starter';
+import { TemporalRefusedError, temporalRefusal, TemporalUnavailableError } from '../workflow-starter';
 
-// Runs a command on Temporal with Update-With-Start: the workflow id is api:<client>:<Idempotency-Key>, started with
-// USE_EXISTING (a concurrent duplicate joins the running execution) and ALLOW_DUPLICATE_FAILED_ONLY (a completed one
-// is answered from its result; a failed one may be run again with the same key). The update carries the body's hash
-// and its id is derived from it, so duplicates share one update and another body is refused by its validator.
+// Runs a command on Temporal with Update-With-Start: the workflow id is <prefix>api:<client>:<Idempotency-Key>
+// (workflow-ids.ts), started with USE_EXISTING (a concurrent duplicate joins the running execution) and
+// REJECT_DUPLICATE (a closed one is answered from its update's outcome, or its memo says another body used the key).
+// The update carries the body's hash and its id is derived from it, so duplicates share one update and another body
+// is refused by its validator. Only a request with the body of a run that had failed before it arrived runs the key
+// again, under ALLOW_DUPLICATE_FAILED_ONLY: no other body can ever start a run under a key that exists.
 
 export interface CommandRequest {
   client: string;
@@ -51,11 +54,6 @@ export type CommandOutcome =
   | { kind: 'running'; workflowId: string }
   | { kind: 'reused'; workflowId: string }
   | { kind: 'failed'; workflowId: string; failure: CommandFailureDetails };
-
-/** The workflow id of a command: the key is scoped by the client, so two callers' keys never meet. */
-export function commandWorkflowId(client: string, key: string): string {
-  return `api:${client}:${key}`;
-}
 
 // The SDK resolves whether the server started the execution or joined a running one only into a handle; this keeps
 // the flag for the request that is running (AsyncLocalStorage follows it through the SDK's awaits).
@@ -102,7 +100,10 @@ function isNotFound(err: unknown): boolean {
 }
 
 /** Commands on Temporal, each answered within `syncWaitMs` or left running for /api/v1/operations. */
-export function createCommandRunner(client: Client, options: { taskQueue: string; syncWaitMs: number }) {
+export function createCommandRunner(
+  client: Client,
+  options: { prefix: string; taskQueue: string; syncWaitMs: number },
+) {
   const commands = new CommandClient({
     connection: client.connection,
     namespace: client.options.namespace,
@@ -153,6 +154,7 @@ export function createCommandRunner(client: Client, options: { taskQueue: string
     updateId: string,
     deadline: number,
     box: { started?: boolean },
+    reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE_FAILED_ONLY',
   ) {
     return startedBy.run(box, () =>
       client.connection.withDeadline(deadline, () =>
@@ -164,7 +166,7 @@ export function createCommandRunner(client: Client, options: { taskQueue: string
             taskQueue: options.taskQueue,
             args: [req.input],
             workflowIdConflictPolicy: 'USE_EXISTING',
-            workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+            workflowIdReusePolicy: reuse,
             memo: { bodyHash: req.input.bodyHash, client: req.client, idempotencyKey: req.key },
             typedSearchAttributes: [
               { key: SOURCE, value: `api:${req.client}` },
@@ -180,29 +182,32 @@ export function createCommandRunner(client: Client, options: { taskQueue: string
 
   return {
     async run(req: CommandRequest): Promise<CommandOutcome> {
-      const workflowId = commandWorkflowId(req.client, req.key);
+      const workflowId = commandWorkflowId(options.prefix, req.client, req.key);
       const arrivedAt = Date.now();
       const deadline = arrivedAt + options.syncWaitMs;
       const box: { started?: boolean } = {};
       let updateId = `result:${req.input.bodyHash}`;
+      let reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE_FAILED_ONLY' = 'REJECT_DUPLICATE';
       for (let attempt = 0; ; attempt += 1) {
         try {
-          const result = await send(req, workflowId, updateId, deadline, box);
+          const result = await send(req, workflowId, updateId, deadline, box, reuse);
           return { kind: 'succeeded', workflowId, result, first: box.started === true };
         } catch (err) {
-          if (err instanceof WorkflowUpdateFailedError) {
-            const type = failureType(err.cause);
-            if (type === IDEMPOTENCY_KEY_REUSED) return { kind: 'reused', workflowId };
-            if (type === COMMAND_FAILED) {
-              const failed =
-                attempt === 0 && !box.started
-                  ? await failedBefore(workflowId, req.input.bodyHash, arrivedAt, deadline)
-                  : undefined;
-              if (failed === undefined) return { kind: 'failed', workflowId, failure: commandFailureOf(err.cause) };
+          const updateFailure = err instanceof WorkflowUpdateFailedError ? failureType(err.cause) : undefined;
+          if (updateFailure === IDEMPOTENCY_KEY_REUSED) return { kind: 'reused', workflowId };
+          // A closed run of this key: its own update failed, or it was another run of the same key (a retry's).
+          const closed = updateFailure === COMMAND_FAILED || err instanceof WorkflowExecutionAlreadyStartedError;
+          if (closed && attempt === 0 && !box.started) {
+            const failed = await failedBefore(workflowId, req.input.bodyHash, arrivedAt, deadline);
+            if (failed !== undefined) {
               // Concurrent retries after the same failed run share this id, so they share one new run.
               updateId = `result:${req.input.bodyHash}:after:${failed}`;
+              reuse = 'ALLOW_DUPLICATE_FAILED_ONLY';
               continue;
             }
+          }
+          if (updateFailure === COMMAND_FAILED) {
+            return { kind: 'failed', workflowId, failure: commandFailureOf((err as WorkflowUpdateFailedError).cause) };
           }
           // Completed with this id before, or not done in time: answered from the execution (memo, then result).
           if (err instanceof WorkflowExecutionAlreadyStartedError || isTimeout(err)) {
@@ -216,9 +221,16 @@ export function createCommandRunner(client: Client, options: { taskQueue: string
             }
           }
           if (isUnreachable(err)) throw new TemporalUnavailableError(err);
+          const refusal = temporalRefusal(err);
+          if (refusal !== undefined) throw new TemporalRefusedError(refusal, err);
           throw err;
         }
       }
+    },
+
+    /** Whether `workflowId` is one of `client`'s commands in this deployment (compacted ids keep the scope). */
+    owns(workflowId: string, clientName: string): boolean {
+      return workflowId.startsWith(commandIdScope(options.prefix, clientName));
     },
 
     /** The state of a command's execution, for GET /api/v1/operations/{id}; undefined when there is none. */
@@ -259,6 +271,16 @@ export async function orUnavailable<T>(work: () => Promise<T>): Promise<T> {
           'longer holds; nothing was run again. Its operators can add the key back to PAYLOAD_KEYS to read it, or ' +
           'send the command with a new Idempotency-Key to run it again',
         { missingKeyId },
+      );
+    }
+    // Temporal refused the start itself (InvalidArgument): asking again is refused again, so not a 5xx.
+    if (err instanceof TemporalRefusedError) {
+      throw new HttpError(
+        400,
+        'rejected_by_temporal',
+        `Temporal refused to start this command: ${err.refusal}. Nothing was started; the same request will be ` +
+          'refused again (a shorter Idempotency-Key or a smaller body may be taken)',
+        { cause: err.refusal },
       );
     }
     if (!(err instanceof TemporalUnavailableError)) throw err;

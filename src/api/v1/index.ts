@@ -31,6 +31,7 @@ export function apiV1Router(deps: ApiV1Deps): Router | undefined {
   const { temporal } = deps.config;
   const links = { uiUrl: temporal.uiUrl, namespace: temporal.namespace };
   const runner = createCommandRunner(deps.client, {
+    prefix: temporal.taskQueuePrefix,
     taskQueue: queueFor(temporal.taskQueuePrefix, 'orchestration'),
     syncWaitMs: api.syncWaitMs,
   });

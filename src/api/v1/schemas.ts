@@ -131,7 +131,9 @@ const failureSchema = z.strictObject({
 
 export const operationSchema = z.strictObject({
   operationId: z.string().meta({ description: 'opaque; base64url of the workflow id' }),
-  workflowId: z.string().meta({ description: 'api:<client>:<Idempotency-Key>, as the ops CLI and UI show it' }),
+  workflowId: z.string().meta({
+    description: '<prefix>api:<client>:<Idempotency-Key> (docs/workflow-ids.md), as the ops CLI and UI show it',
+  }),
   status: z.enum(['running', 'succeeded', 'failed']),
   result: z.union([invoiceResultSchema, contactResultSchema]).optional(),
   failure: failureSchema.optional(),

@@ -15,7 +15,10 @@ describe('/api/v1 callers and input', () => {
 
   async function executionsOf(client: string, key: string): Promise<number> {
     let n = 0;
-    for await (const _ of stack.client.workflow.list({ query: `WorkflowId = "api:${client}:${key}"` })) n += 1;
+    for await (const _ of stack.client.workflow.list({
+      query: `WorkflowId = "${stack.config.temporal.taskQueuePrefix}api:${client}:${key}"`,
+    }))
+      n += 1;
     return n;
   }
 

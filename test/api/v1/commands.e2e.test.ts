@@ -32,18 +32,20 @@ describe('POST /api/v1/orders/{orderId}/invoice', () => {
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({
       status: 'succeeded',
-      workflowId: `api:erp:${idempotencyKey}`,
+      workflowId: `${stack.config.temporal.taskQueuePrefix}api:erp:${idempotencyKey}`,
       result: { orderId, invoiceId: expect.any(String), emailId: expect.any(String) },
     });
     // After the execution has closed, as while it runs: the same answer, from the execution's update history.
-    await stack.client.workflow.getHandle(`api:erp:${idempotencyKey}`).result();
+    await stack.client.workflow.getHandle(`${stack.config.temporal.taskQueuePrefix}api:erp:${idempotencyKey}`).result();
     const replay = await invoice(orderId, idempotencyKey);
     expect(replay.status).toBe(200);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect(replay.body).toEqual(first.body);
     expect(invoicesOf(orderId)).toHaveLength(1);
 
-    const description = await stack.client.workflow.getHandle(`api:erp:${idempotencyKey}`).describe();
+    const description = await stack.client.workflow
+      .getHandle(`${stack.config.temporal.taskQueuePrefix}api:erp:${idempotencyKey}`)
+      .describe();
     expect(description.searchAttributes).toMatchObject({
       Source: ['api:erp'],
       BusinessKey: [orderId],
@@ -63,7 +65,7 @@ describe('POST /api/v1/orders/{orderId}/invoice', () => {
     expect(whileRunning.body).toMatchObject({ error: 'idempotency_key_reused' });
     faults({});
     expect((await running).status).toBe(201);
-    await stack.client.workflow.getHandle(`api:erp:${idempotencyKey}`).result();
+    await stack.client.workflow.getHandle(`${stack.config.temporal.taskQueuePrefix}api:erp:${idempotencyKey}`).result();
     const afterwards = await invoice(orderId, idempotencyKey, order(99));
     expect(afterwards.status).toBe(422);
     expect(invoicesOf(orderId)).toHaveLength(1);
@@ -112,7 +114,7 @@ describe('POST /api/v1/orders/{orderId}/invoice', () => {
       error: 'command_failed',
       failure: { system: 'accounting', retrySafe: true, retryMayHelp: true },
     });
-    const workflowId = `api:erp:${idempotencyKey}`;
+    const workflowId = `${stack.config.temporal.taskQueuePrefix}api:erp:${idempotencyKey}`;
     expect(stack.sandbox.data.alerts.received.some((m) => JSON.stringify(m).includes(workflowId))).toBe(true);
     const description = await stack.client.workflow.getHandle(workflowId).describe();
     expect(description.status.name).toBe('FAILED');
@@ -122,6 +124,63 @@ describe('POST /api/v1/orders/{orderId}/invoice', () => {
     const retried = await invoice(orderId, idempotencyKey);
     expect(retried.status).toBe(201);
     expect(retried.body).toMatchObject({ status: 'succeeded', result: { orderId } });
+    expect(invoicesOf(orderId)).toHaveLength(1);
+  });
+
+  test('after a failed command, another body under the same key is 422 and starts nothing, for the same order or another', async () => {
+    const orderId = uniqueId('ORD-');
+    const idempotencyKey = uniqueId('k-');
+    faults({ down: true });
+    const failed = await invoice(orderId, idempotencyKey);
+    expect(failed.status).toBe(502);
+    faults({ down: false });
+    const handle = stack.client.workflow.getHandle(Buffer.from(failed.body.operationId, 'base64url').toString());
+    const failedRun = (await handle.describe()).runId;
+
+    const otherTotal = await invoice(orderId, idempotencyKey, order(99));
+    expect(otherTotal.status).toBe(422);
+    expect(otherTotal.body).toMatchObject({ error: 'idempotency_key_reused' });
+    const otherOrderId = uniqueId('ORD-');
+    const otherOrder = await invoice(otherOrderId, idempotencyKey);
+    expect(otherOrder.status).toBe(422);
+    expect(otherOrder.body).toMatchObject({ error: 'idempotency_key_reused' });
+
+    const latest = await handle.describe();
+    expect(latest.runId).toBe(failedRun);
+    expect(latest.status.name).toBe('FAILED');
+    expect(invoicesOf(orderId)).toHaveLength(0);
+    expect(invoicesOf(otherOrderId)).toHaveLength(0);
+    // The body that failed may still run the key again (the documented retry), and then it is that body's key.
+    expect((await invoice(orderId, idempotencyKey)).status).toBe(201);
+    expect((await invoice(orderId, idempotencyKey, order(99))).status).toBe(422);
+    expect(invoicesOf(orderId)).toHaveLength(1);
+  });
+
+  test('an Idempotency-Key of 255 characters, the longest documented, answers 201 under an id of at most 255 bytes', async () => {
+    const orderId = uniqueId('ORD-');
+    const head = uniqueId('k-');
+    const idempotencyKey = `${head}-${'x'.repeat(255 - head.length - 1)}`;
+    expect(idempotencyKey).toHaveLength(255);
+    const first = await invoice(orderId, idempotencyKey);
+    expect(first.status).toBe(201);
+    const workflowId: string = first.body.workflowId;
+    expect(Buffer.byteLength(workflowId, 'utf8')).toBeLessThanOrEqual(255);
+    expect(workflowId.startsWith(`${stack.config.temporal.taskQueuePrefix}api:erp:${head}-x`)).toBe(true);
+    // The same key is the same execution: replayed, not run again; its operation is the caller's.
+    const replay = await invoice(orderId, idempotencyKey);
+    expect(replay.status).toBe(200);
+    expect(replay.body).toEqual(first.body);
+    const operation = await call(stack.apiUrl, first.body.links.operation, { key });
+    expect(operation.body).toMatchObject({ status: 'succeeded', result: { orderId } });
+    // An operation id no command can have (its id is over the limit, so never compacted) is unknown, not an error.
+    const tooLong = Buffer.from(`${stack.config.temporal.taskQueuePrefix}api:erp:${'z'.repeat(300)}`).toString(
+      'base64url',
+    );
+    expect((await call(stack.apiUrl, `/api/v1/operations/${tooLong}`, { key })).status).toBe(404);
+    // A key that differs only in its last character is another execution.
+    const other = await invoice(uniqueId('ORD-'), `${idempotencyKey.slice(0, -1)}y`);
+    expect(other.status).toBe(201);
+    expect(other.body.workflowId).not.toBe(workflowId);
     expect(invoicesOf(orderId)).toHaveLength(1);
   });
 
@@ -140,7 +199,7 @@ describe('POST /api/v1/orders/{orderId}/invoice', () => {
         signShop(secret, eventId, orderPaidBody(eventId, orderId)),
       );
       expect(delivered.status).toBe(202);
-      return stack.client.workflow.getHandle(`shop:${eventId}`);
+      return stack.client.workflow.getHandle(`${stack.config.temporal.taskQueuePrefix}shop:${eventId}`);
     };
 
     test('another total and recipient under a new key: 409 naming total and customerEmail, no customer value, nothing changed', async () => {
@@ -160,7 +219,9 @@ describe('POST /api/v1/orders/{orderId}/invoice', () => {
       ]);
       expect(emailsOf(orderId).map((m) => m.to)).toEqual(['ada@example.com']);
       // As any failed command: a red run and an alert, which name the fields too.
-      const description = await stack.client.workflow.getHandle(`api:erp:${otherKey}`).describe();
+      const description = await stack.client.workflow
+        .getHandle(`${stack.config.temporal.taskQueuePrefix}api:erp:${otherKey}`)
+        .describe();
       expect(description.searchAttributes).toMatchObject({ IntegrationStatus: ['failed'] });
       expect(alertsOf(orderId)).toEqual([
         expect.objectContaining({ kind: 'failed', error: expect.stringMatching(/another total, customerEmail than/) }),

@@ -74,7 +74,9 @@ describe('/api/v1/contacts', () => {
     expect(answer.status).toBe(403);
     expect(answer.body).toMatchObject({ error: 'field_not_owned', fields: ['consent'] });
     let n = 0;
-    for await (const _ of stack.client.workflow.list({ query: `WorkflowId = "api:back-office:${idempotencyKey}"` }))
+    for await (const _ of stack.client.workflow.list({
+      query: `WorkflowId = "${stack.config.temporal.taskQueuePrefix}api:back-office:${idempotencyKey}"`,
+    }))
       n++;
     expect(n).toBe(0);
   });

@@ -46,7 +46,9 @@ describe('idempotency of /api/v1 commands', () => {
           expect(mine.every((a) => a.status === 201 || a.status === 200)).toBe(true);
           expect(new Set(mine.map((a) => JSON.stringify(a.body))).size).toBe(1);
           let executions = 0;
-          for await (const _ of stack.client.workflow.list({ query: `WorkflowId = "api:prop:${keys[i]!.key}"` })) {
+          for await (const _ of stack.client.workflow.list({
+            query: `WorkflowId = "${stack.config.temporal.taskQueuePrefix}api:prop:${keys[i]!.key}"`,
+          })) {
             executions += 1;
           }
           expect(executions).toBe(1);

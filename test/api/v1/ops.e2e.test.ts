@@ -29,7 +29,7 @@ describe('/api/v1 commands in the ops tools', () => {
     expect(failed.body.failure).toMatchObject({ system: 'accounting', retrySafe: true, retryMayHelp: false });
 
     const ctx = opsContext(stack);
-    const workflowId = `api:erp:${idempotencyKey}`;
+    const workflowId = `${stack.config.temporal.taskQueuePrefix}api:erp:${idempotencyKey}`;
     const listed = await eventually(async () => {
       const found = await list(ctx, { source: 'api:erp', status: 'failed', query: ownQueue(stack) });
       return found.some((e) => e.workflowId === workflowId) ? found : undefined;

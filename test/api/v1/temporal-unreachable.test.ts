@@ -1,6 +1,7 @@
 import { createApp } from '../../../src/api/app';
 import { createApiMetrics } from '../../../src/api/metrics';
 import { createWorkflowStarter } from '../../../src/api/workflow-starter';
+import { commandWorkflowId } from '../../../src/contracts/workflow-ids';
 import { createLogger } from '../../../src/logger';
 import { createSources } from '../../../src/sources';
 import { createLazyClient } from '../../../src/temporal/connection';
@@ -12,10 +13,12 @@ import { apiClients, call } from './helpers';
 describe('/api/v1 while Temporal is unreachable', () => {
   const clients = apiClients([{ name: 'erp', scopes: ['orders:write'], ratePerSecond: 1000 }]);
   let url: string;
+  let prefix: string;
   let stop: () => Promise<void>;
 
   beforeAll(async () => {
     const config = testConfig('http://127.0.0.1:9', { API_CLIENTS: clients.env, API_SYNC_WAIT_MS: '1500' });
+    prefix = config.temporal.taskQueuePrefix;
     // Port 9 (discard) has nothing listening here: every connection is refused.
     const client = createLazyClient({ address: '127.0.0.1:9', namespace: 'default' });
     const app = createApp({
@@ -43,7 +46,7 @@ describe('/api/v1 while Temporal is unreachable', () => {
     });
     expect(answer.status).toBe(503);
     expect(answer.headers.get('retry-after')).toBe('5');
-    const id = Buffer.from('api:erp:some-key').toString('base64url');
+    const id = Buffer.from(commandWorkflowId(prefix, 'erp', 'some-key')).toString('base64url');
     const operation = await call(url, `/api/v1/operations/${id}`, { key: clients.keys.erp });
     expect(operation.status).toBe(503);
   });
