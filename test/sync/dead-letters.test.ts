@@ -1,6 +1,7 @@
 import { syncStateId, syncStateQuery } from '../../src/contracts/sync-state';
 import { queueFor } from '../../src/contracts/task-queues';
 import { replayHistories } from '../../src/ops/replay';
+import { faultsSchema } from '../../src/sandbox/core';
 import { putCrmContact, seedCrmContacts } from '../../src/sandbox/seed';
 import type { ContactSyncResult } from '../../src/workflows/contact-sync';
 import { type Stack, startStack, testDataConverter, uniqueId } from '../helpers/stack';
@@ -162,5 +163,97 @@ describe('contacts the email platform rejects', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('rt_00002 is not on the dead-letter list');
     expect(deadLetterAlerts()).toHaveLength(alertsBefore + 1);
+  }, 120_000);
+
+  /** Waits for a condition on the sandbox (requests held, answered), polling. */
+  const until = async (condition: () => boolean | Promise<boolean>) => {
+    while (!(await condition())) await new Promise((r) => setTimeout(r, 20));
+  };
+  const scheduledActivities = async (workflowId: string) =>
+    ((await stack.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []).flatMap(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+    );
+
+  test('a retry of a stored, older record while a run writes the newer one sends nothing (409, NOT RETRIED) and the newer one stays; a run waits for a retry that writes', async () => {
+    const crm = stack.sandbox.data.crm;
+    const email = stack.sandbox.data['email-platform'].contacts;
+    const platform = stack.sandbox.systems['email-platform'];
+    seedCrmContacts(crm, 2, 'ow_');
+    email.suppressed.add('ow00001@example.com');
+    email.suppressed.add('ow00002@example.com');
+    expect(await run()).toMatchObject({ sentToEmail: 0, rejected: 2 });
+    const older = crm.contacts.get('ow_00001')!.name;
+    expect((await syncState()).deadLetters.find((e) => e.id === 'ow_00001')).toMatchObject({
+      record: expect.objectContaining({ name: older }),
+    });
+
+    // The address is cleared and the contact renamed in the CRM: the next run sends the newer version. Its upsert is
+    // held at the platform while an operator retries the stored, older record.
+    email.suppressed.delete('ow00001@example.com');
+    putCrmContact(crm, { id: 'ow_00001', name: 'Newer Name' });
+    try {
+      platform.setFaults(faultsSchema.parse({ holdPaths: ['/batch'] }));
+      const syncing = run();
+      await until(() => platform.heldCount === 1);
+      let answered = false;
+      const retry = admin('/sync-dlq/ow_00001/retry', 'POST').then((res) => ((answered = true), res));
+      await until(() => answered || platform.heldCount === 2);
+      platform.setFaults(faultsSchema.parse({}));
+      const refused = await retry;
+      await syncing;
+      expect(email.byExternalId.get('ow_00001')).toMatchObject({ name: 'Newer Name' });
+      expect(refused.status).toBe(409);
+      expect(await refused.json()).toMatchObject({
+        error: 'sync_busy',
+        delivered: [],
+        busy: { workflowId: runIds.at(-1), kind: 'sync' },
+      });
+      // The run delivered the newer version: the record left the list.
+      expect((await syncState()).deadLetters.map((e) => e.id)).toEqual(['ow_00002']);
+
+      // The CLI says so too, and exits 1.
+      putCrmContact(crm, { id: 'ow_00001', name: 'Newest Name' });
+      platform.setFaults(faultsSchema.parse({ holdPaths: ['/batch'] }));
+      const syncingAgain = run();
+      await until(() => platform.heldCount === 1);
+      const busy = await ops('sync-dlq', 'retry', 'ow_00002');
+      expect(busy.code).toBe(1);
+      expect(busy.stdout).toContain('NOT RETRIED: a contact sync run is writing');
+      expect(busy.stdout).toContain(runIds.at(-1));
+      platform.setFaults(faultsSchema.parse({}));
+      await syncingAgain;
+      expect(email.byExternalId.get('ow_00001')).toMatchObject({ name: 'Newest Name' });
+
+      // The other way round: a run that starts while a retry writes waits for it, then reads and writes.
+      platform.setFaults(faultsSchema.parse({ holdPaths: ['/batch'] }));
+      const retrying = ops('sync-dlq', 'retry', 'ow_00002');
+      await until(() => platform.heldCount === 1);
+      expect((await syncState()).writer).toMatchObject({ kind: 'retry' });
+      putCrmContact(crm, { id: 'ow_00001', name: 'Last Name' });
+      const waiting = run();
+      const runId = runIds.at(-1)!;
+      // Started, refused the lease once, and claiming again after its wait.
+      const claims = () =>
+        scheduledActivities(runId).then(
+          (names) => names.filter((n) => n === 'claimSyncWriter').length,
+          () => 0,
+        );
+      await until(async () => (await claims()) >= 2);
+      expect(await scheduledActivities(runId)).not.toContain('readSyncState');
+      expect(platform.heldCount).toBe(1);
+      platform.setFaults(faultsSchema.parse({}));
+      // Still suppressed: the retry's record stays on the list.
+      const retried = await retrying;
+      expect(retried.code).toBe(1);
+      expect(retried.stdout).toContain('REJECTED   ow_00002');
+      expect(await waiting).toMatchObject({ sentToEmail: 1 });
+      expect(email.byExternalId.get('ow_00001')).toMatchObject({ name: 'Last Name' });
+      const activities = await scheduledActivities(runId);
+      expect(activities.indexOf('readSyncState')).toBeGreaterThan(activities.lastIndexOf('claimSyncWriter'));
+      expect(activities.at(-1)).toBe('releaseSyncWriter');
+      expect((await syncState()).writer).toBeNull();
+    } finally {
+      platform.setFaults(faultsSchema.parse({}));
+    }
   }, 120_000);
 });
