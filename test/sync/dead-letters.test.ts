@@ -2,6 +2,7 @@ import { syncStateId, syncStateQuery } from '../../src/contracts/sync-state';
 import { queueFor } from '../../src/contracts/task-queues';
 import { replayHistories } from '../../src/ops/replay';
 import { faultsSchema } from '../../src/sandbox/core';
+import { putEmailContact } from '../../src/sandbox/email-contacts';
 import { putCrmContact, seedCrmContacts } from '../../src/sandbox/seed';
 import type { ContactSyncResult } from '../../src/workflows/contact-sync';
 import { type Stack, startStack, testDataConverter, uniqueId } from '../helpers/stack';
@@ -9,8 +10,8 @@ import { runCli } from '../ops/helpers';
 
 const TOKEN = 'adm_dlq_0123456789abcdef';
 
-// One contact the email platform rejects must not hold back the others, nor every later run.
-describe('contacts the email platform rejects', () => {
+// One contact a system refuses must not hold back the others, nor every later run; a retry never overwrites newer data.
+describe('records the email platform or the CRM refuses', () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack({
@@ -255,5 +256,33 @@ describe('contacts the email platform rejects', () => {
     } finally {
       platform.setFaults(faultsSchema.parse({}));
     }
+  }, 120_000);
+
+  test('a consent change the CRM refused (the contact was deleted there) is listed for the CRM, shown by ops, and delivered by a retry once the contact is back', async () => {
+    const crm = stack.sandbox.data.crm;
+    const email = stack.sandbox.data['email-platform'].contacts;
+    const [contact] = seedCrmContacts(crm, 1, 'cr_');
+    await run();
+    const consent = { status: 'unsubscribed', at: '2025-05-01T09:00:00.000Z' } as const;
+    putEmailContact(email, { external_id: 'cr_00001', email: contact!.email, consent });
+    crm.contacts.delete('cr_00001');
+    expect(await run()).toMatchObject({ patchedInCrm: 0, refusedByCrm: 1 });
+
+    const table = await ops('sync-dlq', 'list');
+    expect(table.stdout).toMatch(/cr_00001 +crm +1 .*cr00001@example\.com.*404/);
+
+    // Still gone: refused again, one attempt more.
+    const refused = await ops('sync-dlq', 'retry', 'cr_00001');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('REJECTED   cr_00001');
+    expect((await syncState()).deadLetters.find((e) => e.id === 'cr_00001')).toMatchObject({ attempts: 2 });
+
+    // Restored in the CRM: the retry PATCHes the stored consent, and the record leaves the list.
+    putCrmContact(crm, { id: 'cr_00001', email: contact!.email, name: contact!.name, company: contact!.company });
+    const retried = await ops('sync-dlq', 'retry', 'cr_00001');
+    expect(retried).toMatchObject({ code: 0 });
+    expect(retried.stdout).toContain('DELIVERED  cr_00001');
+    expect(crm.contacts.get('cr_00001')!.consent).toEqual(consent);
+    expect((await syncState()).deadLetters.find((e) => e.id === 'cr_00001')).toBeUndefined();
   }, 120_000);
 });
