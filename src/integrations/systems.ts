@@ -112,7 +112,7 @@ export const crm = defineSystem({
       kind: 'write',
       profile: 'batch',
       idempotencyKey: 'contact-patch:<contact id>:<hash of the patch and its latest change time>',
-      note: 'runs from before CRM refusals were dead-lettered: one refused record fails the run',
+      note: 'for runs started before `contact-sync-crm-dead-letters`: there a refused record fails the run',
     },
     patchCrmContactRecords: {
       does: 'PATCHes consent changes into the CRM; a record it refuses on its own (404, 410, 400, 409, 422) comes back',
