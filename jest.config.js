@@ -1,6 +1,7 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
+  // Node's environment, printing the SDK's held log under a failing test only (test/setup/environment.ts).
+  testEnvironment: '<rootDir>/test/setup/environment.ts',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // The production topology has its own run, `npm run test:cluster` (jest.cluster.config.js).

@@ -101,7 +101,7 @@ function prepare(spec: LoadSpec, total: number): (i: number) => Promise<string> 
       if (per === 1 && !spec.retryUnavailable) return (i) => post(`${spec.url}/webhooks/shop`, signed[i]!, 202);
       if (per === 1) {
         // As a sender does: a 503 (not accepted in time) is sent again, here after 1 s rather than Retry-After's 5.
-        // A resend may answer 200 duplicate: the start landed after the 503 (README, "Answers of the ingress").
+        // A resend may answer 200 duplicate: the start landed after the 503 (docs/webhooks.md, the answers of the ingress).
         return async (i) => {
           for (let attempt = 1; ; attempt++) {
             try {

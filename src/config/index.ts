@@ -496,7 +496,7 @@ function derivedVariables(systems: Systems = SYSTEMS): DerivedVariable[] {
         description:
           'AES-256 keys of the payload codec, as id:base64 pairs, comma separated: the first encrypts, all decrypt. ' +
           'Rotate by adding a new key second, then moving it first; remove an old one only after ' +
-          '`npm run ops -- keys check` (README, Keys)',
+          '`npm run ops -- keys check` (docs/keys.md)',
         development: 'a development key "dev" derived from the variable name (public: never for real data)',
         secret: true,
         requiredInProduction: true,

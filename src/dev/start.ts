@@ -23,7 +23,7 @@ import { tracingFromConfig } from '../tracing/install';
 
 // The dev server's UI cannot send a bearer token, so with the public development key and token the token is the path
 // segment the codec server accepts for exactly that case (src/api/codec-server.ts). With CODEC_TOKEN set, the UI is
-// not wired: point it at the codec server yourself (README, "Data protection").
+// not wired: point it at the codec server yourself (docs/keys.md, "the codec server").
 function devCodecEndpoint(config: ReturnType<typeof loadConfig>): string | undefined {
   if (!config.codec?.development) return undefined;
   return `http://127.0.0.1:${config.operator.port}/codec/${config.codec.token}`;

@@ -26,7 +26,7 @@ export interface DevServerOptions {
   /** SQLite file for executions that survive a restart; undefined keeps them in memory. */
   dbFile?: string;
   /**
-   * SQLite's `synchronous` pragma for that file (README, "Configuration"): `normal` (the default) loses no commit when
+   * SQLite's `synchronous` pragma for that file (docs/configuration.md): `normal` (the default) loses no commit when
    * a process crashes and never corrupts the file; `off` also skips the checkpoints' fsyncs, which raised the start
    * rate 1.3–2.7× here, but an OS crash or power loss may corrupt the file; `full` fsyncs every commit.
    */

@@ -294,7 +294,7 @@ export function renderCatalogMarkdown(catalog: Catalog): string {
         .join('; ')}; other event types are answered 200 \`ignored\``,
       `- **Known API versions:** ${list(s.knownApiVersions)}; another version that still parses is accepted and ` +
         'flagged (`ApiVersionDrift = true`)',
-      `- **Sender setup:** [README](../${s.senderSetup})`,
+      `- **Sender setup:** [docs/webhooks.md](../${s.senderSetup})`,
       '',
     );
   }
@@ -429,7 +429,7 @@ export function renderCatalogMarkdown(catalog: Catalog): string {
     '## Request/response API',
     '',
     `${md(catalog.api.idempotency)}. Settings: ${list(catalog.api.variables)}; the OpenAPI document at ` +
-      `${code('GET /api/v1/openapi.json')}. See [README: Request/response API](../README.md#requestresponse-api).`,
+      `${code('GET /api/v1/openapi.json')}. See [docs/api.md](../docs/api.md#requestresponse-api).`,
     '',
     table(
       ['endpoint', 'scope', 'workflow', 'what it does'],
@@ -475,7 +475,7 @@ export function renderCatalogMarkdown(catalog: Catalog): string {
     '',
     `The same commands over HTTP under ${code(catalog.operators.admin.base)} on the operator listener, with ` +
       `${code(catalog.operators.admin.auth)} (settings: ${list(catalog.operators.admin.variables)}); this catalog as JSON at ` +
-      `${code(catalog.operators.admin.catalog)}. See [README: The admin API](../README.md#the-admin-api).`,
+      `${code(catalog.operators.admin.catalog)}. See [docs/operating.md](../docs/operating.md#the-admin-api).`,
     '',
   );
   return `${out

@@ -37,7 +37,7 @@ import { TEMPORAL_ACTIVITY_DOCS, WORKFLOWS, type WorkflowType } from './workflow
 // list), as plain JSON. `npm run catalog` renders it to docs/CATALOG.md and .env.example, `GET /admin/catalog` and
 // `npm run catalog -- --json` serve it. Concrete values are the development defaults; no secret is ever read.
 
-export const SENDER_SETUP = 'README.md#webhook-sources';
+export const SENDER_SETUP = 'docs/webhooks.md#webhook-sources';
 /** The workflow that applies the contact ownership map. */
 const CONTACT_SYNC: WorkflowType = 'contactSync';
 /** The pseudo-system of the activities that only talk to Temporal (sync state, schedule inspection). */

@@ -4,7 +4,7 @@ import { createStripeSource } from '../sources/stripe';
 import { defineSource } from './types';
 
 // Every webhook sender the ingress accepts, declared once. Adding one: a declaration here and its adapter in
-// src/sources/ (see README, "Adding a source").
+// src/sources/ (see docs/extending.md).
 
 const MIN_KEY_BYTES = 16;
 

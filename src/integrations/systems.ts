@@ -11,7 +11,7 @@ import { shopStandIn } from '../sandbox/shop';
 import { defineSystem } from './types';
 
 // Every third-party system Switchyard calls, declared once. Adding one: a declaration here, its activities file in
-// src/activities/, its stand-in in src/sandbox/ (see README, "Adding a downstream system").
+// src/activities/, its stand-in in src/sandbox/ (see docs/extending.md).
 
 export const accounting = defineSystem({
   name: 'accounting',

@@ -1,5 +1,5 @@
 // The workflow bundle's entry point: every workflow type the worker serves is exported here, with how it behaves
-// across deploys under Worker Versioning (WORKER_BUILD_ID set; see "Deploying a new version" in the README):
+// across deploys under Worker Versioning (WORKER_BUILD_ID set; see docs/deploying.md, "Deploying a new version"):
 // - PINNED: a running execution finishes on the worker version it started on, so new code never replays an old
 //   history; an old version's workers keep running until `npm run deploy -- status` shows it drained.
 // - AUTO_UPGRADE: long-lived or self-continuing executions move to the current version at their next workflow task;

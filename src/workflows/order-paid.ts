@@ -5,7 +5,7 @@ import { systemActivities } from './activities';
 import { invoiceAndEmail, type InvoicedOrder } from './invoice-and-email';
 import { runFlow, setStatus } from './flow';
 
-/** patched() id of the customer email normalisation (see README, "Changing a workflow safely"). */
+/** patched() id of the customer email normalisation (see docs/development.md, "Changing a workflow safely"). */
 export const NORMALIZE_CUSTOMER_EMAIL = 'normalize-customer-email';
 
 /** patched() id of ending needs-review when the order already has another invoice (it used to fail the run). */

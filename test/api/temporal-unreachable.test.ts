@@ -18,6 +18,11 @@ interface Delivery {
 
 /** The deadline src/api/main.ts gives every start (startProductionIngress uses it too). */
 const SHIPPED_START_TIMEOUT_MS = loadConfig({}).temporal.startTimeoutMs;
+/**
+ * Shopify, the least patient sender, gives up on a delivery after 5 s: the 503 must reach it before then. The start's
+ * deadline is 4 s, and what is left is the room for this process's own event loop on a loaded machine.
+ */
+const SENDER_TIMEOUT_MS = 5000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -87,7 +92,8 @@ describe.each<[string, Exclude<ProxyMode, 'forward'>]>([
     expect(await readyStatus()).toBe(200);
   });
 
-  test('during the outage, every delivery gets 503 with Retry-After within the start timeout, and none a 2xx', async () => {
+  test('during the outage, every delivery gets 503 with Retry-After before the sender gives up, and none a 2xx', async () => {
+    expect(SHIPPED_START_TIMEOUT_MS).toBeLessThan(SENDER_TIMEOUT_MS);
     await proxy.setMode(mode);
     outageAt = Date.now();
     // New events, and redeliveries of those accepted before the outage, all at once.
@@ -102,7 +108,10 @@ describe.each<[string, Exclude<ProxyMode, 'forward'>]>([
     for (const { d, res, ms } of timed) {
       expect({ workflowId: d.workflowId, status: res.status }).toEqual({ workflowId: d.workflowId, status: 503 });
       expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
-      expect(ms).toBeLessThan(SHIPPED_START_TIMEOUT_MS + 500);
+      expect({ workflowId: d.workflowId, withinSenderTimeout: ms < SENDER_TIMEOUT_MS }).toEqual({
+        workflowId: d.workflowId,
+        withinSenderTimeout: true,
+      });
       refused.add(d.workflowId);
     }
     deliveries.push(...fresh);

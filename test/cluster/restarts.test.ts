@@ -18,8 +18,8 @@ import {
 const EVENTS = Number(process.env.CLUSTER_EVENTS ?? 1000);
 const DRAIN_DELAY_MS = 3000;
 // A start on this cluster (PostgreSQL on the same two cores as everything else) takes longer than on the dev server
-// under this load; the 1.5 s default would answer some deliveries 503 for a start that then succeeds. README
-// "Deploying" says to size it to the cluster's start latency.
+// under this load; the 1.5 s default would answer some deliveries 503 for a start that then succeeds.
+// docs/deploying.md says to size it to the cluster's start latency.
 const API_ENV = { SHUTDOWN_DRAIN_DELAY_MS: String(DRAIN_DELAY_MS), TEMPORAL_START_TIMEOUT_MS: '10000' };
 
 let cluster: Cluster;

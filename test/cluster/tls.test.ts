@@ -11,7 +11,7 @@ const exec = promisify(execFile);
 
 // The Temporal Cloud-style connection: the frontend serves mutual TLS with a self-signed CA, and Switchyard's
 // processes reach it through the envconfig variables alone (TEMPORAL_TLS_SERVER_CA_CERT_PATH, _CLIENT_CERT_PATH,
-// _CLIENT_KEY_PATH, _SERVER_NAME), as README "Deploying" tells a user to set them.
+// _CLIENT_KEY_PATH, _SERVER_NAME), as docs/deploying.md tells a user to set them.
 let cluster: Cluster;
 let certs: TemporalTls;
 let dir: string;

@@ -27,7 +27,7 @@ const alertRule = z
     keep_firing_for: duration.optional(),
     labels: z.object({ severity: z.enum(['page', 'warning']) }).catchall(z.string()),
     annotations: z
-      .object({ summary: z.string().min(10), runbook_url: z.string().regex(/^README\.md#[a-z0-9-]+$/) })
+      .object({ summary: z.string().min(10), runbook_url: z.string().regex(/^docs\/operating\.md#[a-z0-9-]+$/) })
       .catchall(z.string()),
   })
   .strict();
@@ -109,8 +109,8 @@ describe('alert rules (deploy/prometheus/alerts.yml)', () => {
     expect(ruleFile.safeParse(broken).success).toBe(false);
   });
 
-  test('every runbook_url points at an anchor that exists in README.md', () => {
-    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  test('every runbook_url points at an anchor that exists in docs/operating.md', () => {
+    const readme = fs.readFileSync(path.join(root, 'docs', 'operating.md'), 'utf8');
     const anchors = new Set([...readme.matchAll(/^#{1,6} (.+)$/gm)].map((m) => anchorOf(m[1]!)));
     for (const a of alerts) {
       const anchor = a.annotations.runbook_url.split('#')[1]!;

@@ -14,7 +14,7 @@ import { dataConverterFor } from '../../src/temporal/codec';
 import { closeServer, TEST_ADDRESS, uniqueId } from '../helpers/stack';
 import { type LedgerEntry, ledger } from './fixtures/ledger';
 
-// The README's claim, proven: a new downstream system is one declaration, one activities file and one sandbox
+// docs/extending.md's claim, proven: a new downstream system is one declaration, one activities file and one sandbox
 // stand-in. Config, queue, worker, rate limit and sandbox routes all come from the declaration.
 describe('adding a downstream system', () => {
   const systems = [...(SYSTEMS as readonly SystemDeclaration[]), ledger as SystemDeclaration];

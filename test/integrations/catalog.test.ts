@@ -68,7 +68,7 @@ describe('the integration catalog', () => {
       secret: { variable: 'SHOP_WEBHOOK_SECRET', rotation: expect.stringContaining('space-separated') },
       events: [{ type: 'order.paid', canonicalEvent: 'OrderPaid', workflow: 'orderPaid' }],
       knownApiVersions: SOURCES[0].adapter({}).knownApiVersions,
-      senderSetup: 'README.md#webhook-sources',
+      senderSetup: 'docs/webhooks.md#webhook-sources',
     });
     const accounting = catalog.systems.find((s) => s.name === 'accounting')!;
     expect(accounting).toMatchObject({

@@ -9,7 +9,7 @@ import { testDataConverter } from '../helpers/stack';
 import { loadRecordedHistories } from './histories';
 
 // The deploy guard: every recorded history must replay against the workflow code as it is now. A failure here
-// means in-flight executions would break on deploy; version the change with patched() (README, "Changing a
+// means in-flight executions would break on deploy; version the change with patched() (docs/development.md, "Changing a
 // workflow safely") instead of editing the recorded history.
 
 const recorded = loadRecordedHistories();
