@@ -20,6 +20,7 @@ import { historyToJson } from '../src/ops/history-json';
 import { dataConverterFor } from '../src/temporal/codec';
 import { faultsSchema, type Faults } from '../src/sandbox/core';
 import { createSandbox, type Sandbox, sandboxEnv, sandboxKeys } from '../src/sandbox/server';
+import { putEmailContact } from '../src/sandbox/email-contacts';
 import { seedCrmContacts, seedShopOrders } from '../src/sandbox/seed';
 import { createWorkers } from '../src/worker/workers';
 import * as workflows from '../src/workflows';
@@ -55,8 +56,9 @@ export const SCENARIOS_BY_TYPE: Partial<Record<string, readonly string[]>> = {
   // A throttle gate has no activities and no error path (a bad report is refused by its validator, leaving no
   // events): it records a window reported by two replicas, and one extended while it waited.
   throttleGate: ['success', 'extended'],
-  // Also a sync of several CRM pages: pages read ahead and upserts in flight together, whose answers interleave.
-  contactSync: [...SCENARIOS, 'pipelined'],
+  // Also a sync of several CRM pages: pages read ahead and upserts in flight together, whose answers interleave; a
+  // sync whose consent patch the CRM refuses for one contact (dead-lettered, the run goes on); and a dead-letter retry.
+  contactSync: [...SCENARIOS, 'pipelined', 'dead-letters', 'dlq-retry'],
   // Also an order whose invoice already exists with another total and recipient: the run ends needs-review.
   orderPaid: [...SCENARIOS, 'invoice-conflict'],
 };
@@ -144,6 +146,43 @@ async function runContactSync(h: Harness, id: string, contacts = 3): Promise<str
   seedCrmContacts(h.sandbox.data.crm, contacts, `${id}-`);
   await h.run('contactSync', [{}], { workflowId: `contact-sync-${id}` });
   return `contact-sync-${id}`;
+}
+
+/**
+ * A first sync of three contacts; then each one's consent changes on the email platform and one is deleted in the CRM.
+ * The second run (recorded) PATCHes two, dead-letters the third with an alert, and advances the watermark.
+ */
+async function runContactSyncWithCrmRefusal(h: Harness, id: string): Promise<string> {
+  const crm = h.sandbox.data.crm;
+  const email = h.sandbox.data['email-platform'].contacts;
+  const contacts = seedCrmContacts(crm, 3, `${id}-`);
+  await h.run('contactSync', [{}], { workflowId: `contact-sync-${id}-first` });
+  for (const c of contacts) {
+    putEmailContact(email, {
+      external_id: c.id,
+      email: c.email,
+      consent: { status: 'unsubscribed', at: '2025-04-01T09:00:00.000Z' },
+    });
+  }
+  crm.contacts.delete(contacts[1]!.id);
+  await h.run('contactSync', [{}], { workflowId: `contact-sync-${id}` });
+  return `contact-sync-${id}`;
+}
+
+/**
+ * A sync the email platform refuses one record of (its address is suppressed); the suppression is lifted and the
+ * record retried as `sync-dlq retry <id>` does (recorded): it is delivered and leaves the list.
+ */
+async function runDeadLetterRetry(h: Harness, id: string): Promise<string> {
+  const [, refused] = seedCrmContacts(h.sandbox.data.crm, 2, `${id}-`);
+  const email = h.sandbox.data['email-platform'].contacts;
+  email.suppressed.add(refused!.email);
+  await h.run('contactSync', [{}], { workflowId: `contact-sync-${id}-first` });
+  email.suppressed.delete(refused!.email);
+  await h.run('contactSync', [{ retryDeadLetters: { ids: [refused!.id] } }], {
+    workflowId: `contact-sync:dlq-retry:${id}`,
+  });
+  return `contact-sync:dlq-retry:${id}`;
 }
 
 async function runReconcileOrders(h: Harness, id: string): Promise<string> {
@@ -244,6 +283,8 @@ const DRIVERS: Record<string, Driver> = {
     failure: (h, id) => (h.faults('email-platform', { respondNext: { status: 400, count: 1 } }), runContactSync(h, id)),
     // Three pages: the third is read while the first two pages' upserts are in flight together.
     pipelined: (h, id) => runContactSync(h, id, 250),
+    'dead-letters': (h, id) => runContactSyncWithCrmRefusal(h, id),
+    'dlq-retry': (h, id) => runDeadLetterRetry(h, id),
   },
   reconcileOrders: {
     success: (h, id) => runReconcileOrders(h, id),

@@ -1,6 +1,6 @@
 import type { AlertKind } from '../contracts/alerts';
 import { printable } from '../printable';
-import { redactEmails, safeText } from '../redaction';
+import { emailHash, redactEmails, safeText } from '../redaction';
 import { executionLink, type SystemActivityDeps } from './deps';
 import { contentKey, idempotencyKey } from './keys';
 
@@ -45,8 +45,11 @@ export interface DeadLetterAlertInput {
   workflowId: string;
   runId: string;
   system: string;
-  /** Records new to the dead-letter list: each is alerted once, when it is added. */
-  added: Array<{ id: string; error: string; firstSeen: string }>;
+  /**
+   * Records new to the dead-letter list: each is alerted once, when it is added. `email` is the contact's address when
+   * the record has one: the alert names the contact by its hash (`email:<12 hex>`), never by the address.
+   */
+  added: Array<{ id: string; error: string; firstSeen: string; email?: string }>;
   /** Records rejected while the list was full: not kept, so said here. */
   notKept: string[];
 }
@@ -91,8 +94,13 @@ export function createAlertActivities(deps: SystemActivityDeps) {
     /** One alert per batch of records new to a sync's dead-letter list, keyed by those records and when they joined. */
     async sendDeadLetterAlert(input: DeadLetterAlertInput): Promise<void> {
       const link = executionLink(deps, input.workflowId, input.runId);
-      const records = input.added.map((r) => ({ ...r, id: printable(r.id), error: quoted(r.error) }));
-      const listed = records.map((r) => `${r.id} (${r.error})`);
+      const records = input.added.map(({ email, ...r }) => ({
+        ...r,
+        id: printable(redactEmails(r.id)),
+        ...(email ? { contact: emailHash(email) } : {}),
+        error: quoted(r.error),
+      }));
+      const listed = records.map((r) => `${r.id}${r.contact ? ` ${r.contact}` : ''} (${r.error})`);
       const parts = [
         `:inbox_tray: ${input.sync} sync: ${input.system} rejected ${input.added.length + input.notKept.length} ` +
           `record(s); the rest of the page went through and the watermark moves on.`,

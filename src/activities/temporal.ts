@@ -5,11 +5,15 @@ import { readingClient } from '../temporal/reading-client';
 import {
   type AdvanceSync,
   advanceSyncUpdate,
+  type ClaimedWriter,
+  claimWriterUpdate,
   EMPTY_SYNC_STATE,
+  releaseWriterUpdate,
   type SettleDeadLetters,
   type SettledDeadLetters,
   settleDeadLettersUpdate,
   type SyncStateSnapshot,
+  type SyncWriter,
   syncStateQuery,
 } from '../contracts/sync-state';
 
@@ -142,6 +146,44 @@ export function createTemporalActivities(deps: { temporal: Client }) {
     }): Promise<SettledDeadLetters> {
       const handle = await stateHandle(input.workflowId, input.taskQueue);
       return handle.executeUpdate(settleDeadLettersUpdate, { args: [input.settle] });
+    },
+
+    /**
+     * Takes the sync's single-writer lease for `writer`, or says who holds it. A holder whose execution is no longer
+     * running (it failed, timed out or was terminated before it gave the lease back) loses it to this claim.
+     */
+    async claimSyncWriter(input: {
+      workflowId: string;
+      taskQueue: string;
+      writer: SyncWriter;
+    }): Promise<ClaimedWriter> {
+      const handle = await stateHandle(input.workflowId, input.taskQueue);
+      const claimed = await handle.executeUpdate(claimWriterUpdate, { args: [{ writer: input.writer }] });
+      if (claimed.granted) return claimed;
+      const { holder } = claimed;
+      let running: boolean;
+      try {
+        // The latest run of the holder's id: a run that continued as new still holds it.
+        running = (await deps.temporal.workflow.getHandle(holder.workflowId).describe()).status.name === 'RUNNING';
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        running = false;
+      }
+      if (running) return claimed;
+      Context.current().log.warn('sync writer lease held by a closed execution; taken over', {
+        stateWorkflowId: input.workflowId,
+        holder: holder.workflowId,
+        writer: input.writer.workflowId,
+      });
+      return handle.executeUpdate(claimWriterUpdate, {
+        args: [{ writer: input.writer, replacing: holder.workflowId }],
+      });
+    },
+
+    /** Gives the lease back, if `writer` (a workflow id) holds it. */
+    async releaseSyncWriter(input: { workflowId: string; taskQueue: string; writer: string }): Promise<void> {
+      const handle = await stateHandle(input.workflowId, input.taskQueue);
+      await handle.executeUpdate(releaseWriterUpdate, { args: [input.writer] });
     },
 
     /** What the watchdog needs to know about each schedule: paused state, the last finished run, the last success. */

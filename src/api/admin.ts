@@ -426,7 +426,19 @@ export function adminRouter(deps: AdminDeps): Router | undefined {
       delivered: report.delivered,
       rejected: report.rejected.map((r) => r.id),
       running: report.running ?? false,
+      ...(report.busy ? { busy: report.busy.workflowId } : {}),
     };
+    // Nothing was sent: another execution holds the sync's writer lease. Trying again once it finished is right.
+    if (report.busy) {
+      res.status(409).json({
+        error: 'sync_busy',
+        message:
+          `not retried: ${report.busy.workflowId} is writing the contact sync's records since ${report.busy.since}; ` +
+          'retry once it has finished',
+        ...report,
+      });
+      return;
+    }
     res.json(report);
   };
   router.post('/sync-dlq/retry', async (_req, res) => {

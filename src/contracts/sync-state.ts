@@ -19,7 +19,18 @@ export interface CrmPatch {
   id: string;
   values: ContactValues;
   version?: string;
+  /** For a re-send from the dead-letter list: the attempts made so far, so each retry is a write of its own. */
+  attempt?: number;
+  /**
+   * The contact's address on the email platform, never sent: what `sync-dlq list` shows and what the dead-letter
+   * alert names by its hash, since a consent-only patch carries no address of its own.
+   */
+  email?: string;
 }
+
+/** The systems a sync writes to, each with the activity that writes one batch of records to it. */
+export const DEAD_LETTER_ACTIVITIES = { 'email-platform': 'upsertEmailContacts', crm: 'patchCrmContacts' } as const;
+export type DeadLetterSystem = keyof typeof DEAD_LETTER_ACTIVITIES;
 
 export interface Watermarks {
   /** Highest `updated_at` of the CRM's contacts the last successful run read, or null before the first. */
@@ -38,13 +49,18 @@ export interface SyncRunSummary {
 }
 
 /** A record a downstream system rejected on its own while the rest of its batch went through. */
-export interface DeadLetter {
-  /** The record's id in the sync (the CRM id): one entry per record. */
+export type DeadLetter = DeadLetterEntry &
+  (
+    | { system: 'email-platform'; activity: 'upsertEmailContacts'; record: ContactUpsert }
+    | { system: 'crm'; activity: 'patchCrmContacts'; record: CrmPatch }
+  );
+
+interface DeadLetterEntry {
+  /**
+   * The record's id in the sync (the CRM id): one entry per record and system. `system` is the one that refused it,
+   * `record` the record as it was last sent: `sync-dlq retry` sends it again through the same activity (`activity`).
+   */
   id: string;
-  system: 'email-platform';
-  activity: 'upsertEmailContacts';
-  /** The record as it was last sent: `sync-dlq retry` sends it again through the same activity. */
-  record: ContactUpsert;
   /** What the system answered for it the last time. */
   error: string;
   firstSeen: string;
@@ -62,15 +78,43 @@ export interface SyncStateSnapshot {
   deadLetters: DeadLetter[];
   /** Rejected records that were not kept because the list was full (they were alerted). */
   deadLettersNotKept: number;
+  /** The one execution allowed to write the sync's records now (a run, or a dead-letter retry); null when none. */
+  writer?: SyncWriter | null;
 }
 
-/** What one page of a sync (or a retry) learned about records and the dead-letter list. */
-export interface SettleDeadLetters {
-  /** Records the system rejected, with what it said. */
-  rejected: Array<{ record: ContactUpsert; error: string }>;
-  /** Ids the system accepted: they leave the list if they were on it. */
-  delivered: string[];
+/**
+ * The execution that holds the sync's single-writer lease. Its records go out in the order it decided; anything else
+ * that would write the same records (a dead-letter retry, another run) waits or is refused until it is done.
+ */
+export interface SyncWriter {
+  workflowId: string;
+  runId: string;
+  kind: 'sync' | 'retry';
+  since: string;
 }
+
+export interface ClaimWriter {
+  writer: SyncWriter;
+  /** The workflow id of a holder the caller found closed (it failed or was terminated): its lease is taken over. */
+  replacing?: string;
+}
+
+/** Granted, or the holder that keeps the lease. A claim by the holder's own workflow id (a continued run) is granted. */
+export type ClaimedWriter = { granted: true } | { granted: false; holder: SyncWriter };
+
+/** What one page of a sync (or a retry) learned about records and the dead-letter list. */
+export type SettleDeadLetters = (
+  | {
+      /** The system that answered (absent: the email platform, as before the CRM's refusals were listed). */
+      system?: 'email-platform';
+      /** Records the system rejected, with what it said. */
+      rejected: Array<{ record: ContactUpsert; error: string }>;
+    }
+  | { system: 'crm'; rejected: Array<{ record: CrmPatch; error: string }> }
+) & {
+  /** Ids the system accepted: they leave its part of the list if they were on it. */
+  delivered: string[];
+};
 
 export interface SettledDeadLetters {
   /** Entries new to the list: the ones to alert about, once. */
@@ -79,7 +123,7 @@ export interface SettledDeadLetters {
   notKept: string[];
   /** Ids that left the list because they were delivered. */
   removed: string[];
-  /** The ids on the list now. */
+  /** The ids on the list now, of the system that was settled. */
   ids: string[];
 }
 
@@ -96,8 +140,15 @@ export interface AdvanceSync {
 export const syncStateQuery = defineQuery<SyncStateSnapshot>('syncState');
 export const advanceSyncUpdate = defineUpdate<SyncStateSnapshot, [AdvanceSync]>('advanceSync');
 export const settleDeadLettersUpdate = defineUpdate<SettledDeadLetters, [SettleDeadLetters]>('settleDeadLetters');
-/** Removes one record from the dead-letter list and returns it; refused for an id that is not on it. */
+/**
+ * Removes a record from the dead-letter list and returns it; refused for an id that is not on it. A record listed for
+ * both systems leaves both entries; the older is returned.
+ */
 export const dropDeadLetterUpdate = defineUpdate<DeadLetter, [string]>('dropDeadLetter');
+/** Takes the single-writer lease of the sync (see SyncWriter). */
+export const claimWriterUpdate = defineUpdate<ClaimedWriter, [ClaimWriter]>('claimSyncWriter');
+/** Gives the lease back; a call by anyone but the holder (by workflow id) changes nothing. */
+export const releaseWriterUpdate = defineUpdate<void, [string]>('releaseSyncWriter');
 
 export const EMPTY_SYNC_STATE: SyncStateSnapshot = {
   watermarks: { crm: null, email: null },
@@ -105,6 +156,7 @@ export const EMPTY_SYNC_STATE: SyncStateSnapshot = {
   lastConflicts: [],
   deadLetters: [],
   deadLettersNotKept: 0,
+  writer: null,
 };
 
 /** The sync state's workflow id: built where every workflow id is (workflow-ids.ts). */

@@ -112,6 +112,15 @@ export const crm = defineSystem({
       kind: 'write',
       profile: 'batch',
       idempotencyKey: 'contact-patch:<contact id>:<hash of the patch and its latest change time>',
+      note: 'for runs started before `contact-sync-crm-dead-letters`: there a refused record fails the run',
+    },
+    patchCrmContactRecords: {
+      does: 'PATCHes consent changes into the CRM; a record it refuses on its own (404, 410, 400, 409, 422) comes back',
+      kind: 'write',
+      profile: 'batch',
+      idempotencyKey:
+        'contact-patch:<contact id>:<hash of the patch, its latest change time and, for a dead-letter retry, the attempt>',
+      note: 'the refused records go on the dead-letter list; a 401/403, a 5xx or a 429 fails or retries the batch',
     },
   },
   sandbox: crmStandIn,

@@ -163,6 +163,12 @@ export function deadLettersText(list: DeadLetterList): string {
 export function retryText(r: RetryReport): string {
   if (!r.workflowId) return 'nothing on the dead-letter list to retry\n';
   if (r.running) return `the retry is still running: ${shown(r.workflowId)}\n    ${shown(r.link)}\n`;
+  if (r.busy) {
+    return (
+      `NOT RETRIED: ${r.busy.kind === 'retry' ? 'another dead-letter retry' : 'a contact sync run'} is writing ` +
+      `(${shown(r.busy.workflowId)}, since ${shown(r.busy.since)}). Nothing was sent; retry once it has finished.\n`
+    );
+  }
   const lines = [
     ...r.delivered.map((id) => `DELIVERED  ${shown(id)}  (off the list)`),
     ...r.rejected.map((x) => `REJECTED   ${shown(x.id)}  ${shown(x.error)}  (stays on the list)`),
@@ -429,7 +435,9 @@ export function buildProgram(): Command {
 
   const dlq = program
     .command('sync-dlq')
-    .description("the contact sync's dead-letter list: records the email platform rejected while the rest synced");
+    .description(
+      "the contact sync's dead-letter list: records the email platform or the CRM refused while the rest synced",
+    );
   const target = () => ({ prefix: loadConfig().temporal.taskQueuePrefix });
   dlq
     .command('list')
@@ -440,12 +448,15 @@ export function buildProgram(): Command {
     });
   dlq
     .command('retry')
-    .description('re-send one record (or all) through the same activity; delivered ones leave the list')
+    .description(
+      're-send one record (or all) through the same activity; delivered ones leave the list (exit code 1, NOT ' +
+        'RETRIED, while a sync run is writing)',
+    )
     .argument('[id]', 'the record (CRM contact id); all of them when omitted')
     .action(async (id: string | undefined) => {
       const report = await retryDeadLetters(await context(), target(), { id });
       out(program, report, () => retryText(report));
-      if (report.rejected.length || report.running) process.exitCode = 1;
+      if (report.rejected.length || report.running || report.busy) process.exitCode = 1;
     });
   dlq
     .command('drop')

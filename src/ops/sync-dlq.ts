@@ -7,8 +7,8 @@ import { queueFor } from '../contracts/task-queues';
 import type { ContactSyncResult, DeadLetterRetryResult } from '../workflows/contact-sync';
 import { type OpsContext, OpsInputError, uiLink } from './context';
 
-// The contact sync's dead-letter list: records the email platform rejected on their own, kept in the sync-state
-// workflow. `npm run ops -- sync-dlq list|retry|drop` and /admin/sync-dlq share these functions.
+// The contact sync's dead-letter list: records the email platform or the CRM refused on their own, kept in the
+// sync-state workflow. `npm run ops -- sync-dlq list|retry|drop` and /admin/sync-dlq share these functions.
 
 /** Which deployment: its TASK_QUEUE_PREFIX names the sync-state workflow and the queue a retry runs on. */
 export interface SyncDlqTarget {
@@ -80,9 +80,11 @@ export interface RetryReport extends DeadLetterRetryResult {
 }
 
 /**
- * Re-sends one listed record, or all, through the sync's own upsert activity, in a contactSync execution whose id
+ * Re-sends one listed record, or all, through the activity that refused it, in a contactSync execution whose id
  * names the records and their attempt counts: a repeated request while one runs joins it instead of sending twice.
- * Delivered records leave the list; the others stay with one attempt more.
+ * Delivered records leave the list; the others stay with one attempt more. The execution holds the sync's writer
+ * lease while it sends: when a sync run holds it (it may be writing a newer version of the record), nothing is sent
+ * and the report carries `busy` (the CLI exits 1 with NOT RETRIED, the admin API answers 409).
  */
 export async function retryDeadLetters(
   ctx: OpsContext,

@@ -1,11 +1,15 @@
-import { continueAsNew, log, metricMeter, patched, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, log, metricMeter, patched, sleep, workflowInfo } from '@temporalio/workflow';
 import type { ContactPage } from '../activities/contacts';
+import type { CrmPatchResult } from '../activities/crm';
 import type { UpsertResult } from '../activities/email-platform';
 import {
   type ContactUpsert,
   type CrmPatch,
+  type DeadLetter,
+  type SettleDeadLetters,
   type SettledDeadLetters,
   syncStateId,
+  type SyncWriter,
   type Watermarks,
 } from '../contracts/sync-state';
 import { prefixOf } from '../contracts/task-queues';
@@ -37,6 +41,18 @@ export const BOUNDED_PENDING = 'contact-sync-bounded-pending';
 /** The patch that reads the CRM's next page and keeps several upserts in flight while earlier pages are answered. */
 export const PIPELINED = 'contact-sync-pipelined';
 
+/** The patch that puts a record the CRM refuses on its own on the dead-letter list instead of failing the run. */
+export const CRM_DEAD_LETTERS = 'contact-sync-crm-dead-letters';
+
+/**
+ * The patch that makes each run and each dead-letter retry hold the sync's single-writer lease while it writes: a
+ * retry never sends a stored (older) record while a run is sending the newer one, nor a run while a retry is.
+ */
+export const SINGLE_WRITER = 'contact-sync-single-writer';
+
+/** How long a run waits between claims of the lease a dead-letter retry holds: from the first, doubling to the last. */
+const WRITER_WAITS_MS = [1_000, 60_000] as const;
+
 /**
  * Upserts to the email platform in flight at once. One at a time, each batch waited for a CRM read, its own round
  * trip and the workflow tasks between them, and the platform's rate was never filled; with a few at once the rate
@@ -49,6 +65,9 @@ export const UPSERTS_IN_FLIGHT = 4;
  * reads cannot overlap; two in one call halve the round trips through Temporal that would otherwise pace the sync.
  */
 const CRM_PAGES_PER_READ = 2;
+
+const listedIds = (entries: DeadLetter[] | undefined, system: DeadLetter['system']) =>
+  (entries ?? []).filter((e) => e.system === system).map((e) => e.id);
 
 const later = (a: string | null, b: string | null) => (a === null ? b : b === null || a > b ? a : b);
 
@@ -65,6 +84,8 @@ export interface ContactSyncTotals {
   unlinked: number;
   /** Records the email platform rejected on their own: on the dead-letter list, the rest went through. */
   rejected: number;
+  /** Consent patches the CRM refused on their own (e.g. the contact was deleted there): on the dead-letter list. */
+  refusedByCrm: number;
 }
 
 /** The latest change by a person on either side: what makes a write new, so it is part of the write's key. */
@@ -149,8 +170,10 @@ export interface ContactSyncProgress {
   conflictBytes?: number;
   totals: ContactSyncTotals;
   conflicts: Conflict[];
-  /** The ids on the dead-letter list, so a listed record that now goes through is taken off it. */
+  /** The ids on the email platform's part of the dead-letter list, so a listed record that now goes through leaves it. */
   deadLetterIds: string[];
+  /** The same for the CRM's part (absent in a run continued from before the CRM's refusals were listed). */
+  crmDeadLetterIds?: string[];
   runs: number;
   startedAt: number;
 }
@@ -170,6 +193,8 @@ export interface DeadLetterRetryResult {
   rejected: Array<{ id: string; error: string }>;
   /** Asked for but not on the list. */
   missing: string[];
+  /** Set when nothing was sent because another execution holds the sync's writer lease (a run is writing). */
+  busy?: SyncWriter;
 }
 
 export interface ContactSyncResult extends ContactSyncTotals {
@@ -190,6 +215,7 @@ const EMPTY_TOTALS: ContactSyncTotals = {
   conflicts: 0,
   unlinked: 0,
   rejected: 0,
+  refusedByCrm: 0,
 };
 
 /**
@@ -230,18 +256,43 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
       .filter((c) => !errors.has(c.externalId) && listed.has(c.externalId))
       .map((c) => c.externalId);
     if (!errors.size && !delivered.length) return undefined;
-    const settled = await state.settleDeadLetters({
-      workflowId: stateId,
-      taskQueue: stateQueue,
-      settle: {
+    return settleList(
+      {
         rejected: sent
           .filter((c) => errors.has(c.externalId))
           .map(({ attempt: _attempt, ...record }) => ({ record, error: errors.get(record.externalId)! })),
         delivered,
       },
-    });
+      errors,
+    );
+  }
+
+  /** As `settle`, for the consent patches the CRM refused (`refused`) and the listed ones it applied. */
+  async function settleCrm(
+    sent: CrmPatch[],
+    refused: CrmPatchResult['refused'],
+    listed: ReadonlySet<string>,
+  ): Promise<SettledDeadLetters | undefined> {
+    const errors = new Map(refused.map((r) => [r.id, r.error]));
+    const delivered = sent.filter((c) => !errors.has(c.id) && listed.has(c.id)).map((c) => c.id);
+    if (!errors.size && !delivered.length) return undefined;
+    return settleList(
+      {
+        system: 'crm',
+        rejected: sent
+          .filter((c) => errors.has(c.id))
+          .map(({ attempt: _attempt, ...record }) => ({ record, error: errors.get(record.id)! })),
+        delivered,
+      },
+      errors,
+    );
+  }
+
+  async function settleList(settle: SettleDeadLetters, errors: Map<string, string>): Promise<SettledDeadLetters> {
+    const system = settle.system ?? 'email-platform';
+    const settled = await state.settleDeadLetters({ workflowId: stateId, taskQueue: stateQueue, settle });
     for (const [contactId, error] of errors) {
-      log.warn('contact rejected by the email platform: on the dead-letter list', { contactId, error });
+      log.warn(`contact rejected by the ${system}: on the dead-letter list`, { contactId, error });
     }
     if (settled.added.length || settled.notKept.length) {
       const run = workflowInfo();
@@ -250,12 +301,54 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
         stateWorkflowId: stateId,
         workflowId: run.workflowId,
         runId: run.runId,
-        system: 'email-platform',
-        added: settled.added.map((e) => ({ id: e.id, error: e.error, firstSeen: e.firstSeen })),
+        system,
+        // The address, for the alert to name the contact by its hash: never by the address itself.
+        added: settled.added.map((e) => ({ id: e.id, error: e.error, firstSeen: e.firstSeen, email: e.record.email })),
         notKept: settled.notKept,
       });
     }
     return settled;
+  }
+
+  /**
+   * PATCHes consent into the CRM. Since CRM_DEAD_LETTERS, a record the CRM refuses on its own (the contact was
+   * deleted there) goes on the dead-letter list and the others go through; before it, the refusal failed the run.
+   */
+  async function patchCrm(p: ContactSyncProgress, patches: CrmPatch[]): Promise<void> {
+    if (!patched(CRM_DEAD_LETTERS)) {
+      p.totals.patchedInCrm += await crm.patchCrmContacts({ patches });
+      return;
+    }
+    const answer = await crm.patchCrmContactRecords({ patches });
+    p.totals.patchedInCrm += answer.patched;
+    p.totals.refusedByCrm += answer.refused.length;
+    const settled = await settleCrm(patches, answer.refused, new Set(p.crmDeadLetterIds ?? []));
+    if (settled) p.crmDeadLetterIds = settled.ids;
+  }
+
+  /**
+   * Takes the sync's writer lease for this execution. A retry gives up at once and returns who holds it; a run waits
+   * for a retry (or a run) that holds it to finish. Returns undefined once it holds the lease.
+   */
+  async function claimWriter(kind: SyncWriter['kind']): Promise<SyncWriter | undefined> {
+    const run = workflowInfo();
+    const writer: SyncWriter = {
+      workflowId: run.workflowId,
+      runId: run.runId,
+      kind,
+      since: new Date(Date.now()).toISOString(),
+    };
+    for (let wait: number = WRITER_WAITS_MS[0]; ; wait = Math.min(wait * 2, WRITER_WAITS_MS[1])) {
+      const claimed = await state.claimSyncWriter({ workflowId: stateId, taskQueue: stateQueue, writer });
+      if (claimed.granted) return undefined;
+      if (kind === 'retry') return claimed.holder;
+      log.info('contact sync: another execution is writing; waiting for it', {
+        holder: claimed.holder.workflowId,
+        holderKind: claimed.holder.kind,
+        waitMs: wait,
+      });
+      await sleep(wait);
+    }
   }
 
   /** The email side of a CRM page's contacts, read per page past the budget; undefined while `p.pending` holds it. */
@@ -388,7 +481,39 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
     while (sending.length) await settleOldest();
   }
 
+  const release = () =>
+    state.releaseSyncWriter({ workflowId: stateId, taskQueue: stateQueue, writer: workflowInfo().workflowId });
   const outcome = await runFlow({ businessKey: 'contact-sync' }, async () => {
+    if (!patched(SINGLE_WRITER)) return body();
+    const holder = await claimWriter(input.retryDeadLetters ? 'retry' : 'sync');
+    if (holder) return { result: busy(holder) };
+    let out: Awaited<ReturnType<typeof body>>;
+    try {
+      out = await body();
+    } catch (err) {
+      // A lease left behind is taken over once this execution is closed; giving it back now spares the wait.
+      await release().catch(() => undefined);
+      throw err;
+    }
+    // A run that continues as new keeps the lease: the next run of its chain claims it again under the same id.
+    if (!('continueWith' in out)) await release();
+    return out;
+  });
+
+  /** What a retry that found another execution writing answers: nothing sent, who holds the lease. */
+  function busy(holder: SyncWriter): ContactSyncResult {
+    log.info('contact sync dead letters not retried: another execution is writing', { holder: holder.workflowId });
+    return {
+      ...EMPTY_TOTALS,
+      watermarks: { crm: null, email: null },
+      conflictList: [],
+      runs: 1,
+      durationMs: 0,
+      retried: { delivered: [], rejected: [], missing: [], busy: holder },
+    };
+  }
+
+  async function body(): Promise<{ result: ContactSyncResult } | { continueWith: ContactSyncProgress }> {
     if (input.retryDeadLetters) return { result: await retryDeadLetters(input.retryDeadLetters.ids) };
     let p: ContactSyncProgress;
     if (input.progress) {
@@ -409,7 +534,8 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
         pending: {},
         totals: { ...EMPTY_TOTALS },
         conflicts: [],
-        deadLetterIds: (snapshot.deadLetters ?? []).map((e) => e.id),
+        deadLetterIds: listedIds(snapshot.deadLetters, 'email-platform'),
+        crmDeadLetterIds: listedIds(snapshot.deadLetters, 'crm'),
         runs: 1,
         startedAt: Date.now(),
       };
@@ -487,9 +613,9 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
         const crmSide = crmSides.get(side.id);
         // Conflicts were counted when the CRM's page was settled; only what goes to the CRM is wanted here.
         const values = planContact(CONTACT_OWNERSHIP, crmSide, side).toCrm;
-        if (values) patches.push({ id: side.id, values, version: versionOf(crmSide, side) });
+        if (values) patches.push({ id: side.id, values, version: versionOf(crmSide, side), email: side.values.email });
       }
-      if (patches.length) p.totals.patchedInCrm += await crm.patchCrmContacts({ patches });
+      if (patches.length) await patchCrm(p, patches);
       p.cursor = page.next;
       if (!page.next) p.phase = 'done';
       if (p.phase !== 'done' && tooLong()) return carry(p);
@@ -502,9 +628,16 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
         const pending = p.pending[id]!;
         const values =
           pending.patch === undefined ? planContact(CONTACT_OWNERSHIP, undefined, pending.side).toCrm : pending.patch;
-        if (values) patches.push({ id, values, version: pending.version ?? versionOf(pending.side) });
+        if (values) {
+          patches.push({
+            id,
+            values,
+            version: pending.version ?? versionOf(pending.side),
+            email: pending.side.values.email,
+          });
+        }
       }
-      if (patches.length) p.totals.patchedInCrm += await crm.patchCrmContacts({ patches });
+      if (patches.length) await patchCrm(p, patches);
       for (const id of ids.slice(i, i + 100)) delete p.pending[id];
       if (i + 100 < ids.length && tooLong()) return carry(p);
     }
@@ -535,14 +668,19 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
     };
     log.info('contact sync finished', { ...p.totals, runs: p.runs });
     return { result };
-  });
+  }
 
   /** Re-sends listed records through the same activity; delivered ones leave the list, the others stay. */
   async function retryDeadLetters(ids: string[] | undefined): Promise<ContactSyncResult> {
     const startedAt = Date.now();
     const snapshot = await state.readSyncState({ workflowId: stateId, taskQueue: stateQueue });
     const listed = snapshot.deadLetters ?? [];
-    const entries = ids ? listed.filter((e) => ids.includes(e.id)) : listed;
+    const entries = (ids ? listed.filter((e) => ids.includes(e.id)) : listed).filter(
+      (e): e is Extract<DeadLetter, { system: 'email-platform' }> => e.system === 'email-platform',
+    );
+    const crmEntries = (ids ? listed.filter((e) => ids.includes(e.id)) : listed).filter(
+      (e): e is Extract<DeadLetter, { system: 'crm' }> => e.system === 'crm',
+    );
     const retried: DeadLetterRetryResult = {
       delivered: [],
       rejected: [],
@@ -565,6 +703,20 @@ export async function contactSync(input: ContactSyncInput = {}): Promise<Contact
     }
     totals.sentToEmail = retried.delivered.length;
     totals.rejected = retried.rejected.length;
+    for (let i = 0; i < crmEntries.length; i += 100) {
+      const chunk = crmEntries.slice(i, i + 100);
+      const sent = chunk.map((e) => ({ ...e.record, attempt: e.attempts }));
+      const answer = await crm.patchCrmContactRecords({ patches: sent });
+      await settleCrm(sent, answer.refused, new Set(chunk.map((e) => e.id)));
+      const errors = new Map(answer.refused.map((r) => [r.id, r.error]));
+      for (const e of chunk) {
+        const error = errors.get(e.id);
+        if (error === undefined) retried.delivered.push(e.id);
+        else retried.rejected.push({ id: e.id, error });
+      }
+      totals.patchedInCrm += answer.patched;
+      totals.refusedByCrm += answer.refused.length;
+    }
     log.info('contact sync dead letters retried', {
       delivered: retried.delivered.length,
       rejected: retried.rejected.length,

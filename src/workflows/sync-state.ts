@@ -8,6 +8,7 @@ import {
 } from '@temporalio/workflow';
 import {
   advanceSyncUpdate,
+  claimWriterUpdate,
   type DeadLetter,
   dropDeadLetterUpdate,
   EMPTY_SYNC_STATE,
@@ -15,6 +16,7 @@ import {
   MAX_DEAD_LETTERS,
   settleDeadLettersUpdate,
   type SettledDeadLetters,
+  releaseWriterUpdate,
   type SyncStateSnapshot,
   syncStateQuery,
 } from '../contracts/sync-state';
@@ -22,7 +24,8 @@ import {
 // The durable watermark of a sync: a long-lived workflow per sync that each run reads (query) and advances (update)
 // only after it succeeded. A skipped, paused, late or failed run leaves it where it was, so the next run resumes from
 // the last successful position rather than from "now minus 24 h". It also keeps the sync's dead-letter list: records
-// a system rejected on their own, kept with what it said until they are delivered, retried or dropped.
+// a system rejected on their own, kept with what it said until they are delivered, retried or dropped; and the sync's
+// single-writer lease, so a dead-letter retry never writes a record while a run is writing newer versions of it.
 
 export { syncStateId, type Watermarks } from '../contracts/sync-state';
 
@@ -33,6 +36,12 @@ const MAX_ERROR_LENGTH = 500;
 
 const encoder = new TextEncoder();
 const bytesOf = (value: unknown) => encoder.encode(JSON.stringify(value)).length;
+
+const bounded = (error: string) => (error.length > MAX_ERROR_LENGTH ? `${error.slice(0, MAX_ERROR_LENGTH)}…` : error);
+
+function entryOf(id: string, error: string, now: string) {
+  return { id, error: bounded(error), firstSeen: now, lastSeen: now, attempts: 1 };
+}
 
 /** Holds one sync's watermark forever, continuing as new before its history grows long. */
 export async function syncState(initial: SyncStateSnapshot = EMPTY_SYNC_STATE): Promise<never> {
@@ -62,56 +71,65 @@ export async function syncState(initial: SyncStateSnapshot = EMPTY_SYNC_STATE): 
       },
     },
   );
-  setHandler(settleDeadLettersUpdate, ({ rejected, delivered }) => {
+  setHandler(settleDeadLettersUpdate, (settle) => {
+    const system = settle.system ?? 'email-platform';
     const now = new Date(Date.now()).toISOString();
     const settled: SettledDeadLetters = { added: [], notKept: [], removed: [], ids: [] };
-    const gone = new Set(delivered);
+    const gone = new Set(settle.delivered);
     const entries = state.deadLetters.filter((e) => {
-      if (!gone.has(e.id)) return true;
+      if (e.system !== system || !gone.has(e.id)) return true;
       settled.removed.push(e.id);
       return false;
     });
     let bytes = entries.reduce((n, e) => n + bytesOf(e), 0);
-    for (const { record, error } of rejected) {
-      const message = error.length > MAX_ERROR_LENGTH ? `${error.slice(0, MAX_ERROR_LENGTH)}…` : error;
-      const existing = entries.find((e) => e.id === record.externalId);
+    const rejected: Array<{ id: string; listed: DeadLetter; error: string }> =
+      settle.system === 'crm'
+        ? settle.rejected.map(({ record, error }) => ({
+            id: record.id,
+            error,
+            listed: { ...entryOf(record.id, error, now), system: 'crm', activity: 'patchCrmContacts', record },
+          }))
+        : settle.rejected.map(({ record, error }) => ({
+            id: record.externalId,
+            error,
+            listed: {
+              ...entryOf(record.externalId, error, now),
+              system: 'email-platform',
+              activity: 'upsertEmailContacts',
+              record,
+            },
+          }));
+    for (const { id, error, listed } of rejected) {
+      const existing = entries.find((e) => e.id === id && e.system === system);
       if (existing) {
         bytes -= bytesOf(existing);
-        Object.assign(existing, { record, error: message, lastSeen: now, attempts: existing.attempts + 1 });
+        Object.assign(existing, { record: listed.record, error: bounded(error), lastSeen: now });
+        existing.attempts += 1;
         bytes += bytesOf(existing);
         continue;
       }
-      const entry: DeadLetter = {
-        id: record.externalId,
-        system: 'email-platform',
-        activity: 'upsertEmailContacts',
-        record,
-        error: message,
-        firstSeen: now,
-        lastSeen: now,
-        attempts: 1,
-      };
-      const size = bytesOf(entry);
+      const size = bytesOf(listed);
       if (entries.length >= MAX_DEAD_LETTERS || bytes + size > MAX_DEAD_LETTER_BYTES) {
-        settled.notKept.push(entry.id);
+        settled.notKept.push(id);
         continue;
       }
-      entries.push(entry);
+      entries.push(listed);
       bytes += size;
-      settled.added.push(entry);
+      settled.added.push(listed);
     }
     state = {
       ...state,
       deadLetters: entries,
       deadLettersNotKept: state.deadLettersNotKept + settled.notKept.length,
     };
-    settled.ids = entries.map((e) => e.id);
+    settled.ids = entries.filter((e) => e.system === system).map((e) => e.id);
     return settled;
   });
   setHandler(
     dropDeadLetterUpdate,
     (id) => {
       const dropped = state.deadLetters.find((e) => e.id === id)!;
+      // Every entry of the id: the person fixed the contact, whichever system refused it.
       state = { ...state, deadLetters: state.deadLetters.filter((e) => e.id !== id) };
       return dropped;
     },
@@ -123,6 +141,17 @@ export async function syncState(initial: SyncStateSnapshot = EMPTY_SYNC_STATE): 
       },
     },
   );
+  setHandler(claimWriterUpdate, ({ writer, replacing }) => {
+    const holder = state.writer;
+    if (holder && holder.workflowId !== writer.workflowId && holder.workflowId !== replacing) {
+      return { granted: false, holder };
+    }
+    state = { ...state, writer };
+    return { granted: true };
+  });
+  setHandler(releaseWriterUpdate, (workflowId) => {
+    if (state.writer?.workflowId === workflowId) state = { ...state, writer: null };
+  });
   await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > 1000);
   await condition(allHandlersFinished);
   return continueAsNew<typeof syncState>(state);

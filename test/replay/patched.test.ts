@@ -3,15 +3,16 @@ import { replayHistories } from '../../src/ops/replay';
 import { queueFor } from '../../src/contracts/task-queues';
 import { reconcileChildId } from '../../src/contracts/workflow-ids';
 import { putShopOrder } from '../../src/sandbox/shop';
-import { PIPELINED } from '../../src/workflows/contact-sync';
+import { CRM_DEAD_LETTERS, PIPELINED, SINGLE_WRITER } from '../../src/workflows/contact-sync';
 import { NORMALIZE_CUSTOMER_EMAIL } from '../../src/workflows/order-paid';
 import { SCOPED_CHILD_IDS } from '../../src/workflows/reconcile-orders';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
 import { type Stack, startStack, testDataConverter, uniqueId } from '../helpers/stack';
 import { loadRecordedHistories } from './histories';
 
-// Versioned changes, behind patched(): orderPaid normalises customer emails, contactSync pipelines its CRM phase. Runs
-// started before a change must replay unchanged; runs started after it take the new path.
+// Versioned changes, behind patched(): orderPaid normalises customer emails; contactSync pipelines its CRM phase,
+// dead-letters the CRM's refusals and holds one writer lease per sync. Runs started before a change must replay
+// unchanged; runs started after it take the new path.
 
 type History = temporal.api.history.v1.IHistory;
 
@@ -118,6 +119,75 @@ describe('contactSync, versioned with patched()', () => {
       byTask('listCrmContactChanges')[1]!,
     ]);
     const [outcome] = await replayHistories([{ workflowId: 'pipelined', history: pipelined }], bundle());
+    expect(outcome).toMatchObject({ deterministic: true });
+    expect(outcome?.error).toBeUndefined();
+  });
+
+  test('histories recorded before the CRM dead letters and the writer lease have neither marker and replay unchanged: a CRM refusal fails the run, a retry claims nothing', async () => {
+    const files = [
+      'contactSync/before-crm-dead-letters.json',
+      'contactSync/before-single-writer-dlq-retry.json',
+      'contactSync/success.json',
+      'contactSync/retry.json',
+      'contactSync/failure.json',
+      'contactSync/pipelined.json',
+    ];
+    for (const file of files) {
+      expect(patchIds(history(file))).not.toEqual(expect.arrayContaining([SINGLE_WRITER]));
+      expect(patchIds(history(file))).not.toEqual(expect.arrayContaining([CRM_DEAD_LETTERS]));
+    }
+    expect(activities(history('contactSync/before-crm-dead-letters.json'))).toEqual([
+      'readSyncState',
+      'listEmailContactChanges',
+      'listCrmContactChanges',
+      'patchCrmContacts',
+      'sendAlert',
+    ]);
+    expect(activities(history('contactSync/before-single-writer-dlq-retry.json'))).toEqual([
+      'readSyncState',
+      'upsertEmailContacts',
+      'settleDeadLetters',
+    ]);
+    const outcomes = await replayHistories(
+      files.map((file) => ({ workflowId: file, history: history(file) })),
+      bundle(),
+    );
+    expect(outcomes.map((o) => [o.workflowId, o.deterministic, o.error])).toEqual(
+      files.map((file) => [file, true, undefined]),
+    );
+  });
+
+  test('a run recorded since holds the writer lease, dead-letters the refused consent patch with an alert, advances the watermark, and replays', async () => {
+    const recorded = history('contactSync/dead-letters.json');
+    expect(patchIds(recorded)).toEqual([SINGLE_WRITER, PIPELINED, CRM_DEAD_LETTERS]);
+    expect(activities(recorded)).toEqual([
+      'claimSyncWriter',
+      'readSyncState',
+      'listEmailContactChanges',
+      'listCrmContactChanges',
+      'patchCrmContactRecords',
+      'settleDeadLetters',
+      'sendDeadLetterAlert',
+      'advanceSyncState',
+      'releaseSyncWriter',
+    ]);
+    expect(recorded.events?.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+    const [outcome] = await replayHistories([{ workflowId: 'dead-letters', history: recorded }], bundle());
+    expect(outcome).toMatchObject({ deterministic: true });
+    expect(outcome?.error).toBeUndefined();
+  });
+
+  test('a dead-letter retry recorded since sends only while it holds the writer lease, and replays', async () => {
+    const recorded = history('contactSync/dlq-retry.json');
+    expect(patchIds(recorded)).toEqual([SINGLE_WRITER]);
+    expect(activities(recorded)).toEqual([
+      'claimSyncWriter',
+      'readSyncState',
+      'upsertEmailContacts',
+      'settleDeadLetters',
+      'releaseSyncWriter',
+    ]);
+    const [outcome] = await replayHistories([{ workflowId: 'dlq-retry', history: recorded }], bundle());
     expect(outcome).toMatchObject({ deterministic: true });
     expect(outcome?.error).toBeUndefined();
   });

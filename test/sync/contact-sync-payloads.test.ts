@@ -1,7 +1,7 @@
 import { temporal } from '@temporalio/proto';
 import { syncStateId } from '../../src/contracts/sync-state';
 import { replayHistories } from '../../src/ops/replay';
-import { BOUNDED_PENDING, PIPELINED } from '../../src/workflows/contact-sync';
+import { BOUNDED_PENDING, PIPELINED, SINGLE_WRITER } from '../../src/workflows/contact-sync';
 import { queueFor } from '../../src/contracts/task-queues';
 import { putEmailContact } from '../../src/sandbox/email-contacts';
 import { putCrmContact } from '../../src/sandbox/seed';
@@ -138,15 +138,19 @@ describe('contactSync payloads', () => {
     expect(result.runs).toBe(runs);
     expect(largest.size).toBeLessThan(MB);
 
-    // The switch to reading per page is versioned, as is the pipelined CRM phase the same run then starts, and the run
-    // replays against the code.
+    // The writer lease the run takes first is versioned, as are the switch to reading per page and the pipelined CRM
+    // phase the same run then starts, and the run replays against the code.
     const first = histories[0]!;
     const markers = (first.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
     expect(
       markers.map((e) =>
         Buffer.from(e.markerRecordedEventAttributes!.details!['patch-data']!.payloads![0]!.data!).toString(),
       ),
-    ).toEqual([expect.stringContaining(BOUNDED_PENDING), expect.stringContaining(PIPELINED)]);
+    ).toEqual([
+      expect.stringContaining(SINGLE_WRITER),
+      expect.stringContaining(BOUNDED_PENDING),
+      expect.stringContaining(PIPELINED),
+    ]);
     const [replayed] = await replayHistories([{ workflowId, history: first }], {
       workflowBundle: { codePath: process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE! },
       dataConverter: testDataConverter(),

@@ -7,6 +7,7 @@ import { putCrmContact, seedCrmContacts } from '../../src/sandbox/seed';
 import { type ContactSyncInput, type ContactSyncResult, UPSERTS_IN_FLIGHT } from '../../src/workflows/contact-sync';
 import { type ContactUpsert, syncStateId, syncStateQuery } from '../../src/contracts/sync-state';
 import { decodePayloadsDeep } from '../../src/temporal/codec';
+import { emailHash } from '../../src/redaction';
 import { testDataConverter, uniqueId } from '../helpers/stack';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { type Deployment, startDeployment, startTimeSkippingEnv } from './harness';
@@ -224,6 +225,73 @@ describe('contactSync', () => {
       seen.push(crmContact('abc_00001').consent);
     }
     expect(seen).toEqual([given, withdrawn, given]);
+  });
+
+  test('a contact deleted in the CRM after its consent changed goes on the dead-letter list; the others are patched, the watermark moves, one alert names it by its hash, and later unsubscribes still reach the CRM', async () => {
+    const crm = h.sandbox.data.crm;
+    const email = h.sandbox.data['email-platform'].contacts;
+    seedCrmContacts(crm, 3, 'gone_');
+    await run();
+    const ids = ['gone_00001', 'gone_00002', 'gone_00003'];
+    const address = emailContact('gone_00002')!.email;
+    const unsubscribed = { status: 'unsubscribed', at: '2025-04-01T09:00:00.000Z' } as const;
+    for (const id of ids) {
+      putEmailContact(email, { external_id: id, email: emailContact(id)!.email, consent: unsubscribed });
+    }
+    // Someone deletes the contact in the CRM: its PATCH gets a 404.
+    crm.contacts.delete('gone_00002');
+
+    const result = await run();
+
+    expect(result).toMatchObject({ patchedInCrm: 2, refusedByCrm: 1, rejected: 0 });
+    expect(crmContact('gone_00001').consent).toEqual(unsubscribed);
+    expect(crmContact('gone_00003').consent).toEqual(unsubscribed);
+    const patches = h.sandbox.systems.crm.log.filter((r) => r.method === 'PATCH').map((r) => [r.path, r.status]);
+    expect(patches).toEqual(
+      expect.arrayContaining([
+        ['/contacts/gone_00001', 200],
+        ['/contacts/gone_00002', 404],
+        ['/contacts/gone_00003', 200],
+      ]),
+    );
+    const stateHandle = env.client.workflow.getHandle(syncStateId(h.config.temporal.taskQueuePrefix, 'contact'));
+    let state = await stateHandle.query(syncStateQuery);
+    expect(state.deadLetters).toEqual([
+      expect.objectContaining({
+        id: 'gone_00002',
+        system: 'crm',
+        activity: 'patchCrmContacts',
+        record: expect.objectContaining({ id: 'gone_00002', values: { consent: unsubscribed } }),
+        error: expect.stringMatching(/^404: .*gone_00002/),
+        attempts: 1,
+      }),
+    ]);
+    // The watermark moved past every change this run read, the refused one included.
+    const newest = ids
+      .map((id) => emailContact(id)!.updated_at)
+      .sort()
+      .at(-1);
+    expect(state.watermarks.email).toBe(newest);
+    expect(state.lastSuccess).toMatchObject({ patchedInCrm: 2 });
+
+    const deadLetterAlerts = () => h.sandbox.data.alerts.received.filter((a) => a.payload.kind === 'dead-letter');
+    expect(deadLetterAlerts()).toHaveLength(1);
+    const [alert] = deadLetterAlerts();
+    expect(alert!.payload).toMatchObject({
+      system: 'crm',
+      records: [expect.objectContaining({ id: 'gone_00002', contact: emailHash(address) })],
+    });
+    expect(alert!.payload.text).toContain(`gone_00002 ${emailHash(address)}`);
+    expect(JSON.stringify(alert)).not.toContain(address);
+
+    // A later unsubscribe of another contact reaches the CRM; the refused one is not sent again until it changes.
+    const withdrawn = { status: 'unsubscribed', at: '2025-04-02T09:00:00.000Z' } as const;
+    putEmailContact(email, { external_id: 'gone_00001', email: emailContact('gone_00001')!.email, consent: withdrawn });
+    expect(await run()).toMatchObject({ patchedInCrm: 1, refusedByCrm: 0 });
+    expect(crmContact('gone_00001').consent).toEqual(withdrawn);
+    state = await stateHandle.query(syncStateQuery);
+    expect(state.deadLetters.map((e) => [e.id, e.system, e.attempts])).toEqual([['gone_00002', 'crm', 1]]);
+    expect(deadLetterAlerts()).toHaveLength(1);
   });
 
   test('after a failed run the next one resumes from the last successful watermark and loses no change', async () => {

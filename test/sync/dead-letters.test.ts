@@ -1,6 +1,8 @@
 import { syncStateId, syncStateQuery } from '../../src/contracts/sync-state';
 import { queueFor } from '../../src/contracts/task-queues';
 import { replayHistories } from '../../src/ops/replay';
+import { faultsSchema } from '../../src/sandbox/core';
+import { putEmailContact } from '../../src/sandbox/email-contacts';
 import { putCrmContact, seedCrmContacts } from '../../src/sandbox/seed';
 import type { ContactSyncResult } from '../../src/workflows/contact-sync';
 import { type Stack, startStack, testDataConverter, uniqueId } from '../helpers/stack';
@@ -8,8 +10,8 @@ import { runCli } from '../ops/helpers';
 
 const TOKEN = 'adm_dlq_0123456789abcdef';
 
-// One contact the email platform rejects must not hold back the others, nor every later run.
-describe('contacts the email platform rejects', () => {
+// One contact a system refuses must not hold back the others, nor every later run; a retry never overwrites newer data.
+describe('records the email platform or the CRM refuses', () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack({
@@ -162,5 +164,125 @@ describe('contacts the email platform rejects', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('rt_00002 is not on the dead-letter list');
     expect(deadLetterAlerts()).toHaveLength(alertsBefore + 1);
+  }, 120_000);
+
+  /** Waits for a condition on the sandbox (requests held, answered), polling. */
+  const until = async (condition: () => boolean | Promise<boolean>) => {
+    while (!(await condition())) await new Promise((r) => setTimeout(r, 20));
+  };
+  const scheduledActivities = async (workflowId: string) =>
+    ((await stack.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []).flatMap(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+    );
+
+  test('a retry of a stored, older record while a run writes the newer one sends nothing (409, NOT RETRIED) and the newer one stays; a run waits for a retry that writes', async () => {
+    const crm = stack.sandbox.data.crm;
+    const email = stack.sandbox.data['email-platform'].contacts;
+    const platform = stack.sandbox.systems['email-platform'];
+    seedCrmContacts(crm, 2, 'ow_');
+    email.suppressed.add('ow00001@example.com');
+    email.suppressed.add('ow00002@example.com');
+    expect(await run()).toMatchObject({ sentToEmail: 0, rejected: 2 });
+    const older = crm.contacts.get('ow_00001')!.name;
+    expect((await syncState()).deadLetters.find((e) => e.id === 'ow_00001')).toMatchObject({
+      record: expect.objectContaining({ name: older }),
+    });
+
+    // The address is cleared and the contact renamed in the CRM: the next run sends the newer version. Its upsert is
+    // held at the platform while an operator retries the stored, older record.
+    email.suppressed.delete('ow00001@example.com');
+    putCrmContact(crm, { id: 'ow_00001', name: 'Newer Name' });
+    try {
+      platform.setFaults(faultsSchema.parse({ holdPaths: ['/batch'] }));
+      const syncing = run();
+      await until(() => platform.heldCount === 1);
+      let answered = false;
+      const retry = admin('/sync-dlq/ow_00001/retry', 'POST').then((res) => ((answered = true), res));
+      await until(() => answered || platform.heldCount === 2);
+      platform.setFaults(faultsSchema.parse({}));
+      const refused = await retry;
+      await syncing;
+      expect(email.byExternalId.get('ow_00001')).toMatchObject({ name: 'Newer Name' });
+      expect(refused.status).toBe(409);
+      expect(await refused.json()).toMatchObject({
+        error: 'sync_busy',
+        delivered: [],
+        busy: { workflowId: runIds.at(-1), kind: 'sync' },
+      });
+      // The run delivered the newer version: the record left the list.
+      expect((await syncState()).deadLetters.map((e) => e.id)).toEqual(['ow_00002']);
+
+      // The CLI says so too, and exits 1.
+      putCrmContact(crm, { id: 'ow_00001', name: 'Newest Name' });
+      platform.setFaults(faultsSchema.parse({ holdPaths: ['/batch'] }));
+      const syncingAgain = run();
+      await until(() => platform.heldCount === 1);
+      const busy = await ops('sync-dlq', 'retry', 'ow_00002');
+      expect(busy.code).toBe(1);
+      expect(busy.stdout).toContain('NOT RETRIED: a contact sync run is writing');
+      expect(busy.stdout).toContain(runIds.at(-1));
+      platform.setFaults(faultsSchema.parse({}));
+      await syncingAgain;
+      expect(email.byExternalId.get('ow_00001')).toMatchObject({ name: 'Newest Name' });
+
+      // The other way round: a run that starts while a retry writes waits for it, then reads and writes.
+      platform.setFaults(faultsSchema.parse({ holdPaths: ['/batch'] }));
+      const retrying = ops('sync-dlq', 'retry', 'ow_00002');
+      await until(() => platform.heldCount === 1);
+      expect((await syncState()).writer).toMatchObject({ kind: 'retry' });
+      putCrmContact(crm, { id: 'ow_00001', name: 'Last Name' });
+      const waiting = run();
+      const runId = runIds.at(-1)!;
+      // Started, refused the lease once, and claiming again after its wait.
+      const claims = () =>
+        scheduledActivities(runId).then(
+          (names) => names.filter((n) => n === 'claimSyncWriter').length,
+          () => 0,
+        );
+      await until(async () => (await claims()) >= 2);
+      expect(await scheduledActivities(runId)).not.toContain('readSyncState');
+      expect(platform.heldCount).toBe(1);
+      platform.setFaults(faultsSchema.parse({}));
+      // Still suppressed: the retry's record stays on the list.
+      const retried = await retrying;
+      expect(retried.code).toBe(1);
+      expect(retried.stdout).toContain('REJECTED   ow_00002');
+      expect(await waiting).toMatchObject({ sentToEmail: 1 });
+      expect(email.byExternalId.get('ow_00001')).toMatchObject({ name: 'Last Name' });
+      const activities = await scheduledActivities(runId);
+      expect(activities.indexOf('readSyncState')).toBeGreaterThan(activities.lastIndexOf('claimSyncWriter'));
+      expect(activities.at(-1)).toBe('releaseSyncWriter');
+      expect((await syncState()).writer).toBeNull();
+    } finally {
+      platform.setFaults(faultsSchema.parse({}));
+    }
+  }, 120_000);
+
+  test('a consent change the CRM refused (the contact was deleted there) is listed for the CRM, shown by ops, and delivered by a retry once the contact is back', async () => {
+    const crm = stack.sandbox.data.crm;
+    const email = stack.sandbox.data['email-platform'].contacts;
+    const [contact] = seedCrmContacts(crm, 1, 'cr_');
+    await run();
+    const consent = { status: 'unsubscribed', at: '2025-05-01T09:00:00.000Z' } as const;
+    putEmailContact(email, { external_id: 'cr_00001', email: contact!.email, consent });
+    crm.contacts.delete('cr_00001');
+    expect(await run()).toMatchObject({ patchedInCrm: 0, refusedByCrm: 1 });
+
+    const table = await ops('sync-dlq', 'list');
+    expect(table.stdout).toMatch(/cr_00001 +crm +1 .*cr00001@example\.com.*404/);
+
+    // Still gone: refused again, one attempt more.
+    const refused = await ops('sync-dlq', 'retry', 'cr_00001');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('REJECTED   cr_00001');
+    expect((await syncState()).deadLetters.find((e) => e.id === 'cr_00001')).toMatchObject({ attempts: 2 });
+
+    // Restored in the CRM: the retry PATCHes the stored consent, and the record leaves the list.
+    putCrmContact(crm, { id: 'cr_00001', email: contact!.email, name: contact!.name, company: contact!.company });
+    const retried = await ops('sync-dlq', 'retry', 'cr_00001');
+    expect(retried).toMatchObject({ code: 0 });
+    expect(retried.stdout).toContain('DELIVERED  cr_00001');
+    expect(crm.contacts.get('cr_00001')!.consent).toEqual(consent);
+    expect((await syncState()).deadLetters.find((e) => e.id === 'cr_00001')).toBeUndefined();
   }, 120_000);
 });
