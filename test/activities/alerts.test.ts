@@ -1,4 +1,4 @@
-import { MockActivityEnvironment } from '@temporalio/testing';
+import { activityEnvironment } from '../helpers/activity-environment';
 import { createAlertActivities } from '../../src/activities/alerts';
 import { createDownstreamClient } from '../../src/activities/http';
 import { emailHash, MAX_MESSAGE_LENGTH } from '../../src/redaction';
@@ -31,7 +31,7 @@ describe('alerts carry no email and no raw downstream text', () => {
   }
 
   test('a failed contact upsert names the contact by its hash, and quotes the error scrubbed, inert and bounded', async () => {
-    await new MockActivityEnvironment().run(activities.sendAlert, {
+    await activityEnvironment().run(activities.sendAlert, {
       kind: 'failed' as const,
       workflowId: 'api:erp:k-1',
       runId: 'run-1',
@@ -50,7 +50,7 @@ describe('alerts carry no email and no raw downstream text', () => {
   });
 
   test('a dead-letter alert does not quote the platform’s message raw', async () => {
-    await new MockActivityEnvironment().run(activities.sendDeadLetterAlert, {
+    await activityEnvironment().run(activities.sendDeadLetterAlert, {
       sync: 'contact',
       stateWorkflowId: 'contact-sync-state',
       workflowId: 'contact-sync:1',
@@ -67,7 +67,7 @@ describe('alerts carry no email and no raw downstream text', () => {
   });
 
   test('a schedule alert shows its detail inert', async () => {
-    await new MockActivityEnvironment().run(activities.sendScheduleAlert, {
+    await activityEnvironment().run(activities.sendScheduleAlert, {
       key: 'k',
       scheduleId: 'reconcile-orders',
       problem: 'failing',

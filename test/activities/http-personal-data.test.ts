@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
+import { activityEnvironment } from '../helpers/activity-environment';
 import { createCrmActivities } from '../../src/activities/crm';
 import { createEmailPlatformActivities, type UpsertResult } from '../../src/activities/email-platform';
 import { createDownstreamClient, downstreamDetails } from '../../src/activities/http';
@@ -67,7 +67,7 @@ describe('what a failed contact call leaves behind holds no email address', () =
     ],
   ])('a rejected contact write to %s', async (_system, activity) => {
     const upsert = activity() as (input: { email: string; values: object; key: string }) => Promise<unknown>;
-    const err = await new MockActivityEnvironment()
+    const err = await activityEnvironment()
       .run(() => upsert({ email: EMAIL, values: {}, key: 'api:erp:k-1' }))
       .then(
         () => undefined,
@@ -141,7 +141,7 @@ describe('what a failed contact call leaves behind holds no email address', () =
       namespace: 'default',
     });
     const contact = { externalId: 'crm_1', email: EMAIL, name: 'K', company: null, consent: null };
-    const result = (await new MockActivityEnvironment().run(platform.upsertEmailContacts, {
+    const result = (await activityEnvironment().run(platform.upsertEmailContacts, {
       contacts: [contact],
     })) as UpsertResult;
     expect(leaks(JSON.stringify(result.rejected))).toEqual([]);

@@ -2,7 +2,7 @@ import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { durationMs } from '../../src/temporal/time';
-import { MockActivityEnvironment } from '@temporalio/testing';
+import { activityEnvironment } from '../helpers/activity-environment';
 import { createDownstreamClient, downstreamDetails, FailureType, parseRetryAfter } from '../../src/activities/http';
 import { ThrottleGate } from '../../src/activities/throttle';
 import { closeServer } from '../helpers/stack';
@@ -104,14 +104,14 @@ describe('the downstream HTTP client layer', () => {
   });
 
   test("a server's Retry-After is capped by the running activity's maximum interval", async () => {
-    const env = new MockActivityEnvironment({ retryPolicy: { maximumInterval: 2000 } });
+    const env = activityEnvironment({ retryPolicy: { maximumInterval: 2000 } });
     const f = await failureOf(env.run(() => client().request('POST', '/answer', answer(429, { retryAfter: '3600' }))));
     expect(durationMs(f.nextRetryDelay!)).toBe(2000);
   });
 
   test("the gate stays closed for the server's whole Retry-After, however short the activity's maximum interval", async () => {
     const gate = new ThrottleGate();
-    const env = new MockActivityEnvironment({ retryPolicy: { maximumInterval: 2000 } });
+    const env = activityEnvironment({ retryPolicy: { maximumInterval: 2000 } });
     const f = await failureOf(
       env.run(() => client({ gate }).request('POST', '/answer', answer(429, { retryAfter: '30' }))),
     );
@@ -343,7 +343,7 @@ describe('the downstream HTTP client layer', () => {
   });
 
   test('a call longer than the heartbeat interval heartbeats while it waits', async () => {
-    const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 400 });
+    const env = activityEnvironment({ heartbeatTimeoutMs: 400 });
     let beats = 0;
     env.on('heartbeat', () => (beats += 1));
     await env.run(() => client().request('GET', '/answer', { query: { delayMs: 700 } }));

@@ -1,4 +1,4 @@
-import { MockActivityEnvironment } from '@temporalio/testing';
+import { activityEnvironment } from '../helpers/activity-environment';
 import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import fc from 'fast-check';
@@ -53,7 +53,7 @@ describe('invoice activities against the sandbox', () => {
   const input = (orderId: string) => ({ orderId, total: 1499, currency: 'PLN', customerEmail: 'k.nowak@example.com' });
 
   test('createInvoice run twice (a retried activity) creates one invoice and returns it both times', async () => {
-    const env = new MockActivityEnvironment();
+    const env = activityEnvironment();
     const orderId = uniqueId('ORD-');
     const first = (await env.run(activities.createInvoice, input(orderId))) as CreatedInvoice;
     const second = (await env.run(activities.createInvoice, input(orderId))) as CreatedInvoice;
@@ -77,7 +77,7 @@ describe('invoice activities against the sandbox', () => {
       body: JSON.stringify({ order_id: orderId, total: 1499, currency: 'PLN', customer_email: 'k.nowak@example.com' }),
     });
     const manual = (await res.json()) as { id: string };
-    const invoice = (await new MockActivityEnvironment().run(activities.createInvoice, input(orderId))) as Invoice;
+    const invoice = (await activityEnvironment().run(activities.createInvoice, input(orderId))) as Invoice;
     expect(invoice.id).toBe(manual.id);
     expect(sandbox.data.accounting.invoices.filter((i) => i.order_id === orderId)).toHaveLength(1);
   });
@@ -94,7 +94,7 @@ describe('invoice activities against the sandbox', () => {
       body: JSON.stringify({ order_id: orderId, total: 1499, currency: 'PLN', customer_email: 'eve@example.com' }),
     });
     const manual = (await res.json()) as { id: string };
-    const failure = await new MockActivityEnvironment()
+    const failure = await activityEnvironment()
       .run(activities.createInvoice, input(orderId))
       .catch((e: unknown) => e);
     expect(failure).toMatchObject({
@@ -109,12 +109,12 @@ describe('invoice activities against the sandbox', () => {
 
   test('when invoice:<order> meets a different body (a re-run after the email normalisation), the existing invoice is returned with a warning naming the difference', async () => {
     const orderId = uniqueId('ORD-');
-    const created = (await new MockActivityEnvironment().run(activities.createInvoice, {
+    const created = (await activityEnvironment().run(activities.createInvoice, {
       ...input(orderId),
       customerEmail: 'K.Nowak@Example.COM',
     })) as Invoice;
     const logged: LogEntry[] = [];
-    const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN', (e) => logged.push(e)) });
+    const env = activityEnvironment({}, { logger: new DefaultLogger('WARN', (e) => logged.push(e)) });
 
     const again = (await env.run(activities.createInvoice, input(orderId))) as Invoice;
     expect(again.id).toBe(created.id);
@@ -139,7 +139,7 @@ describe('invoice activities against the sandbox', () => {
   test('sendInvoiceEmail is idempotent by order: a retry sends no second email', async () => {
     const orderId = uniqueId('ORD-');
     const msg = { orderId, invoiceId: 'inv_x', to: 'k.nowak@example.com', total: 1499, currency: 'PLN' };
-    const env = new MockActivityEnvironment();
+    const env = activityEnvironment();
     const a = (await env.run(activities.sendInvoiceEmail, msg)) as EmailMessage;
     const b = (await env.run(activities.sendInvoiceEmail, msg)) as EmailMessage;
     expect(b.id).toBe(a.id);
@@ -150,7 +150,7 @@ describe('invoice activities against the sandbox', () => {
 
   test('an earlier invoice email to another recipient or for another invoice is not this one: it is sent, once', async () => {
     const orderId = uniqueId('ORD-');
-    const env = new MockActivityEnvironment();
+    const env = activityEnvironment();
     const msg = { orderId, invoiceId: 'inv_x', to: 'k.nowak@example.com', total: 1499, currency: 'PLN' };
     const earlier = (await env.run(activities.sendInvoiceEmail, { ...msg, to: 'eve@example.com' })) as EmailMessage;
 
@@ -175,9 +175,11 @@ describe('invoice activities against the sandbox', () => {
 
   test('createInvoice for an order invoiced with another total, currency or recipient fails InvoiceConflict naming the fields, changing nothing', async () => {
     const orderId = uniqueId('ORD-');
-    const created = (await new MockActivityEnvironment().run(activities.createInvoice, input(orderId))) as Invoice;
+    const created = (await activityEnvironment().run(activities.createInvoice, input(orderId))) as Invoice;
     const other = { ...input(orderId), total: 1499.01, currency: 'EUR', customerEmail: 'eve@example.com' };
-    const failure = await new MockActivityEnvironment().run(activities.createInvoice, other).catch((e: unknown) => e);
+    const failure = await activityEnvironment()
+      .run(activities.createInvoice, other)
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({
       type: 'InvoiceConflict',
@@ -189,7 +191,7 @@ describe('invoice activities against the sandbox', () => {
     expect((failure as Error).message).not.toMatch(/eve@example|k\.nowak/);
     // The same invoice in other words (a total within the currency's minor unit, the address in other case) is it.
     const same = { ...input(orderId), total: 1499.001, customerEmail: 'K.Nowak@Example.com' };
-    expect(((await new MockActivityEnvironment().run(activities.createInvoice, same)) as Invoice).id).toBe(created.id);
+    expect(((await activityEnvironment().run(activities.createInvoice, same)) as Invoice).id).toBe(created.id);
     expect(sandbox.data.accounting.invoices.filter((i) => i.order_id === orderId)).toEqual([
       expect.objectContaining({ total: 1499, currency: 'PLN', customer_email: 'k.nowak@example.com' }),
     ]);
@@ -204,17 +206,19 @@ describe('invoice activities against the sandbox', () => {
       temporalUiUrl: 'http://localhost:8233',
       namespace: 'default',
     });
-    const err = (await new MockActivityEnvironment().run(bad.createInvoice, input(uniqueId('ORD-'))).then(
-      () => undefined,
-      (e: unknown) => e,
-    )) as ApplicationFailure;
+    const err = (await activityEnvironment()
+      .run(bad.createInvoice, input(uniqueId('ORD-')))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as ApplicationFailure;
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect(err.nonRetryable).toBe(true);
     expect(err.message).toMatch(/accounting POST \/accounting\/invoices answered 401/);
   });
 
   test('an order id outside Latin-1 (№1001) is invoiced and emailed under a header-safe key', async () => {
-    const env = new MockActivityEnvironment();
+    const env = activityEnvironment();
     const orderId = `№${uniqueId('')}`;
     const invoice = (await env.run(activities.createInvoice, input(orderId))) as Invoice;
     expect(invoice.order_id).toBe(orderId);
@@ -231,7 +235,7 @@ describe('invoice activities against the sandbox', () => {
   });
 
   test('property: any Unicode order id is invoiced and emailed once, under a key stable per id and distinct across ids', async () => {
-    const env = new MockActivityEnvironment();
+    const env = activityEnvironment();
     const keyOf = new Map<string, string>();
     const orderIds = fc.oneof(
       fc.string({ unit: 'binary', minLength: 1, maxLength: 64 }),
@@ -263,7 +267,7 @@ describe('invoice activities against the sandbox', () => {
       { timeoutMs: 2000 },
     );
     const before = sandbox.systems.accounting.log.length;
-    const err = (await new MockActivityEnvironment()
+    const err = (await activityEnvironment()
       .run(() => client.request('POST', '/invoices', { idempotencyKey: 'invoice:ORD\n1', body: {} }))
       .then(
         () => undefined,
@@ -290,7 +294,7 @@ describe('invoice activities against the sandbox', () => {
       businessKey: 'ORD-1',
       error: 'accounting answered 422',
     };
-    const env = new MockActivityEnvironment();
+    const env = activityEnvironment();
     await env.run(activities.sendAlert, alert);
     await env.run(activities.sendAlert, alert);
     const received = sandbox.data.alerts.received.filter((a) => a.payload.workflow_id === alert.workflowId);
