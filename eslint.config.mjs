@@ -38,6 +38,14 @@ const deepTemporalImport = {
   message: "Import from the package's public entry point; internal lib/ paths move between releases.",
 };
 
+// Stand-in code (the sandbox, and each system's stand-in) is for development and tests: production modules never
+// import it, so no production process loads it. Only the sandbox, `npm start` (src/dev), the stand-ins themselves,
+// tests and scripts may.
+const standInImport = {
+  group: ['**/sandbox', '**/sandbox/*', '**/stand-in', '**/*-stand-in'],
+  message: 'Production code must not import stand-in code (src/sandbox, src/systems/<name>/stand-in.ts).',
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -93,13 +101,20 @@ export default tseslint.config(
           ],
         },
       ],
-      'no-restricted-imports': ['error', { patterns: [deepTemporalImport] }],
+      'no-restricted-imports': ['error', { patterns: [deepTemporalImport, standInImport] }],
     },
+  },
+  {
+    files: ['src/sandbox/**/*.ts', 'src/dev/**/*.ts', 'src/systems/*/stand-in.ts', 'src/systems/*/*-stand-in.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [deepTemporalImport] }] },
   },
   {
     // Tests and scripts may use development dependencies (the senders' libraries, jest, fast-check).
     files: ['test/**/*.ts', 'scripts/**/*.ts'],
-    rules: { 'import-x/no-extraneous-dependencies': ['error', { devDependencies: true }] },
+    rules: {
+      'import-x/no-extraneous-dependencies': ['error', { devDependencies: true }],
+      'no-restricted-imports': ['error', { patterns: [deepTemporalImport] }],
+    },
   },
   {
     // Workflow code is replayed deterministically inside an isolate: no Node built-ins, no I/O.
@@ -116,6 +131,7 @@ export default tseslint.config(
             })),
           patterns: [
             deepTemporalImport,
+            standInImport,
             {
               group: ['../activities', '../activities/*'],
               allowTypeImports: true,

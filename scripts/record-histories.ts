@@ -20,7 +20,7 @@ import { historyToJson } from '../src/ops/history-json';
 import { dataConverterFor } from '../src/temporal/codec';
 import { faultsSchema, type Faults } from '../src/sandbox/core';
 import { createSandbox, type Sandbox, sandboxEnv, sandboxKeys } from '../src/sandbox/server';
-import { putEmailContact } from '../src/sandbox/email-contacts';
+import { putEmailContact } from '../src/systems/email-platform/contacts-stand-in';
 import { seedCrmContacts, seedShopOrders } from '../src/sandbox/seed';
 import { createWorkers } from '../src/worker/workers';
 import * as workflows from '../src/workflows';

@@ -3,8 +3,8 @@
 // no server-side rate limit. What the real worker adds on top of this is what the figure is about.
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import type { CreateInvoiceInput, CreatedInvoice } from '../../src/activities/accounting';
-import type { EmailMessage, SendInvoiceEmailInput } from '../../src/activities/email-platform';
+import type { CreateInvoiceInput, CreatedInvoice } from '../../src/systems/accounting/activities';
+import type { EmailMessage, SendInvoiceEmailInput } from '../../src/systems/email-platform/activities';
 import { createTemporalActivities } from '../../src/activities/temporal';
 import { loadConfig } from '../../src/config';
 import { queueFor } from '../../src/contracts/task-queues';

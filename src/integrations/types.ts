@@ -1,6 +1,5 @@
 import type { SystemActivityDeps } from '../activities/deps';
 import type { ProfileName } from '../contracts/activity-profiles';
-import type { StandIn, SystemState } from '../sandbox/core';
 import type { SourceAdapter } from '../sources/types';
 
 // The shapes of the declarations everything else is derived from: config variables, task queues, workers, the
@@ -24,12 +23,11 @@ export interface ActivityDoc {
   note?: string;
 }
 
-/** A third-party system we call. Its name is its task queue, metric label, sandbox path and catalog entry. */
-export interface SystemDeclaration<
-  A extends ActivityFunctions = ActivityFunctions,
-  D = unknown,
-  N extends string = string,
-> {
+/**
+ * A third-party system we call. Its name is its task queue, metric label, sandbox path and catalog entry; its folder is
+ * src/systems/<name>/ (system.ts, activities, and stand-in.ts, which only the sandbox loads).
+ */
+export interface SystemDeclaration<A extends ActivityFunctions = ActivityFunctions, N extends string = string> {
   /** kebab-case; its variables are prefixed with the name in SCREAMING_SNAKE_CASE (email-platform → EMAIL_PLATFORM_). */
   name: N;
   title: string;
@@ -47,14 +45,12 @@ export interface SystemDeclaration<
   /** The activities its task queue serves; only its own worker registers them. */
   activities: (deps: SystemActivityDeps) => A;
   activityDocs: { [K in keyof A]: ActivityDoc };
-  /** Its stand-in in the sandbox, mounted at /<name>. */
-  sandbox: (state: SystemState) => StandIn<D>;
 }
 
 /** Declares a system, checking its activity docs against its activities at compile time. */
-export function defineSystem<A extends ActivityFunctions, D, const N extends string>(
-  d: SystemDeclaration<A, D, N>,
-): SystemDeclaration<A, D, N> {
+export function defineSystem<A extends ActivityFunctions, const N extends string>(
+  d: SystemDeclaration<A, N>,
+): SystemDeclaration<A, N> {
   return d;
 }
 

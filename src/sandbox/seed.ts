@@ -1,6 +1,6 @@
-import type { CrmData, CrmContact } from './crm';
-import { type EmailContactData, putEmailContact } from './email-contacts';
-import { putShopOrder, type ShopData } from './shop';
+import type { CrmData, CrmContact } from '../systems/crm/stand-in';
+import { type EmailContactData, putEmailContact } from '../systems/email-platform/contacts-stand-in';
+import { putShopOrder, type ShopData } from '../systems/shop/stand-in';
 
 // Seed generators: N plausible records per system, deterministic for a given prefix so tests can name them.
 

@@ -3,16 +3,22 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import type { Config } from '../config';
-import { SYSTEMS } from '../integrations/systems';
+import { SYSTEMS, type SystemName } from '../integrations/systems';
 import type { SystemDeclaration } from '../integrations/types';
 import { faultsSchema, type StandIn, SystemState } from './core';
+import { STAND_INS } from './stand-ins';
 import { TraceStore, tracesRouter } from './traces';
 
-type Builtin = (typeof SYSTEMS)[number];
-type DataOf<S> = S extends { sandbox: (state: SystemState) => StandIn<infer D> } ? D : never;
+type DataOf<F> = F extends (state: SystemState) => StandIn<infer D> ? D : never;
 /** The data each built-in stand-in keeps, by system name: what tests and newcomers inspect. */
-export type SandboxData = { [S in Builtin as S['name']]: DataOf<S> };
-type BuiltinStates = { [S in Builtin as S['name']]: SystemState };
+export type SandboxData = { [N in SystemName]: DataOf<(typeof STAND_INS)[N]> };
+type BuiltinStates = { [N in SystemName]: SystemState };
+
+/** A system declared outside SYSTEMS (a test's throwaway system), with the stand-in the sandbox mounts for it. */
+export interface ExtraSystem {
+  system: SystemDeclaration;
+  standIn: (state: SystemState) => StandIn;
+}
 
 /** The credential each system's stand-in accepts: the configured API key, or the token in a secret URL. */
 export function sandboxKeys(config: Pick<Config, 'systems'>): Record<string, string> {
@@ -29,8 +35,12 @@ export function sandboxKeys(config: Pick<Config, 'systems'>): Record<string, str
  * at /<name>/<token>), and /__admin to inspect requests and inject faults (latency, 500s, 429 with Retry-After, a
  * real rate limit, outage, held requests).
  */
-export function createSandbox(keys: Record<string, string>, extra: readonly SystemDeclaration[] = []) {
-  const declared = [...(SYSTEMS as readonly SystemDeclaration[]), ...extra];
+export function createSandbox(keys: Record<string, string>, extra: readonly ExtraSystem[] = []) {
+  const builtins: ExtraSystem[] = SYSTEMS.map((system) => ({
+    system: system as SystemDeclaration,
+    standIn: STAND_INS[system.name] as (state: SystemState) => StandIn,
+  }));
+  const declared = [...builtins, ...extra];
   const systems: Record<string, SystemState> = {};
   const standIns: Record<string, StandIn> = {};
   const app: Express = express();
@@ -38,11 +48,11 @@ export function createSandbox(keys: Record<string, string>, extra: readonly Syst
   app.get('/healthz', (_req, res) => res.json({ ok: true }));
   const traces = new TraceStore();
   app.use(tracesRouter(traces));
-  for (const system of declared) {
+  for (const { system, standIn: makeStandIn } of declared) {
     const key = keys[system.name];
     if (!key) throw new Error(`sandbox: no key for system "${system.name}"`);
     const state = new SystemState(system.name, key, system.auth);
-    const standIn = system.sandbox(state);
+    const standIn = makeStandIn(state);
     systems[system.name] = state;
     standIns[system.name] = standIn;
     app.use(system.auth === 'secret-url' ? `/${system.name}/:token` : `/${system.name}`, standIn.router);

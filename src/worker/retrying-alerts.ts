@@ -1,7 +1,7 @@
 import type { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import type { AlertInput } from '../activities/alerts';
+import type { AlertInput } from '../systems/alerts/activities';
 import type { Logger } from '../logger';
 import { activityRecoveredSignal, activityRetryingSignal } from '../contracts/flow-signals';
 

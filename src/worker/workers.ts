@@ -3,7 +3,7 @@ import { DefaultLogger, type NativeConnection, Runtime, Worker, bundleWorkflowCo
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Config } from '../config';
 import { Client } from '@temporalio/client';
-import { createAlertActivities } from '../activities/alerts';
+import { createAlertActivities } from '../systems/alerts/activities';
 import { createDownstreamClient } from '../activities/http';
 import { createTemporalActivities } from '../activities/temporal';
 import { createSharedWindows } from '../activities/shared-gate';

@@ -1,7 +1,7 @@
 import { continueAsNew, log, metricMeter, patched, sleep, workflowInfo } from '@temporalio/workflow';
 import type { ContactPage } from '../activities/contacts';
-import type { CrmPatchResult } from '../activities/crm';
-import type { UpsertResult } from '../activities/email-platform';
+import type { CrmPatchResult } from '../systems/crm/activities';
+import type { UpsertResult } from '../systems/email-platform/activities';
 import {
   type ContactUpsert,
   type CrmPatch,

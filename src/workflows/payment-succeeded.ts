@@ -1,5 +1,5 @@
 import { workflowInfo } from '@temporalio/workflow';
-import type { Invoice, PaymentCheck, PaymentRecorded } from '../activities/accounting';
+import type { Invoice, PaymentCheck, PaymentRecorded } from '../systems/accounting/activities';
 import type { PaymentSucceeded } from '../domain/events';
 import { systemActivities } from './activities';
 import { runFlow, setStatus } from './flow';

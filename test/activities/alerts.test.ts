@@ -1,5 +1,5 @@
 import { activityEnvironment } from '../helpers/activity-environment';
-import { createAlertActivities } from '../../src/activities/alerts';
+import { createAlertActivities } from '../../src/systems/alerts/activities';
 import { createDownstreamClient } from '../../src/activities/http';
 import { emailHash, MAX_MESSAGE_LENGTH } from '../../src/redaction';
 

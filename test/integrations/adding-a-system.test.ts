@@ -8,11 +8,11 @@ import { mermaidId, renderCatalogMarkdown, renderMermaid } from '../../src/integ
 import { SYSTEMS } from '../../src/integrations/systems';
 import type { SystemDeclaration } from '../../src/integrations/types';
 import { createLogger } from '../../src/logger';
-import { createSandbox, sandboxEnv, sandboxKeys } from '../../src/sandbox/server';
+import { createSandbox, type ExtraSystem, sandboxEnv, sandboxKeys } from '../../src/sandbox/server';
 import { createWorkers } from '../../src/worker/workers';
 import { dataConverterFor } from '../../src/temporal/codec';
 import { closeServer, TEST_ADDRESS, uniqueId } from '../helpers/stack';
-import { type LedgerEntry, ledger } from './fixtures/ledger';
+import { type LedgerEntry, ledger, ledgerStandIn } from './fixtures/ledger';
 
 // docs/extending.md's claim, proven: a new downstream system is one declaration, one activities file and one sandbox
 // stand-in. Config, queue, worker, rate limit and sandbox routes all come from the declaration.
@@ -20,7 +20,9 @@ describe('adding a downstream system', () => {
   const systems = [...(SYSTEMS as readonly SystemDeclaration[]), ledger as SystemDeclaration];
   const probe = loadConfig({ NODE_ENV: 'test' }, 'all', { systems });
   const keys = sandboxKeys(probe);
-  const sandbox = createSandbox(keys, [ledger as SystemDeclaration]);
+  const sandbox = createSandbox(keys, [
+    { system: ledger as SystemDeclaration, standIn: ledgerStandIn as ExtraSystem['standIn'] },
+  ]);
   let stop: () => Promise<void>;
   let client: Client;
   let prefix: string;

@@ -2,7 +2,7 @@ import { type temporal } from '@temporalio/proto';
 import { replayHistories } from '../../src/ops/replay';
 import { queueFor } from '../../src/contracts/task-queues';
 import { reconcileChildId } from '../../src/contracts/workflow-ids';
-import { putShopOrder } from '../../src/sandbox/shop';
+import { putShopOrder } from '../../src/systems/shop/stand-in';
 import { CRM_DEAD_LETTERS, PIPELINED, SINGLE_WRITER } from '../../src/workflows/contact-sync';
 import { NORMALIZE_CUSTOMER_EMAIL } from '../../src/workflows/order-paid';
 import { SCOPED_CHILD_IDS } from '../../src/workflows/reconcile-orders';

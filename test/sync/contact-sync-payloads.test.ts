@@ -3,7 +3,7 @@ import { syncStateId } from '../../src/contracts/sync-state';
 import { replayHistories } from '../../src/ops/replay';
 import { BOUNDED_PENDING, PIPELINED, SINGLE_WRITER } from '../../src/workflows/contact-sync';
 import { queueFor } from '../../src/contracts/task-queues';
-import { putEmailContact } from '../../src/sandbox/email-contacts';
+import { putEmailContact } from '../../src/systems/email-platform/contacts-stand-in';
 import { putCrmContact } from '../../src/sandbox/seed';
 import type { ContactSyncResult } from '../../src/workflows/contact-sync';
 import { type Stack, startStack, testDataConverter, uniqueId } from '../helpers/stack';

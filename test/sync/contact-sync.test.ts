@@ -2,7 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { replayHistories } from '../../src/ops/replay';
 import { faultsSchema } from '../../src/sandbox/core';
-import { putEmailContact } from '../../src/sandbox/email-contacts';
+import { putEmailContact } from '../../src/systems/email-platform/contacts-stand-in';
 import { putCrmContact, seedCrmContacts } from '../../src/sandbox/seed';
 import { type ContactSyncInput, type ContactSyncResult, UPSERTS_IN_FLIGHT } from '../../src/workflows/contact-sync';
 import { type ContactUpsert, syncStateId, syncStateQuery } from '../../src/contracts/sync-state';

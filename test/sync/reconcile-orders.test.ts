@@ -1,6 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { reconcileChildId } from '../../src/contracts/workflow-ids';
-import { putShopOrder } from '../../src/sandbox/shop';
+import { putShopOrder } from '../../src/systems/shop/stand-in';
 import { seedShopOrders } from '../../src/sandbox/seed';
 import type { ReconcileOrdersInput, ReconcileOrdersResult } from '../../src/workflows/reconcile-orders';
 import { uniqueId } from '../helpers/stack';

@@ -1,6 +1,6 @@
 import type { ContactSyncResult } from '../../src/workflows/contact-sync';
 import { syncStateId, syncStateQuery } from '../../src/contracts/sync-state';
-import { putEmailContact } from '../../src/sandbox/email-contacts';
+import { putEmailContact } from '../../src/systems/email-platform/contacts-stand-in';
 import { putCrmContact, seedCrmContacts } from '../../src/sandbox/seed';
 import { queueFor } from '../../src/contracts/task-queues';
 import { type Stack, startStack, uniqueId } from '../helpers/stack';

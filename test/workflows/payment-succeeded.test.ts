@@ -1,5 +1,5 @@
 import { replayHistories } from '../../src/ops/replay';
-import type { SandboxInvoice } from '../../src/sandbox/accounting';
+import type { SandboxInvoice } from '../../src/systems/accounting/stand-in';
 import type { PaymentSucceededResult } from '../../src/workflows/payment-succeeded';
 import { post } from '../helpers/signing';
 import { type Stack, startStack, testDataConverter, uniqueId } from '../helpers/stack';

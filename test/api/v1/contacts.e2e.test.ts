@@ -2,7 +2,7 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import { closeGateUpdate, throttleGateId } from '../../../src/contracts/throttle-gate';
 import { queueFor } from '../../../src/contracts/task-queues';
 import { faultsSchema } from '../../../src/sandbox/core';
-import { putEmailContact } from '../../../src/sandbox/email-contacts';
+import { putEmailContact } from '../../../src/systems/email-platform/contacts-stand-in';
 import { emailHash } from '../../../src/logger';
 import { find } from '../../../src/ops/executions';
 import { putCrmContact } from '../../../src/sandbox/seed';

@@ -5,10 +5,10 @@ import {
   INVOICE_FIELDS,
   type InvoiceConflictDetails,
   type InvoiceField,
-} from '../contracts/failures';
-import { toMinorUnits } from '../domain/money';
-import type { SystemActivityDeps } from './deps';
-import { idempotencyKey } from './keys';
+} from '../../contracts/failures';
+import { toMinorUnits } from '../../domain/money';
+import type { SystemActivityDeps } from '../../activities/deps';
+import { idempotencyKey } from '../../activities/keys';
 
 // Accounting: the source of truth for invoices. We create one per paid order and record payments against it.
 

@@ -1,6 +1,6 @@
 import type { Router } from 'express';
-import { type StandIn, type SystemState, systemRouter } from './core';
-import { type ChangeTracked, monotonicClock, pageOfChanges } from './contacts';
+import { type StandIn, type SystemState, systemRouter } from '../../sandbox/core';
+import { type ChangeTracked, monotonicClock, pageOfChanges } from '../../sandbox/contacts';
 
 export interface ShopOrder extends ChangeTracked {
   status: 'pending' | 'paid' | 'refunded';
@@ -55,7 +55,7 @@ export function shopRouter(state: SystemState, data: ShopData): Router {
 }
 
 /** The shop API stand-in, as the system declaration mounts it. */
-export function shopStandIn(state: SystemState): StandIn<ShopData> {
+export function standIn(state: SystemState): StandIn<ShopData> {
   const data = createShopData();
   return { router: shopRouter(state, data), data, reset: () => data.orders.clear() };
 }

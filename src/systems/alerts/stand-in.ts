@@ -1,5 +1,5 @@
 import express from 'express';
-import { type StandIn, type SystemState, systemRouter } from './core';
+import { type StandIn, type SystemState, systemRouter } from '../../sandbox/core';
 
 export interface SandboxAlert {
   received_at: string;
@@ -12,7 +12,7 @@ export interface SandboxAlert {
  * segment is the secret, and a wrong one is a 404. Deliveries repeating an Idempotency-Key are acknowledged and not
  * stored twice. Faults (outage, 500s, 429) apply as to any system.
  */
-export function alertsStandIn(state: SystemState): StandIn<{ received: SandboxAlert[] }> {
+export function standIn(state: SystemState): StandIn<{ received: SandboxAlert[] }> {
   const received: SandboxAlert[] = [];
   const router = systemRouter(state);
   router.post('/', (req, res) => {

@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { z } from 'zod';
-import { idempotent, nextId, type StandIn, type SystemState, systemRouter } from './core';
-import { applyFields, type ChangeTracked, idsFilter, monotonicClock, pageOfChanges } from './contacts';
+import { idempotent, nextId, type StandIn, type SystemState, systemRouter } from '../../sandbox/core';
+import { applyFields, type ChangeTracked, idsFilter, monotonicClock, pageOfChanges } from '../../sandbox/contacts';
 
 export interface CrmContact extends ChangeTracked {
   email: string;
@@ -89,7 +89,7 @@ export function crmRouter(state: SystemState, crm: CrmData): Router {
 }
 
 /** The CRM stand-in, as the system declaration mounts it. */
-export function crmStandIn(state: SystemState): StandIn<CrmData> {
+export function standIn(state: SystemState): StandIn<CrmData> {
   const data = createCrmData();
   return { router: crmRouter(state, data), data, reset: () => data.contacts.clear() };
 }

@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { idempotent, nextId, paginate, type StandIn, type SystemState, systemRouter } from './core';
-import { createEmailContactData, type EmailContactData, emailContactsRouter } from './email-contacts';
+import { idempotent, nextId, paginate, type StandIn, type SystemState, systemRouter } from '../../sandbox/core';
+import { createEmailContactData, type EmailContactData, emailContactsRouter } from './contacts-stand-in';
 
 export interface SandboxMessage {
   id: string;
@@ -51,9 +51,7 @@ export function emailRouter(state: SystemState, messages: SandboxMessage[]): Rou
 }
 
 /** The email platform stand-in: transactional messages and the contact list, under one key and one fault set. */
-export function emailPlatformStandIn(
-  state: SystemState,
-): StandIn<{ messages: SandboxMessage[]; contacts: EmailContactData }> {
+export function standIn(state: SystemState): StandIn<{ messages: SandboxMessage[]; contacts: EmailContactData }> {
   const messages: SandboxMessage[] = [];
   const contacts = createEmailContactData();
   const router = express.Router();

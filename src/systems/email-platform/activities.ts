@@ -1,11 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../contracts/failures';
-import type { ContactUpsert } from '../contracts/sync-state';
-import { safeText } from '../redaction';
-import { type ContactChangesQuery, type ContactPage, contactPage } from './contacts';
-import type { SystemActivityDeps } from './deps';
-import { contentKey, idempotencyKey } from './keys';
+import { FailureType } from '../../contracts/failures';
+import type { ContactUpsert } from '../../contracts/sync-state';
+import { safeText } from '../../redaction';
+import { type ContactChangesQuery, type ContactPage, contactPage } from '../../activities/contacts';
+import type { SystemActivityDeps } from '../../activities/deps';
+import { contentKey, idempotencyKey } from '../../activities/keys';
 
 // The email platform: sends transactional email, owns each contact's consent, and receives copies of the CRM's
 // contact fields.

@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { z } from 'zod';
-import { idempotent, nextId, paginate, type StandIn, type SystemState, systemRouter } from './core';
+import { idempotent, nextId, paginate, type StandIn, type SystemState, systemRouter } from '../../sandbox/core';
 
 export interface SandboxInvoice {
   id: string;
@@ -105,7 +105,7 @@ export function accountingRouter(state: SystemState, invoices: SandboxInvoice[])
 }
 
 /** The accounting stand-in, as the system declaration mounts it. */
-export function accountingStandIn(state: SystemState): StandIn<{ invoices: SandboxInvoice[] }> {
+export function standIn(state: SystemState): StandIn<{ invoices: SandboxInvoice[] }> {
   const invoices: SandboxInvoice[] = [];
   return { router: accountingRouter(state, invoices), data: { invoices }, reset: () => void (invoices.length = 0) };
 }

@@ -1,12 +1,12 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../contracts/failures';
-import type { CrmPatch } from '../contracts/sync-state';
-import { safeText } from '../redaction';
-import { type ContactChangesQuery, type ContactPage, contactPage } from './contacts';
-import type { SystemActivityDeps } from './deps';
-import { downstreamDetails } from './http';
-import { contentKey, idempotencyKey } from './keys';
+import { FailureType } from '../../contracts/failures';
+import type { CrmPatch } from '../../contracts/sync-state';
+import { safeText } from '../../redaction';
+import { type ContactChangesQuery, type ContactPage, contactPage } from '../../activities/contacts';
+import type { SystemActivityDeps } from '../../activities/deps';
+import { downstreamDetails } from '../../activities/http';
+import { contentKey, idempotencyKey } from '../../activities/keys';
 
 // The CRM: owns each contact's identity (email, name, company) and receives consent back from the email platform.
 

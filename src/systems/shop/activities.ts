@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { SystemActivityDeps } from './deps';
+import type { SystemActivityDeps } from '../../activities/deps';
 
 // The shop's API: the source of truth for orders. Reconciliation reads which orders were paid.
 
