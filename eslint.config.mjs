@@ -98,6 +98,11 @@ export default tseslint.config(
               from: './src/workflows',
               message: 'Activities must not import workflow code: put shared shapes in src/contracts.',
             },
+            {
+              target: './src/kit',
+              from: ['./src/workflows', './src/systems', './src/integrations', './src/api', './src/worker', './src/ops'],
+              message: 'src/kit is the framework: it knows no integration by name and nothing built on it.',
+            },
           ],
         },
       ],

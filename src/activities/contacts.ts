@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { CONTACT_FIELDS, type ContactSide, type ContactValues } from '../domain/ownership';
-import type { DownstreamClient } from './http';
+import type { DownstreamClient } from '../kit/http';
 
 // Reading contact changes page by page, shared by the CRM's and the email platform's activities: both systems list
 // contacts by change time and record who changed each field when.

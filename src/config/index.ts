@@ -4,7 +4,7 @@ import { SOURCES } from '../integrations/sources';
 import { CONTACT_OWNERSHIP } from '../domain/ownership';
 import { apiClientsProblems, developmentApiClients, parseApiClients } from './api-clients';
 import { SYSTEMS, type SystemName } from '../integrations/systems';
-import { envPrefix, type SystemDeclaration } from '../integrations/types';
+import { envPrefix, type SystemDeclaration } from '../kit/declare';
 import type { PayloadKey } from '../temporal/codec';
 import {
   DevelopmentValues,

@@ -30,7 +30,7 @@ import { buildProgram } from '../ops/cli';
 import { scheduleDefinitions, type ScheduleDefinition } from '../schedules/definitions';
 import { SOURCES } from './sources';
 import { SYSTEMS } from './systems';
-import type { ActivityDoc, SystemDeclaration } from './types';
+import type { ActivityDoc, SystemDeclaration } from '../kit/declare';
 import { TEMPORAL_ACTIVITY_DOCS, WORKFLOWS, type WorkflowType } from './workflows';
 
 // The integration catalog: what Switchyard connects, derived from the declarations and the code (never a hand-written

@@ -1,7 +1,7 @@
 import { createShopSource } from '../sources/shop';
 import { createShopifySource } from '../sources/shopify';
 import { createStripeSource } from '../sources/stripe';
-import { defineSource } from './types';
+import { defineSource } from '../kit/declare';
 
 // Every webhook sender the ingress accepts, declared once. Adding one: a declaration here and its adapter in
 // src/sources/ (see docs/extending.md).

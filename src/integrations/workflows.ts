@@ -1,5 +1,5 @@
 import type { TemporalActivities } from '../activities/temporal';
-import { idempotencyKey } from '../activities/keys';
+import { idempotencyKey } from '../kit/keys';
 import type { CanonicalEvent, OrderPaid, PaymentSucceeded } from '../domain/events';
 import { contactSync } from '../workflows/contact-sync';
 import { invoiceOrder, type InvoiceOrderInput } from '../workflows/invoice-order';
@@ -11,7 +11,7 @@ import { scheduleWatchdog } from '../workflows/schedule-watchdog';
 import { syncState } from '../workflows/sync-state';
 import { throttleGate } from '../workflows/throttle-gate';
 import type { ActivitiesOf, SystemName } from '../workflows/activities';
-import type { ActivityDoc } from './types';
+import type { ActivityDoc } from '../kit/declare';
 
 // Every workflow type, declared once with what starts it and what it changes outside Temporal. The workflow is
 // referenced, not named, so renaming one is a compile error here. The ingress routes canonical events with FLOWS;

@@ -1,5 +1,5 @@
 import { SYSTEMS } from '../integrations/systems';
-import type { ActivityDoc } from '../integrations/types';
+import type { ActivityDoc } from '../kit/declare';
 import { type ActivityName, TEMPORAL_ACTIVITY_DOCS, WORKFLOWS } from '../integrations/workflows';
 
 /** One thing a workflow changes (or reads) outside Temporal, and what keeps a re-run from doing it twice. */

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import type { Config } from '../config';
 import { SYSTEMS, type SystemName } from '../integrations/systems';
-import type { SystemDeclaration } from '../integrations/types';
+import type { SystemDeclaration } from '../kit/declare';
 import { faultsSchema, type StandIn, SystemState } from './core';
 import { STAND_INS } from './stand-ins';
 import { TraceStore, tracesRouter } from './traces';

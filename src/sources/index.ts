@@ -1,9 +1,9 @@
 import type { Config, SourceName } from '../config';
 import { SOURCES } from '../integrations/sources';
-import { envPrefix } from '../integrations/types';
-import type { SourceAdapter } from './types';
+import { envPrefix } from '../kit/declare';
+import type { SourceAdapter } from '../kit/source-adapter';
 
-export type { SourceAdapter, Delivery, DistinctHeaders, Translation } from './types';
+export type { SourceAdapter, Delivery, DistinctHeaders, Translation } from '../kit/source-adapter';
 export { SignatureError, PayloadError, RepeatedHeaderError } from './errors';
 export { distinctHeaders, headerOnce } from './signing';
 export { isKeyword } from './parse';

@@ -3,7 +3,7 @@ import { currencySchema } from '../domain/currencies';
 import { SignatureError } from './errors';
 import { businessKeySchema, parseWith } from './parse';
 import { assertFresh, encodedMacEquals, hmacSha256, headerOnce } from './signing';
-import type { Delivery, SourceAdapter, Translation } from './types';
+import type { Delivery, SourceAdapter, Translation } from '../kit/source-adapter';
 
 // Our own shop signs per the Standard Webhooks spec: webhook-id, webhook-timestamp and
 // webhook-signature: "v1,<base64 HMAC-SHA256 of '<id>.<timestamp>.<raw body>'>" (several, space-separated).

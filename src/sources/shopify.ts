@@ -3,7 +3,7 @@ import { currencySchema } from '../domain/currencies';
 import { PayloadError, SignatureError } from './errors';
 import { businessKeySchema, parseWith } from './parse';
 import { encodedMacEquals, headerOnce, hmacSha256 } from './signing';
-import type { Delivery, SourceAdapter, Translation } from './types';
+import type { Delivery, SourceAdapter, Translation } from '../kit/source-adapter';
 
 // Shopify signs the raw body only: X-Shopify-Hmac-Sha256 is the base64 HMAC-SHA256 of it with the app's secret.
 // The topic, webhook id and API version headers are unsigned, and there is no timestamp: whoever holds one captured

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { RepeatedHeaderError, SignatureError } from './errors';
-import type { DistinctHeaders } from './types';
+import type { DistinctHeaders } from '../kit/source-adapter';
 
 /** HMAC-SHA256 of `parts` joined as bytes, with `key`. */
 export function hmacSha256(key: Buffer | string, ...parts: (Buffer | string)[]): Buffer {

@@ -4,7 +4,7 @@ import { fromMinorUnits } from '../domain/money';
 import { SignatureError } from './errors';
 import { businessKeySchema, parseWith } from './parse';
 import { assertFresh, encodedMacEquals, hmacSha256, headerOnce } from './signing';
-import type { Delivery, SourceAdapter, Translation } from './types';
+import type { Delivery, SourceAdapter, Translation } from '../kit/source-adapter';
 
 // Stripe-Signature: "t=<unix seconds>,v1=<hex HMAC-SHA256 of '<t>.<raw body>'>[,v1=…][,v0=…]", keyed with the
 // endpoint secret exactly as Stripe shows it (whsec_… included). Several v1 appear while Stripe rolls a secret.

@@ -2,7 +2,7 @@ import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { Counter, Histogram, Registry } from 'prom-client';
-import type { CallObserver } from '../activities/http';
+import type { CallObserver } from '../kit/http';
 import { willRetry } from './retrying-alerts';
 
 /** Attempt numbers as a closed label: each of the first five, then ranges (a retry storm must not grow /metrics). */

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { durationMs } from '../../src/temporal/time';
 import { activityEnvironment } from '../helpers/activity-environment';
-import { createDownstreamClient, downstreamDetails, FailureType, parseRetryAfter } from '../../src/activities/http';
-import { ThrottleGate } from '../../src/activities/throttle';
+import { createDownstreamClient, downstreamDetails, FailureType, parseRetryAfter } from '../../src/kit/http';
+import { ThrottleGate } from '../../src/kit/throttle';
 import { closeServer } from '../helpers/stack';
 
 // The classification of every kind of answer into Temporal failures, against a real local HTTP server whose

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { idempotencyKey, MAX_KEY_LENGTH } from '../../src/activities/keys';
+import { idempotencyKey, MAX_KEY_LENGTH } from '../../src/kit/keys';
 
 // Idempotency keys go into a header: whatever the business key holds, the key must be a valid header value, the same
 // every time for one business key, and different for two.

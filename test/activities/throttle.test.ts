@@ -1,4 +1,4 @@
-import { type SharedWindows, ThrottleGate } from '../../src/activities/throttle';
+import { type SharedWindows, ThrottleGate } from '../../src/kit/throttle';
 
 // The per-process gate with a hand-driven clock: windows from Retry-After, and turns spaced below the system's rate
 // by the headroom (default 10 %).

@@ -6,7 +6,7 @@ import { queueFor } from '../../src/contracts/task-queues';
 import { buildCatalog } from '../../src/integrations/catalog';
 import { mermaidId, renderCatalogMarkdown, renderMermaid } from '../../src/integrations/catalog-render';
 import { SYSTEMS } from '../../src/integrations/systems';
-import type { SystemDeclaration } from '../../src/integrations/types';
+import type { SystemDeclaration } from '../../src/kit/declare';
 import { createLogger } from '../../src/logger';
 import { createSandbox, type ExtraSystem, sandboxEnv, sandboxKeys } from '../../src/sandbox/server';
 import { createWorkers } from '../../src/worker/workers';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createDownstreamClient, type DownstreamClient, downstreamDetails } from '../../activities/http';
-import type { ThrottleGate } from '../../activities/throttle';
+import { createDownstreamClient, type DownstreamClient, downstreamDetails } from '../../kit/http';
+import type { ThrottleGate } from '../../kit/throttle';
 import type { Config } from '../../config';
 import { FailureType } from '../../contracts/failures';
 import { CONTACT_FIELDS, CONTACT_OWNERSHIP, CONTACT_SYSTEMS, type ContactSystem } from '../../domain/ownership';

@@ -1,7 +1,7 @@
 import express, { type Request, type Router } from 'express';
 import type { Client } from '@temporalio/client';
-import { createSharedWindows } from '../../activities/shared-gate';
-import { ThrottleGate } from '../../activities/throttle';
+import { createSharedWindows } from '../../kit/shared-gate';
+import { ThrottleGate } from '../../kit/throttle';
 import type { Config } from '../../config';
 import { queueFor } from '../../contracts/task-queues';
 import type { Logger } from '../../logger';

@@ -7,8 +7,8 @@ import {
   type InvoiceField,
 } from '../../contracts/failures';
 import { toMinorUnits } from '../../domain/money';
-import type { SystemActivityDeps } from '../../activities/deps';
-import { idempotencyKey } from '../../activities/keys';
+import type { SystemActivityDeps } from '../../kit/activity-deps';
+import { idempotencyKey } from '../../kit/keys';
 
 // Accounting: the source of truth for invoices. We create one per paid order and record payments against it.
 

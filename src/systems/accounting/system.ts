@@ -1,4 +1,4 @@
-import { defineSystem } from '../../integrations/types';
+import { defineSystem } from '../../kit/declare';
 import { createAccountingActivities } from './activities';
 
 export const accounting = defineSystem({

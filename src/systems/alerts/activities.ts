@@ -1,8 +1,8 @@
 import type { AlertKind } from '../../contracts/alerts';
 import { printable } from '../../printable';
 import { emailHash, redactEmails, safeText } from '../../redaction';
-import { executionLink, type SystemActivityDeps } from '../../activities/deps';
-import { contentKey, idempotencyKey } from '../../activities/keys';
+import { executionLink, type SystemActivityDeps } from '../../kit/activity-deps';
+import { contentKey, idempotencyKey } from '../../kit/keys';
 
 // The alert inbox (a Slack-compatible incoming webhook whose URL is the secret): how failures reach a person.
 // An alert is read by people, kept by a third party and forwarded: it names a contact by the hash its log lines carry,

@@ -4,9 +4,9 @@ import { FailureType } from '../../contracts/failures';
 import type { CrmPatch } from '../../contracts/sync-state';
 import { safeText } from '../../redaction';
 import { type ContactChangesQuery, type ContactPage, contactPage } from '../../activities/contacts';
-import type { SystemActivityDeps } from '../../activities/deps';
-import { downstreamDetails } from '../../activities/http';
-import { contentKey, idempotencyKey } from '../../activities/keys';
+import type { SystemActivityDeps } from '../../kit/activity-deps';
+import { downstreamDetails } from '../../kit/http';
+import { contentKey, idempotencyKey } from '../../kit/keys';
 
 // The CRM: owns each contact's identity (email, name, company) and receives consent back from the email platform.
 

@@ -1,4 +1,4 @@
-import { defineSystem } from '../../integrations/types';
+import { defineSystem } from '../../kit/declare';
 import { createCrmActivities } from './activities';
 
 export const crm = defineSystem({

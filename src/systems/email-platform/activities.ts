@@ -4,8 +4,8 @@ import { FailureType } from '../../contracts/failures';
 import type { ContactUpsert } from '../../contracts/sync-state';
 import { safeText } from '../../redaction';
 import { type ContactChangesQuery, type ContactPage, contactPage } from '../../activities/contacts';
-import type { SystemActivityDeps } from '../../activities/deps';
-import { contentKey, idempotencyKey } from '../../activities/keys';
+import type { SystemActivityDeps } from '../../kit/activity-deps';
+import { contentKey, idempotencyKey } from '../../kit/keys';
 
 // The email platform: sends transactional email, owns each contact's consent, and receives copies of the CRM's
 // contact fields.

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { SystemActivityDeps } from '../../activities/deps';
+import type { SystemActivityDeps } from '../../kit/activity-deps';
 
 // The shop's API: the source of truth for orders. Reconciliation reads which orders were paid.
 

@@ -1,4 +1,4 @@
-import { defineSystem } from '../../integrations/types';
+import { defineSystem } from '../../kit/declare';
 import { createShopActivities } from './activities';
 
 export const shop = defineSystem({

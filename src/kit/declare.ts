@@ -1,6 +1,6 @@
-import type { SystemActivityDeps } from '../activities/deps';
+import type { SystemActivityDeps } from './activity-deps';
 import type { ProfileName } from '../contracts/activity-profiles';
-import type { SourceAdapter } from '../sources/types';
+import type { SourceAdapter } from './source-adapter';
 
 // The shapes of the declarations everything else is derived from: config variables, task queues, workers, the
 // sandbox, the redrive side-effect table, the catalog and .env.example.

@@ -4,7 +4,7 @@ import { FailureType, failureTypeOfStatus, NON_RETRYABLE_TYPES } from '../contra
 import { durationMs } from '../temporal/time';
 import { type ThrottleGate, throttleWindowMs } from './throttle';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { tracer } from '../tracing';
+import { tracer } from '../tracing/index';
 import { redactEmails, safeText } from '../redaction';
 
 // The one HTTP client layer every activity talks to third-party systems through. It owns timeouts, auth,
