@@ -10,24 +10,11 @@ import { toMinorUnits } from '../../domain/money';
 import type { SystemActivityDeps } from '../../kit/activity-deps';
 import { idempotencyKey } from '../../kit/keys';
 
+import type { Invoice } from './wire';
+
 // Accounting: the source of truth for invoices. We create one per paid order and record payments against it.
 
-export interface InvoicePayment {
-  payment_id: string;
-  amount: number;
-  currency: string;
-}
-
-export interface Invoice {
-  id: string;
-  order_id: string;
-  total: number;
-  currency: string;
-  customer_email: string;
-  /** partially_paid: payments are recorded and a balance remains. */
-  status: 'open' | 'partially_paid' | 'paid';
-  payments: InvoicePayment[];
-}
+export type { Invoice, InvoicePayment } from './wire';
 
 /** The invoice, and whether it existed before this call (an earlier run, a replayed answer, or made by hand). */
 export interface CreatedInvoice extends Invoice {

@@ -1,16 +1,10 @@
 import type { Router } from 'express';
 import { z } from 'zod';
+import type { Invoice } from './wire';
 import { idempotent, nextId, paginate, type StandIn, type SystemState, systemRouter } from '../../sandbox/core';
 
-export interface SandboxInvoice {
-  id: string;
-  order_id: string;
-  total: number;
-  currency: string;
-  customer_email: string;
-  /** partially_paid: payments are recorded and a balance remains. */
-  status: 'open' | 'partially_paid' | 'paid';
-  payments: Array<{ payment_id: string; amount: number; currency: string }>;
+/** An invoice as the stand-in keeps it: the wire shape, and when it was created. */
+export interface SandboxInvoice extends Invoice {
   created_at: string;
 }
 
