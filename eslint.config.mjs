@@ -100,7 +100,14 @@ export default tseslint.config(
             },
             {
               target: './src/kit',
-              from: ['./src/workflows', './src/systems', './src/integrations', './src/api', './src/worker', './src/ops'],
+              from: [
+                './src/workflows',
+                './src/systems',
+                './src/integrations',
+                './src/api',
+                './src/worker',
+                './src/ops',
+              ],
               message: 'src/kit is the framework: it knows no integration by name and nothing built on it.',
             },
           ],
