@@ -46,6 +46,32 @@ const standInImport = {
   message: 'Production code must not import stand-in code (src/sandbox, src/systems/<name>/stand-in.ts).',
 };
 
+// The floors of src/, from the ground up: a module imports only from its own floor and those below, so imports run
+// one way (docs/extending.md, "How the code is laid out"). kit is the framework and knows no integration; systems and
+// sources are one folder each; flows use systems' types; the registry lists all three; everything after it is a
+// composition root over the registry; the catalog reads the API and the CLI to document them.
+const FLOORS = [
+  ['domain', 'printable.ts', 'redaction.ts', 'expected-error.ts', 'http', 'temporal'],
+  ['contracts', 'logger.ts', 'tracing'],
+  ['kit'],
+  ['systems', 'sources'],
+  ['flows'],
+  ['registry.ts'],
+  ['config'],
+  ['schedules', 'sandbox'],
+  ['ops', 'worker'],
+  ['api', 'deploy'],
+  ['catalog'],
+  ['dev'],
+];
+const floorZones = FLOORS.slice(0, -1).map((floor, i) => ({
+  target: floor.map((p) => `./src/${p}`),
+  from: FLOORS.slice(i + 1)
+    .flat()
+    .map((p) => `./src/${p}`),
+  message: `src/${floor.join(', src/')} must not import a higher floor (the FLOORS list in eslint.config.mjs).`,
+}));
+
 export default tseslint.config(
   {
     ignores: [
@@ -84,8 +110,8 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
       'import-x/no-cycle': 'error',
       'import-x/no-extraneous-dependencies': ['error', { devDependencies: false }],
-      // Folders import one way: src never reaches into scripts/ or test/, scripts never into test/, and activities
-      // never import workflow code (shared shapes live in src/contracts).
+      // Folders import one way: src never reaches into scripts/ or test/, scripts never into test/, and no floor of
+      // src imports a higher one (FLOORS above).
       'import-x/no-restricted-paths': [
         'error',
         {
@@ -93,23 +119,7 @@ export default tseslint.config(
             { target: './src', from: './scripts', message: 'src/ must not import scripts/.' },
             { target: './src', from: './test', message: 'src/ must not import test/.' },
             { target: './scripts', from: './test', message: 'scripts/ must not import test/.' },
-            {
-              target: './src/activities',
-              from: './src/workflows',
-              message: 'Activities must not import workflow code: put shared shapes in src/contracts.',
-            },
-            {
-              target: './src/kit',
-              from: [
-                './src/workflows',
-                './src/systems',
-                './src/integrations',
-                './src/api',
-                './src/worker',
-                './src/ops',
-              ],
-              message: 'src/kit is the framework: it knows no integration by name and nothing built on it.',
-            },
+            ...floorZones,
           ],
         },
       ],
@@ -117,7 +127,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/sandbox/**/*.ts', 'src/dev/**/*.ts', 'src/systems/*/stand-in.ts', 'src/systems/*/*-stand-in.ts'],
+    files: [
+      'src/sandbox/**/*.ts',
+      'src/dev/**/*.ts',
+      'src/kit/stand-in.ts',
+      'src/kit/*-stand-in.ts',
+      'src/systems/*/stand-in.ts',
+      'src/systems/*/*-stand-in.ts',
+    ],
     rules: { 'no-restricted-imports': ['error', { patterns: [deepTemporalImport] }] },
   },
   {
@@ -129,8 +146,11 @@ export default tseslint.config(
     },
   },
   {
-    // Workflow code is replayed deterministically inside an isolate: no Node built-ins, no I/O.
-    files: ['src/workflows/**/*.ts'],
+    // Workflow code is replayed deterministically inside an isolate: no Node built-ins, no I/O. Everything in src/flows
+    // is workflow code except each flow's declaration (flow.ts) and idempotency keys (keys.ts), which the bundle never
+    // loads.
+    files: ['src/flows/**/*.ts'],
+    ignores: ['src/flows/*/flow.ts', 'src/flows/*/keys.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -145,9 +165,11 @@ export default tseslint.config(
             deepTemporalImport,
             standInImport,
             {
-              group: ['../activities', '../activities/*'],
+              group: ['**/systems/**', '**/kit/**', '**/registry', './flow', './keys', '../*/flow', '../*/keys'],
               allowTypeImports: true,
-              message: 'Import activity types only.',
+              message:
+                'Workflow code imports types only from activities, declarations, keys and the framework: their code ' +
+                'is not deterministic and must stay out of the workflow bundle.',
             },
           ],
         },

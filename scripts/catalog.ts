@@ -3,8 +3,8 @@
 //   --check  writes nothing; exits 1 naming each file that differs from a fresh generation
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildCatalog } from '../src/integrations/catalog';
-import { catalogFiles } from '../src/integrations/catalog-render';
+import { buildCatalog } from '../src/catalog/catalog';
+import { catalogFiles } from '../src/catalog/render';
 
 // The repository (or image) root: the nearest folder above with a package.json, from scripts/ or dist/scripts/.
 function root(): string {

@@ -18,13 +18,13 @@ import { BUSINESS_KEY, EVENT_ID, EVENT_TYPE, INTEGRATION_STATUS, SOURCE } from '
 import { createLogger } from '../src/logger';
 import { historyToJson } from '../src/ops/history-json';
 import { dataConverterFor } from '../src/temporal/codec';
-import { faultsSchema, type Faults } from '../src/sandbox/core';
+import { faultsSchema, type Faults } from '../src/kit/stand-in';
 import { createSandbox, type Sandbox, sandboxEnv, sandboxKeys } from '../src/sandbox/server';
 import { putEmailContact } from '../src/systems/email-platform/contacts-stand-in';
 import { seedCrmContacts, seedShopOrders } from '../src/sandbox/seed';
 import { createWorkers } from '../src/worker/workers';
-import * as workflows from '../src/workflows';
-import type { ScheduleWatchdogInput } from '../src/workflows/schedule-watchdog';
+import * as workflows from '../src/flows/bundle';
+import type { ScheduleWatchdogInput } from '../src/flows/schedule-watchdog/workflow';
 import {
   advanceSyncUpdate,
   EMPTY_SYNC_STATE,
@@ -527,7 +527,7 @@ async function main(): Promise<void> {
     const named = process.argv.slice(2).map((arg) => arg.split(':') as [string, string?]);
     const only = named.map(([type]) => type);
     const unknown = only.filter((t) => !(t in workflows));
-    if (unknown.length) throw new Error(`no workflow type ${unknown.join(', ')}: see src/workflows/index.ts`);
+    if (unknown.length) throw new Error(`no workflow type ${unknown.join(', ')}: see FLOWS in src/registry.ts`);
     for (const type of Object.keys(workflows).sort()) {
       if (only.length && !only.includes(type)) continue;
       const driver = DRIVERS[type];

@@ -12,10 +12,11 @@ import { commandResultUpdate } from '../../src/contracts/commands';
 import { closeGateUpdate, THROTTLE_GATE_WORKFLOW } from '../../src/contracts/throttle-gate';
 import { queueFor } from '../../src/contracts/task-queues';
 import { BUSINESS_KEY, EVENT_ID, EVENT_TYPE, INTEGRATION_STATUS, SOURCE } from '../../src/domain/search-attributes';
-import { FLOWS } from '../../src/integrations/workflows';
+import { EVENT_FLOWS } from '../../src/registry';
 import { dataConverterFor } from '../../src/temporal/codec';
 import { createLazyClient, resolveTemporalTarget } from '../../src/temporal/connection';
-import { orderPaidBody, signShop, type SignedRequest } from '../lib/senders';
+import { orderPaidBody, signShop } from '../../src/sources/shop/sender';
+import type { SignedRequest } from '../../src/kit/source/sender';
 
 export type Operation =
   /**
@@ -140,7 +141,7 @@ function prepare(spec: LoadSpec, total: number): (i: number) => Promise<string> 
           occurredAt: '2024-11-12T09:41:07Z',
           order: { id: orderId, total: 1499.0, currency: 'PLN', customerEmail: 'k.nowak@example.com' },
         };
-        await client.workflow.start(FLOWS[event.type], {
+        await client.workflow.start(EVENT_FLOWS[event.type], {
           workflowId: `shop:${eventId}`,
           taskQueue,
           args: [event],

@@ -5,7 +5,7 @@ import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { CreateInvoiceInput, CreatedInvoice } from '../../src/systems/accounting/activities';
 import type { EmailMessage, SendInvoiceEmailInput } from '../../src/systems/email-platform/activities';
-import { createTemporalActivities } from '../../src/activities/temporal';
+import { createTemporalActivities } from '../../src/kit/temporal-activities';
 import { loadConfig } from '../../src/config';
 import { queueFor } from '../../src/contracts/task-queues';
 import { dataConverterFor } from '../../src/temporal/codec';

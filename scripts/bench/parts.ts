@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../src/dev/temporal-dev-server';
 import { sandboxEnv } from '../../src/sandbox/server';
-import { SYSTEMS } from '../../src/integrations/systems';
+import { SYSTEMS } from '../../src/registry';
 import type { LoadResult, LoadSpec } from './load';
 import { startPart as startBuiltPart } from '../lib/parts';
 
@@ -198,7 +198,7 @@ export async function deploy(ctx: BenchContext, options: DeployOptions): Promise
   }
 }
 
-/** Sets a sandbox system's faults (src/sandbox/core.ts). */
+/** Sets a sandbox system's faults (src/kit/stand-in.ts). */
 export async function setFaults(d: Deployment, system: string, faults: Record<string, unknown>): Promise<void> {
   const res = await fetch(`${d.sandboxUrl}/__admin/${system}/faults`, {
     method: 'PUT',

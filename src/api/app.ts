@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Config, SourceName } from '../config';
 import type { Logger } from '../logger';
-import type { RegisteredSource } from '../sources';
+import type { RegisteredSource } from './sources';
 import { adminRouter } from './admin';
 import { codecRouter } from './codec-server';
 import { HttpError, sendHttpError } from './errors';

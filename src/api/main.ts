@@ -1,7 +1,7 @@
 import { loadConfig } from '../config';
 import { warnAboutConfig } from '../config/warnings';
 import { createLogger } from '../logger';
-import { createSources } from '../sources';
+import { createSources } from './sources';
 import { dataConverterFor } from '../temporal/codec';
 import { createLazyClient, resolveTemporalTarget } from '../temporal/connection';
 import { listenApi } from './listeners';

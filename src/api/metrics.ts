@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import { SOURCES } from '../integrations/sources';
+import { SOURCES } from '../registry';
 
 // Every label value here comes from a closed set. A series is never removed once created, so a value copied from a
 // request (a topic, an API version, a path) would let any sender grow /metrics and the scraper's memory without end.

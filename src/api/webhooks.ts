@@ -1,7 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Config, SourceName } from '../config';
-import { businessKeyOf } from '../domain/events';
-import { FLOWS } from '../integrations/workflows';
+import { flowOf } from '../registry';
 import {
   API_VERSION_DRIFT,
   BUSINESS_KEY,
@@ -19,7 +18,7 @@ import {
   type RegisteredSource,
   RepeatedHeaderError,
   SignatureError,
-} from '../sources';
+} from './sources';
 import { queueFor } from '../contracts/task-queues';
 import { webhookWorkflowId } from '../contracts/workflow-ids';
 import { HttpError, sendHttpError } from './errors';
@@ -170,7 +169,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
       }
 
       const workflowId = webhookWorkflowId(config.temporal.taskQueuePrefix, name, dedupeKey ?? eventId);
-      const businessKey = businessKeyOf(event);
+      const { workflowType, businessKey } = flowOf(event);
       if (!isKeyword(eventId)) return refuse(new PayloadError('eventId', 'must be visible text, at most 128'));
       if (!isKeyword(businessKey)) return refuse(new PayloadError('businessKey', 'must be visible text, at most 128'));
       // The answer's span: what the event is, never its contents (an email business key is hashed).
@@ -184,7 +183,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
       let result;
       try {
         result = await starter.start({
-          workflowType: FLOWS[event.type],
+          workflowType,
           workflowId,
           taskQueue: queueFor(config.temporal.taskQueuePrefix, 'orchestration'),
           args: [event],

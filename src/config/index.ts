@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { SOURCES } from '../integrations/sources';
+import { SOURCES } from '../registry';
 import { CONTACT_OWNERSHIP } from '../domain/ownership';
 import { apiClientsProblems, developmentApiClients, parseApiClients } from './api-clients';
-import { SYSTEMS, type SystemName } from '../integrations/systems';
-import { envPrefix, type SystemDeclaration } from '../kit/declare';
+import { SYSTEMS, type SystemName } from '../registry';
+import { envPrefix, type SourceDeclaration, type SystemDeclaration } from '../kit/declare';
 import type { PayloadKey } from '../temporal/codec';
 import {
   DevelopmentValues,
@@ -523,8 +523,17 @@ type Systems = readonly Pick<
   'name' | 'title' | 'auth' | 'defaultRatePerSecond' | 'deprecatedVariables'
 >[];
 
+type Sources = readonly SourceDeclaration[];
+
+/** The declarations config derives variables from: the registry's, or a test's throwaway ones added to them. */
+export interface Declared {
+  systems: Systems;
+  sources: Sources;
+}
+const REGISTERED: Declared = { systems: SYSTEMS, sources: SOURCES };
+
 /** The variables each declared system and source adds, in catalog order. */
-function derivedVariables(systems: Systems = SYSTEMS): DerivedVariable[] {
+function derivedVariables({ systems, sources }: Declared = REGISTERED): DerivedVariable[] {
   const out: DerivedVariable[] = [
     {
       doc: {
@@ -632,7 +641,7 @@ function derivedVariables(systems: Systems = SYSTEMS): DerivedVariable[] {
       });
     }
   }
-  for (const source of SOURCES) {
+  for (const source of sources) {
     const name = `${envPrefix(source.name)}_WEBHOOK_SECRET`;
     out.push({
       doc: {
@@ -680,7 +689,7 @@ function derivedVariables(systems: Systems = SYSTEMS): DerivedVariable[] {
 }
 
 /** Every variable Switchyard reads, documented: for the catalog, .env.example and the deployment checks. */
-export function variableDocs(systems: Systems = SYSTEMS): VariableDoc[] {
+export function variableDocs(declared: Declared = REGISTERED): VariableDoc[] {
   const docs: VariableDoc[] = Object.entries(general).map(([name, [schema, doc]]) => {
     const parsed = schema.safeParse(undefined);
     const d = doc as GeneralDoc;
@@ -707,7 +716,12 @@ export function variableDocs(systems: Systems = SYSTEMS): VariableDoc[] {
   }));
   // Listed right after the other Temporal variables.
   const after = docs.map((d) => d.group).lastIndexOf('Temporal') + 1;
-  return [...docs.slice(0, after), ...connection, ...docs.slice(after), ...derivedVariables(systems).map((v) => v.doc)];
+  return [
+    ...docs.slice(0, after),
+    ...connection,
+    ...docs.slice(after),
+    ...derivedVariables(declared).map((v) => v.doc),
+  ];
 }
 
 /** The variables a role cannot start without in production (used by the deployment checks too). */
@@ -725,8 +739,8 @@ export function readVariable<K extends keyof typeof general>(
   return parsed.data as z.output<(typeof general)[K][0]>;
 }
 
-export function requiredInProduction(role: Role): string[] {
-  return derivedVariables()
+export function requiredInProduction(role: Role, declared: Declared = REGISTERED): string[] {
+  return derivedVariables(declared)
     .filter((v) => v.doc.requiredInProduction && (role === 'all' || v.doc.roles.includes(role)))
     .map((v) => v.doc.name);
 }
@@ -735,9 +749,9 @@ export function requiredInProduction(role: Role): string[] {
  * Every public development value the service derives (what `npm start` uses and prints when a secret is unset), taken
  * from the same declarations that derive them, so the list cannot drift from what is printed.
  */
-function developmentSecretValues(systems: Systems = SYSTEMS, sandboxPort = 4000): string[] {
+function developmentSecretValues(declared: Declared = REGISTERED, sandboxPort = 4000): string[] {
   return [
-    ...derivedVariables(systems)
+    ...derivedVariables(declared)
       .filter((v) => v.doc.secret)
       .map((v) => v.development(sandboxPort)),
     developmentToken('CODEC_TOKEN'),
@@ -755,7 +769,7 @@ function productionSecretProblems(
   env: NodeJS.ProcessEnv,
   values: Record<string, string>,
   valid: ReadonlySet<string>,
-  systems: Systems,
+  declared: Declared,
   sandboxPort: number,
 ): string[] {
   const problems: string[] = [];
@@ -773,7 +787,7 @@ function productionSecretProblems(
     // Shorter than 16 is already refused by its format check.
     if (value !== undefined && (name === 'TEMPORAL_API_KEY' || value.length >= 16)) token(name, value);
   }
-  for (const variable of derivedVariables(systems)) {
+  for (const variable of derivedVariables(declared)) {
     const { name, secret } = variable.doc;
     const value = values[name];
     if (!secret || value === undefined || !valid.has(name)) continue;
@@ -802,7 +816,7 @@ function productionSecretProblems(
     }
   }
 
-  const development = new DevelopmentValues(developmentSecretValues(systems, sandboxPort));
+  const development = new DevelopmentValues(developmentSecretValues(declared, sandboxPort));
   const developmentVariables = [
     ...new Set(parts.filter((p) => development.matches(p)).map((p) => (p.at ? `${p.variable} ${p.at}` : p.variable))),
   ];
@@ -840,6 +854,8 @@ export interface LoadOptions {
   deployable?: boolean;
   /** The downstream systems to configure (default: every declared one). Tests add a fixture system here. */
   systems?: Systems;
+  /** The webhook sources to configure (default: every declared one). Tests add a fixture source here. */
+  sources?: Sources;
 }
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -859,8 +875,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
   const valid = new Set<string>();
   const readers = (doc: VariableDoc) => role === 'all' || doc.roles.includes(role);
 
-  const systemDeclarations = options.systems ?? SYSTEMS;
-  for (const variable of derivedVariables(systemDeclarations)) {
+  const declared: Declared = { systems: options.systems ?? SYSTEMS, sources: options.sources ?? SOURCES };
+  const systemDeclarations = declared.systems;
+  for (const variable of derivedVariables(declared)) {
     const { doc } = variable;
     if (variable.notNeeded?.(env)) continue;
     let value = env[doc.name]?.trim() ? env[doc.name]!.trim() : undefined;
@@ -890,7 +907,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
   }
 
   if (production) {
-    problems.push(...productionSecretProblems(env, values, valid, systemDeclarations, sandboxPort));
+    problems.push(...productionSecretProblems(env, values, valid, declared, sandboxPort));
   }
 
   if (options.deployable && defaulted.length && env.NODE_ENV !== 'development') {
@@ -957,7 +974,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
   if (problems.length) throw new ConfigError(problems);
 
   const sources = Object.fromEntries(
-    SOURCES.map((s) => [
+    declared.sources.map((s) => [
       s.name,
       {
         secrets: values[`${envPrefix(s.name)}_WEBHOOK_SECRET`]!.split(/\s+/).filter(Boolean),

@@ -10,7 +10,7 @@ import { createWorkflowStarter } from '../api/workflow-starter';
 import { type Config, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { createSandbox, type Sandbox, sandboxEnv, sandboxKeys } from '../sandbox/server';
-import { createSources } from '../sources';
+import { createSources } from '../api/sources';
 import { dataConverterFor } from '../temporal/codec';
 import { createWorkers } from '../worker/workers';
 

@@ -9,7 +9,7 @@ import { developmentApiKey, loadConfig } from '../config';
 import { warnAboutConfig } from '../config/warnings';
 import { createLogger } from '../logger';
 import { createSandbox, sandboxKeys } from '../sandbox/server';
-import { createSources } from '../sources';
+import { createSources } from '../api/sources';
 import { dataConverterFor } from '../temporal/codec';
 import { connectionOptions, createLazyClient, resolveTemporalTarget } from '../temporal/connection';
 import { createWorkers, installRuntime, runWorkers } from '../worker/workers';

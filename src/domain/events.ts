@@ -36,8 +36,3 @@ export const paymentSucceededSchema = z.object({
 export type PaymentSucceeded = z.infer<typeof paymentSucceededSchema>;
 
 export type CanonicalEvent = OrderPaid | PaymentSucceeded;
-
-/** The business key of an event: what downstream idempotency keys and operator searches are built from. */
-export function businessKeyOf(event: CanonicalEvent): string {
-  return event.type === 'OrderPaid' ? event.order.id : event.payment.orderId;
-}

@@ -1,9 +1,13 @@
 import type { SystemActivityDeps } from './activity-deps';
 import type { ProfileName } from '../contracts/activity-profiles';
-import type { SourceAdapter } from './source-adapter';
+import type { SourceAdapter } from './source/adapter';
+import type { SampleSender } from './source/sender';
+import type { CanonicalEvent } from '../domain/events';
 
 // The shapes of the declarations everything else is derived from: config variables, task queues, workers, the
-// sandbox, the redrive side-effect table, the catalog and .env.example.
+// sandbox, the workflow bundle, the redrive side-effect table, the catalog, .env.example and the compose environment.
+// Each is written once, in its folder (src/systems/<name>/system.ts, src/sources/<name>/source.ts,
+// src/flows/<name>/flow.ts), and listed once, in src/registry.ts.
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- activity signatures vary; callers get them typed.
 export type ActivityFunctions = Record<string, (...args: any[]) => Promise<unknown>>;
@@ -54,7 +58,7 @@ export function defineSystem<A extends ActivityFunctions, const N extends string
   return d;
 }
 
-/** A webhook sender: its signature scheme, its secret and what it sends. Adapters live in src/sources/. */
+/** A webhook sender: its signature scheme, its secret and what it sends. Its folder is src/sources/<name>/. */
 export interface SourceDeclaration<N extends string = string> {
   /** kebab-case; the endpoint is POST /webhooks/<name>, the secret <PREFIX>_WEBHOOK_SECRET. */
   name: N;
@@ -79,6 +83,8 @@ export interface SourceDeclaration<N extends string = string> {
   events: Record<string, string>;
   deprecatedVariable?: string;
   adapter(options: { toleranceSeconds?: number }): SourceAdapter;
+  /** Signs sample deliveries as the provider does: `npm run send-sample`, the benchmarks and the tests use it. */
+  sender: SampleSender;
 }
 
 /** Declares a webhook source, keeping its name's literal type. */
@@ -89,4 +95,54 @@ export function defineSource<const N extends string>(d: SourceDeclaration<N>): S
 /** The name as a variable prefix: email-platform → EMAIL_PLATFORM. */
 export function envPrefix(name: string): string {
   return name.toUpperCase().replace(/-/g, '_');
+}
+
+/**
+ * How a workflow type behaves across deploys under Worker Versioning (WORKER_BUILD_ID set; docs/deploying.md):
+ * PINNED finishes an execution on the worker version it started on, so new code never replays an old history;
+ * AUTO_UPGRADE moves a long-lived or self-continuing execution to the current version at its next workflow task, so
+ * its code changes go through patched() and the replay tests.
+ */
+export type Versioning = 'PINNED' | 'AUTO_UPGRADE';
+
+/** What starts a flow: a canonical event from the ingress, a schedule, or another caller. */
+export type FlowTrigger<I> =
+  | {
+      event: CanonicalEvent['type'];
+      /** What downstream idempotency keys and operator searches are built from (the order id). */
+      businessKey(event: I): string;
+    }
+  | { schedule: string }
+  | { by: string };
+
+/**
+ * A workflow type, declared with what starts it and what it changes outside Temporal. The workflow is referenced, not
+ * named, so renaming one is a compile error; its type name is the function's name. Its folder is src/flows/<name>/.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- workflow signatures vary.
+export type WorkflowFunction = (...args: any[]) => Promise<unknown>;
+
+export interface FlowDeclaration<I = never, A extends string = string, W extends WorkflowFunction = WorkflowFunction> {
+  workflow: W;
+  description: string;
+  trigger: FlowTrigger<I>;
+  versioning: Versioning;
+  /** Why it has that behaviour, for the bundle's comment. */
+  versioningNote?: string;
+  /** The activities it schedules, in order; src/registry.ts checks each is served by a declared queue. */
+  activities: readonly A[];
+  /** Each side effect's idempotency key, computed from the input where it can be. */
+  keys?: Partial<Record<A, (input: I) => string>>;
+  /** Child workflows it starts, and what keeps them from running twice. */
+  children?: Array<{ workflow: string; id: string; note: string }>;
+}
+
+/**
+ * Declares a flow: its keys and business key are typed by the workflow's input, and its activity names keep their
+ * literal types for the registry's check that a declared queue serves each.
+ */
+export function defineFlow<W extends WorkflowFunction, const A extends string>(
+  d: FlowDeclaration<Parameters<W>[0], A, W>,
+): FlowDeclaration<never, A, W> {
+  return d as unknown as FlowDeclaration<never, A, W>;
 }

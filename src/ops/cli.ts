@@ -224,7 +224,7 @@ function keysText(r: KeysCheck, configured: string[]): string {
   return text;
 }
 
-const WORKFLOWS_PATH = require.resolve('../workflows');
+const WORKFLOWS_PATH = require.resolve('../flows/bundle');
 
 async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;

@@ -1,6 +1,7 @@
-import { SYSTEMS } from '../integrations/systems';
+import { SYSTEMS } from '../registry';
 import type { ActivityDoc } from '../kit/declare';
-import { type ActivityName, TEMPORAL_ACTIVITY_DOCS, WORKFLOWS } from '../integrations/workflows';
+import { type ActivityName, FLOWS } from '../registry';
+import { TEMPORAL_ACTIVITY_DOCS } from '../kit/temporal-activities';
 
 /** One thing a workflow changes (or reads) outside Temporal, and what keeps a re-run from doing it twice. */
 export interface SideEffect {
@@ -34,7 +35,7 @@ function activityIndex(): Map<string, { system: string; doc: ActivityDoc }> {
 export const SIDE_EFFECTS: Record<string, SideEffect[]> = (() => {
   const index = activityIndex();
   const table: Record<string, SideEffect[]> = {};
-  for (const [type, declaration] of Object.entries(WORKFLOWS)) {
+  for (const [type, declaration] of Object.entries(FLOWS)) {
     const keys = (declaration as { keys?: Partial<Record<ActivityName, (input: never) => string>> }).keys ?? {};
     const effects: SideEffect[] = declaration.activities.map((activity) => {
       const found = index.get(activity);

@@ -4,7 +4,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { type DeadLetter, dropDeadLetterUpdate, syncStateId, syncStateQuery } from '../contracts/sync-state';
 import { deadLetterRetryId } from '../contracts/workflow-ids';
 import { queueFor } from '../contracts/task-queues';
-import type { ContactSyncResult, DeadLetterRetryResult } from '../workflows/contact-sync';
+import type { ContactSyncResult, DeadLetterRetryResult } from '../flows/contact-sync/workflow';
 import { type OpsContext, OpsInputError, uiLink } from './context';
 
 // The contact sync's dead-letter list: records the email platform or the CRM refused on their own, kept in the

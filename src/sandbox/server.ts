@@ -3,9 +3,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import type { Config } from '../config';
-import { SYSTEMS, type SystemName } from '../integrations/systems';
+import { SYSTEMS, type SystemName } from '../registry';
 import type { SystemDeclaration } from '../kit/declare';
-import { faultsSchema, type StandIn, SystemState } from './core';
+import { faultsSchema, type StandIn, SystemState } from '../kit/stand-in';
 import { STAND_INS } from './stand-ins';
 import { TraceStore, tracesRouter } from './traces';
 

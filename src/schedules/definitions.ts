@@ -1,10 +1,10 @@
 import type { Duration } from '@temporalio/common';
 import type { Config } from '../config';
-import type { ContactSyncInput } from '../workflows/contact-sync';
-import type { ReconcileOrdersInput } from '../workflows/reconcile-orders';
+import type { ContactSyncInput } from '../flows/contact-sync/workflow';
+import type { ReconcileOrdersInput } from '../flows/reconcile-orders/workflow';
 import type { WatchedSchedule } from '../contracts/schedules';
 import { scheduleId, syncStateId } from '../contracts/workflow-ids';
-import type { ScheduleWatchdogInput } from '../workflows/schedule-watchdog';
+import type { ScheduleWatchdogInput } from '../flows/schedule-watchdog/workflow';
 import { queueFor } from '../contracts/task-queues';
 
 // Every schedule of the deployment, declared here and applied with `npm run schedules -- apply` (and by the worker

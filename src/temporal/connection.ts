@@ -2,7 +2,6 @@ import type { Deadline, Interceptor } from '@grpc/grpc-js';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { DataConverter } from '@temporalio/common';
-import type { Config } from '../config';
 
 export interface TemporalTarget {
   address: string;
@@ -18,7 +17,7 @@ export interface TemporalTarget {
  * embedded dev server's.
  */
 export function resolveTemporalTarget(
-  config: { temporal: Pick<Config['temporal'], 'namespace'> & { address?: string } },
+  config: { temporal: { namespace: string; address?: string } },
   env: NodeJS.ProcessEnv,
   address?: string,
 ): TemporalTarget {

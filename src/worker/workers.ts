@@ -5,12 +5,12 @@ import type { Config } from '../config';
 import { Client } from '@temporalio/client';
 import { createAlertActivities } from '../systems/alerts/activities';
 import { createDownstreamClient } from '../kit/http';
-import { createTemporalActivities } from '../activities/temporal';
+import { createTemporalActivities } from '../kit/temporal-activities';
 import { createSharedWindows } from '../kit/shared-gate';
 import { ThrottleGate } from '../kit/throttle';
 import type { SystemName } from '../config';
 import { queueFor } from '../contracts/task-queues';
-import { SYSTEMS } from '../integrations/systems';
+import { SYSTEMS } from '../registry';
 import { dataConverterFor, FAILURE_CONVERTER_PATH, workerDataConverterFor } from '../temporal/codec';
 import type { SystemDeclaration } from '../kit/declare';
 import type { Logger } from '../logger';
@@ -43,7 +43,7 @@ export function installRuntime(logger: Logger, metricsPort?: number): void {
 /** Builds the workflow bundle once; the orchestration worker reuses it. Install tracing first to trace workflows. */
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
+    workflowsPath: require.resolve('../flows/bundle'),
     workflowInterceptorModules: workflowInterceptorModules(),
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: new DefaultLogger('WARN'),
@@ -157,8 +157,8 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
     shutdownForceTime: config.shutdown.timeoutMs,
   };
   // With WORKER_BUILD_ID, every queue of this process belongs to one version of the Worker Deployment: a pinned
-  // execution's workflow and activity tasks go only to workers of the version it started on (src/workflows/index.ts
-  // says which types are pinned). Unset, the workers are unversioned.
+  // execution's workflow and activity tasks go only to workers of the version it started on (each flow's
+  // declaration says whether it is pinned). Unset, the workers are unversioned.
   const { buildId, deploymentName } = config.worker;
   const workerOptions = {
     ...shutdownTimes,

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { historyToJson } from '../../src/ops/history-json';
 import { createSandbox, sandboxKeys } from '../../src/sandbox/server';
-import { createSources } from '../../src/sources';
+import { createSources } from '../../src/api/sources';
 import { createWorkers } from '../../src/worker/workers';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
 import { dataConverterFor, decodePayloadsDeep } from '../../src/temporal/codec';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { loadConfig } from '../../src/config';
-import { createSources, type Delivery, distinctHeaders, SignatureError } from '../../src/sources';
+import { createSources, type Delivery, distinctHeaders, SignatureError } from '../../src/api/sources';
 import { orderPaidBody, signShop, type SignedRequest } from '../helpers/signing';
 import { shopifyOrderPaidBody, signShopify, signStripe, stripePaymentBody } from '../sources/senders';
 import { type Answer, type InProcessApi, rawHeaders, startInProcessApi } from './in-process';

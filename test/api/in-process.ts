@@ -5,7 +5,7 @@ import { createApiMetrics } from '../../src/api/metrics';
 import type { StartRequest, WorkflowStarter } from '../../src/api/workflow-starter';
 import { type Config, loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { createSources } from '../../src/sources';
+import { createSources } from '../../src/api/sources';
 import { closeServer } from '../helpers/stack';
 
 export interface Answer {

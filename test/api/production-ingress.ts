@@ -3,7 +3,7 @@ import { createApiMetrics } from '../../src/api/metrics';
 import { createWorkflowStarter } from '../../src/api/workflow-starter';
 import { type Config, loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { createSources } from '../../src/sources';
+import { createSources } from '../../src/api/sources';
 import { dataConverterFor } from '../../src/temporal/codec';
 import { createLazyClient } from '../../src/temporal/connection';
 import { closeServer, listenOnFreePort } from '../helpers/stack';

@@ -5,7 +5,7 @@ import { createApiMetrics } from '../../src/api/metrics';
 import { createWorkflowStarter } from '../../src/api/workflow-starter';
 import { type DevServer, startDevServer } from '../../src/dev/temporal-dev-server';
 import { createLogger } from '../../src/logger';
-import { createSources } from '../../src/sources';
+import { createSources } from '../../src/api/sources';
 import { dataConverterFor } from '../../src/temporal/codec';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
 import { closeServer, listenOnFreePort, testConfig, uniqueId } from '../helpers/stack';

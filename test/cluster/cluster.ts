@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { SYSTEMS } from '../../src/integrations/systems';
+import { SYSTEMS } from '../../src/registry';
 import { createSandbox, sandboxEnv } from '../../src/sandbox/server';
 import { type Part, startPart as startBuiltPart } from '../../scripts/lib/parts';
-import { orderPaidBody, signShop } from '../../scripts/lib/senders';
+import { orderPaidBody, signShop } from '../helpers/signing';
 import { startPostgres, type Postgres } from './postgres';
 import {
   type ServerBinaries,

@@ -18,7 +18,7 @@ export default async function globalSetup(): Promise<void> {
   await promisify(execFile)('npm', ['run', 'build', '--', '--outDir', build], { cwd: ROOT });
   const codec = (await import(path.join(build, 'src/temporal/codec.js'))) as { FAILURE_CONVERTER_PATH: string };
   const bundled = await bundleWorkflowCode({
-    workflowsPath: require.resolve(path.join(build, 'src/workflows')),
+    workflowsPath: require.resolve(path.join(build, 'src/flows/bundle')),
     failureConverterPath: codec.FAILURE_CONVERTER_PATH,
     logger: new DefaultLogger('WARN'),
   });

@@ -1,1 +1,2 @@
-export { orderPaidBody, post, signShop, type SignedRequest } from '../../scripts/lib/senders';
+export { orderPaidBody, signShop } from '../../src/sources/shop/sender';
+export { post, type SignedRequest } from '../../src/kit/source/sender';

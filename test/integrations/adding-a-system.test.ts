@@ -3,9 +3,9 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, type Worker } from '@temporalio/worker';
 import { loadConfig, variableDocs } from '../../src/config';
 import { queueFor } from '../../src/contracts/task-queues';
-import { buildCatalog } from '../../src/integrations/catalog';
-import { mermaidId, renderCatalogMarkdown, renderMermaid } from '../../src/integrations/catalog-render';
-import { SYSTEMS } from '../../src/integrations/systems';
+import { buildCatalog } from '../../src/catalog/catalog';
+import { mermaidId, renderCatalogMarkdown, renderMermaid } from '../../src/catalog/render';
+import { SOURCES, SYSTEMS } from '../../src/registry';
 import type { SystemDeclaration } from '../../src/kit/declare';
 import { createLogger } from '../../src/logger';
 import { createSandbox, type ExtraSystem, sandboxEnv, sandboxKeys } from '../../src/sandbox/server';
@@ -71,7 +71,7 @@ describe('adding a downstream system', () => {
   afterAll(() => stop?.());
 
   test('its variables are derived from its name and documented', () => {
-    const docs = variableDocs(systems).filter((d) => d.name.startsWith('LEDGER_'));
+    const docs = variableDocs({ systems, sources: SOURCES }).filter((d) => d.name.startsWith('LEDGER_'));
     expect(docs.map((d) => d.name)).toEqual(['LEDGER_API_URL', 'LEDGER_API_KEY', 'LEDGER_RATE_LIMIT_PER_SECOND']);
     expect(docs.find((d) => d.name === 'LEDGER_API_KEY')).toMatchObject({ secret: true, requiredInProduction: true });
     expect(() => loadConfig({ NODE_ENV: 'production' }, 'worker', { systems })).toThrow(/LEDGER_API_KEY is required/);

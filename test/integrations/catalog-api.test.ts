@@ -1,5 +1,5 @@
-import { buildCatalog } from '../../src/integrations/catalog';
-import { WORKFLOWS } from '../../src/integrations/workflows';
+import { buildCatalog } from '../../src/catalog/catalog';
+import { FLOWS } from '../../src/registry';
 
 // The catalog lists the request/response API: each command with its scope and declared workflow, and the variables
 // of its clients.
@@ -21,7 +21,7 @@ test('the catalog lists each /api/v1 endpoint, the workflow each command runs, a
     expect.objectContaining({ method: 'GET', path: '/api/v1/operations/{id}' }),
     expect.objectContaining({ method: 'GET', path: '/api/v1/contacts/{email}', scope: 'contacts:read' }),
   ]);
-  for (const e of api.endpoints) if (e.workflow) expect(Object.keys(WORKFLOWS)).toContain(e.workflow);
+  for (const e of api.endpoints) if (e.workflow) expect(Object.keys(FLOWS)).toContain(e.workflow);
   expect(api.variables).toEqual(expect.arrayContaining(['API_CLIENTS', 'API_ENABLED', 'API_SYNC_WAIT_MS']));
   expect(variables.find((v) => v.name === 'API_CLIENTS')).toMatchObject({ secret: true, requiredInProduction: true });
 });

@@ -1,13 +1,11 @@
+import { FLOWS, SOURCES, SYSTEMS } from '../../src/registry';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig, variableDocs } from '../../src/config';
 import { CONTACT_FIELDS } from '../../src/domain/ownership';
-import { buildCatalog } from '../../src/integrations/catalog';
-import { catalogFiles, mermaidId, renderMermaid } from '../../src/integrations/catalog-render';
-import { SOURCES } from '../../src/integrations/sources';
-import { SYSTEMS } from '../../src/integrations/systems';
-import { WORKFLOWS } from '../../src/integrations/workflows';
+import { buildCatalog } from '../../src/catalog/catalog';
+import { catalogFiles, mermaidId, renderMermaid } from '../../src/catalog/render';
 import { buildProgram } from '../../src/ops/cli';
 import { scheduleDefinitions } from '../../src/schedules/definitions';
 import { type ParsedDiagram, parseMermaid, type ParseResult } from '../helpers/mermaid';
@@ -33,7 +31,7 @@ describe('the integration catalog', () => {
 
     expect(catalog.sources.map((s) => s.name)).toEqual(SOURCES.map((s) => s.name));
     expect(catalog.systems.map((s) => s.name)).toEqual(SYSTEMS.map((s) => s.name));
-    expect(catalog.workflows.map((w) => w.name)).toEqual(Object.keys(WORKFLOWS));
+    expect(catalog.workflows.map((w) => w.name)).toEqual(Object.keys(FLOWS));
     expect(catalog.schedules.items.map((s) => s.id)).toEqual(schedules.map((s) => s.id));
     expect(catalog.ownership.map((f) => f.field)).toEqual(CONTACT_FIELDS);
     expect(catalog.variables.map((v) => v.name)).toEqual(variableDocs().map((v) => v.name));
@@ -43,7 +41,7 @@ describe('the integration catalog', () => {
       ...SOURCES.map((s) => `### Source: ${s.name}`),
       ...SOURCES.map((s) => `\`POST /webhooks/${s.name}\``),
       ...SYSTEMS.map((s) => `### ${s.name}: ${s.title}`),
-      ...Object.keys(WORKFLOWS).map((w) => `| \`${w}\` |`),
+      ...Object.keys(FLOWS).map((w) => `| \`${w}\` |`),
       ...schedules.map((s) => `| \`${s.id}\` |`),
       ...CONTACT_FIELDS.map((f) => `| \`contact.${f}\` |`),
       ...variableDocs().map((v) => `| \`${v.name}\` |`),

@@ -1,20 +1,19 @@
-import * as bundled from '../../src/workflows';
-import { SOURCES } from '../../src/integrations/sources';
-import { SYSTEMS } from '../../src/integrations/systems';
-import { FLOWS, WORKFLOWS } from '../../src/integrations/workflows';
+import * as bundled from '../../src/flows/bundle';
+import { EVENT_FLOWS, FLOWS, SOURCES, SYSTEMS } from '../../src/registry';
 
 // The declarations are the one place an integration is described: these checks keep them and the code in step.
 describe('the declarations', () => {
   test('every workflow the worker bundles is declared, each with its own function, and nothing else is', () => {
-    expect(Object.keys(WORKFLOWS).sort()).toEqual(Object.keys(bundled).sort());
-    for (const [type, declaration] of Object.entries(WORKFLOWS)) {
+    expect(Object.keys(FLOWS).sort()).toEqual(Object.keys(bundled).sort());
+    for (const [type, declaration] of Object.entries(FLOWS)) {
       expect(declaration.workflow).toBe((bundled as Record<string, unknown>)[type]);
+      expect(declaration.workflow.name).toBe(type);
     }
   });
 
   test('every canonical event a source produces has a flow', () => {
     for (const source of SOURCES) {
-      for (const canonical of Object.values(source.events)) expect(FLOWS).toHaveProperty(canonical);
+      for (const canonical of Object.values(source.events)) expect(EVENT_FLOWS).toHaveProperty(canonical);
     }
   });
 

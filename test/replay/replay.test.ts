@@ -2,7 +2,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { replayHistories, type ReplayOutcome } from '../../src/ops/replay';
-import * as workflows from '../../src/workflows';
+import * as workflows from '../../src/flows/bundle';
 import { REPLAY_NAME } from '../../src/contracts/task-queues';
 import { scenariosOf } from '../../scripts/record-histories';
 import { testDataConverter } from '../helpers/stack';

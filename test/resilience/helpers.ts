@@ -1,4 +1,4 @@
-import type { LoggedRequest } from '../../src/sandbox/core';
+import type { LoggedRequest } from '../../src/kit/stand-in';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
 import { webhookWorkflowId } from '../../src/contracts/workflow-ids';
 import { type Stack, uniqueId } from '../helpers/stack';

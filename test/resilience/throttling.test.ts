@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import type { LoggedRequest } from '../../src/sandbox/core';
+import type { LoggedRequest } from '../../src/kit/stand-in';
 import type { SandboxMessage } from '../../src/systems/email-platform/stand-in';
 import { GATE_MEMO_KEY, type GateWindow, throttleGateId } from '../../src/contracts/throttle-gate';
 import { type Stack, startStack } from '../helpers/stack';

@@ -7,7 +7,7 @@ import {
   triggerSchedule,
 } from '../../src/schedules/commands';
 import { type ScheduleDefinition, scheduleDefinitions, withWatchdog } from '../../src/schedules/definitions';
-import type { ReconcileOrdersResult } from '../../src/workflows/reconcile-orders';
+import type { ReconcileOrdersResult } from '../../src/flows/reconcile-orders/workflow';
 import { type Stack, startStack } from '../helpers/stack';
 
 // Schedules need the real dev server (the time-skipping server has none). Ids carry the test's task-queue prefix.

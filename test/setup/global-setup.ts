@@ -30,7 +30,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.SWITCHYARD_TEST_DIR = dir;
 
   const bundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../src/workflows'),
+    workflowsPath: require.resolve('../../src/flows/bundle'),
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: new DefaultLogger('WARN'),
   });

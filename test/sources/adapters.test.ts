@@ -1,5 +1,5 @@
 import { loadConfig } from '../../src/config';
-import { PayloadError, SignatureError, createSources, type Delivery, distinctHeaders } from '../../src/sources';
+import { PayloadError, SignatureError, createSources, type Delivery, distinctHeaders } from '../../src/api/sources';
 import { orderPaidBody, signShop, type SignedRequest } from '../helpers/signing';
 import { shopifyOrderPaidBody, signShopify, signStripe, stripePaymentBody } from './senders';
 

@@ -1,1 +1,2 @@
-export { shopifyOrderPaidBody, signShopify, signStripe, stripePaymentBody } from '../../scripts/lib/senders';
+export { shopifyOrderPaidBody, signShopify } from '../../src/sources/shopify/sender';
+export { signStripe, stripePaymentBody } from '../../src/sources/stripe/sender';

@@ -1,10 +1,14 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { replayHistories } from '../../src/ops/replay';
-import { faultsSchema } from '../../src/sandbox/core';
+import { faultsSchema } from '../../src/kit/stand-in';
 import { putEmailContact } from '../../src/systems/email-platform/contacts-stand-in';
 import { putCrmContact, seedCrmContacts } from '../../src/sandbox/seed';
-import { type ContactSyncInput, type ContactSyncResult, UPSERTS_IN_FLIGHT } from '../../src/workflows/contact-sync';
+import {
+  type ContactSyncInput,
+  type ContactSyncResult,
+  UPSERTS_IN_FLIGHT,
+} from '../../src/flows/contact-sync/workflow';
 import { type ContactUpsert, syncStateId, syncStateQuery } from '../../src/contracts/sync-state';
 import { decodePayloadsDeep } from '../../src/temporal/codec';
 import { emailHash } from '../../src/redaction';

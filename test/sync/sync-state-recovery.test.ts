@@ -1,4 +1,4 @@
-import type { ContactSyncResult } from '../../src/workflows/contact-sync';
+import type { ContactSyncResult } from '../../src/flows/contact-sync/workflow';
 import { syncStateId, syncStateQuery } from '../../src/contracts/sync-state';
 import { putEmailContact } from '../../src/systems/email-platform/contacts-stand-in';
 import { putCrmContact, seedCrmContacts } from '../../src/sandbox/seed';

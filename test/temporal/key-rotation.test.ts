@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { find, list } from '../../src/ops/executions';
 import { planRedrive } from '../../src/ops/redrive';
-import { faultsSchema } from '../../src/sandbox/core';
+import { faultsSchema } from '../../src/kit/stand-in';
 import { checkKeys } from '../../src/ops/keys';
 import { applySchedules } from '../../src/schedules/apply';
 import { scheduleDefinitions } from '../../src/schedules/definitions';

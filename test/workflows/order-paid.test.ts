@@ -6,7 +6,7 @@ import type { CreateInvoiceInput } from '../../src/systems/accounting/activities
 import type { AlertInput } from '../../src/systems/alerts/activities';
 import type { SendInvoiceEmailInput } from '../../src/systems/email-platform/activities';
 import type { OrderPaid } from '../../src/domain/events';
-import { orderPaid } from '../../src/workflows';
+import { orderPaid } from '../../src/flows/bundle';
 import { queueFor } from '../../src/contracts/task-queues';
 import { testDataConverter, uniqueId } from '../helpers/stack';
 import { startTimeSkippingEnv } from '../helpers/time-skipping';

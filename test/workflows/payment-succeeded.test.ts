@@ -1,6 +1,6 @@
 import { replayHistories } from '../../src/ops/replay';
 import type { SandboxInvoice } from '../../src/systems/accounting/stand-in';
-import type { PaymentSucceededResult } from '../../src/workflows/payment-succeeded';
+import type { PaymentSucceededResult } from '../../src/flows/payment-succeeded/workflow';
 import { post } from '../helpers/signing';
 import { type Stack, startStack, testDataConverter, uniqueId } from '../helpers/stack';
 import { signStripe, stripePaymentBody } from '../sources/senders';

@@ -4,7 +4,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, type Worker } from
 import { createLogger } from '../../src/logger';
 import type { OpsContext } from '../../src/ops/context';
 import { planRedrive, type RedrivePlan, runRedrive } from '../../src/ops/redrive';
-import { faultsSchema } from '../../src/sandbox/core';
+import { faultsSchema } from '../../src/kit/stand-in';
 import { createWorkers } from '../../src/worker/workers';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
 import { type Stack, startStack, TEST_ADDRESS, uniqueId } from '../helpers/stack';

@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import type { Invoice } from './wire';
-import { idempotent, nextId, paginate, type StandIn, type SystemState, systemRouter } from '../../sandbox/core';
+import { idempotent, nextId, paginate, type StandIn, type SystemState, systemRouter } from '../../kit/stand-in';
 
 /** An invoice as the stand-in keeps it: the wire shape, and when it was created. */
 export interface SandboxInvoice extends Invoice {

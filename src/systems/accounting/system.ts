@@ -32,3 +32,6 @@ export const accounting = defineSystem({
     findUninvoicedOrders: { does: 'reads which orders have no invoice', kind: 'read', profile: 'batch' },
   },
 });
+
+/** The declaration's type, for workflows: `systemActivities<Accounting>('accounting', profile)`. */
+export type Accounting = typeof accounting;

@@ -1,5 +1,5 @@
 import express from 'express';
-import { type StandIn, type SystemState, systemRouter } from '../../sandbox/core';
+import { type StandIn, type SystemState, systemRouter } from '../../kit/stand-in';
 
 export interface SandboxAlert {
   received_at: string;

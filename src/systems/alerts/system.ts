@@ -35,3 +35,6 @@ export const alerts = defineSystem({
     },
   },
 });
+
+/** The declaration's type, for workflows: `systemActivities<Alerts>('alerts', profile)`. */
+export type Alerts = typeof alerts;

@@ -38,3 +38,6 @@ export const crm = defineSystem({
     },
   },
 });
+
+/** The declaration's type, for workflows: `systemActivities<Crm>('crm', profile)`. */
+export type Crm = typeof crm;

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../contracts/failures';
 import type { ContactUpsert } from '../../contracts/sync-state';
 import { safeText } from '../../redaction';
-import { type ContactChangesQuery, type ContactPage, contactPage } from '../../activities/contacts';
+import { type ContactChangesQuery, type ContactPage, contactPage } from '../../kit/contact-pages';
 import type { SystemActivityDeps } from '../../kit/activity-deps';
 import { contentKey, idempotencyKey } from '../../kit/keys';
 

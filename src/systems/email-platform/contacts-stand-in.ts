@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { z } from 'zod';
-import { idempotent, nextId, type SystemState, systemRouter } from '../../sandbox/core';
-import { applyFields, type ChangeTracked, idsFilter, monotonicClock, pageOfChanges } from '../../sandbox/contacts';
+import { idempotent, nextId, type SystemState, systemRouter } from '../../kit/stand-in';
+import { applyFields, type ChangeTracked, idsFilter, monotonicClock, pageOfChanges } from '../../kit/contacts-stand-in';
 
 export interface EmailContact extends ChangeTracked {
   /** The CRM's id of the contact: the key the batch upsert matches on. */

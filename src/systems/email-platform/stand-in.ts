@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { idempotent, nextId, paginate, type StandIn, type SystemState, systemRouter } from '../../sandbox/core';
+import { idempotent, nextId, paginate, type StandIn, type SystemState, systemRouter } from '../../kit/stand-in';
 import { createEmailContactData, type EmailContactData, emailContactsRouter } from './contacts-stand-in';
 
 export interface SandboxMessage {

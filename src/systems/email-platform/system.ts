@@ -40,3 +40,6 @@ export const emailPlatform = defineSystem({
     },
   },
 });
+
+/** The declaration's type, for workflows: `systemActivities<EmailPlatform>('email-platform', profile)`. */
+export type EmailPlatform = typeof emailPlatform;

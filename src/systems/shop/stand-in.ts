@@ -1,6 +1,6 @@
 import type { Router } from 'express';
-import { type StandIn, type SystemState, systemRouter } from '../../sandbox/core';
-import { type ChangeTracked, monotonicClock, pageOfChanges } from '../../sandbox/contacts';
+import { type StandIn, type SystemState, systemRouter } from '../../kit/stand-in';
+import { type ChangeTracked, monotonicClock, pageOfChanges } from '../../kit/contacts-stand-in';
 
 export interface ShopOrder extends ChangeTracked {
   status: 'pending' | 'paid' | 'refunded';

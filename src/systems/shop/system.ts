@@ -12,3 +12,6 @@ export const shop = defineSystem({
     listPaidOrders: { does: 'reads the orders paid in a window', kind: 'read', profile: 'batch' },
   },
 });
+
+/** The declaration's type, for workflows: `systemActivities<Shop>('shop', profile)`. */
+export type Shop = typeof shop;

@@ -1,4 +1,4 @@
-import { faultsSchema } from '../../../src/sandbox/core';
+import { faultsSchema } from '../../../src/kit/stand-in';
 import { orderPaidBody, post, signShop } from '../../helpers/signing';
 import { type Stack, startStack, uniqueId } from '../../helpers/stack';
 import { apiClients, call } from './helpers';

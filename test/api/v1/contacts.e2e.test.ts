@@ -1,7 +1,7 @@
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { closeGateUpdate, throttleGateId } from '../../../src/contracts/throttle-gate';
 import { queueFor } from '../../../src/contracts/task-queues';
-import { faultsSchema } from '../../../src/sandbox/core';
+import { faultsSchema } from '../../../src/kit/stand-in';
 import { putEmailContact } from '../../../src/systems/email-platform/contacts-stand-in';
 import { emailHash } from '../../../src/logger';
 import { find } from '../../../src/ops/executions';

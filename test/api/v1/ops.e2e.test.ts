@@ -1,6 +1,6 @@
 import { list } from '../../../src/ops/executions';
 import { planRedrive, runRedrive } from '../../../src/ops/redrive';
-import { faultsSchema } from '../../../src/sandbox/core';
+import { faultsSchema } from '../../../src/kit/stand-in';
 import { type Stack, startStack, uniqueId } from '../../helpers/stack';
 import { eventually, opsContext, ownQueue } from '../../ops/helpers';
 import { apiClients, call } from './helpers';

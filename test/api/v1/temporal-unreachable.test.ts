@@ -3,7 +3,7 @@ import { createApiMetrics } from '../../../src/api/metrics';
 import { createWorkflowStarter } from '../../../src/api/workflow-starter';
 import { commandWorkflowId } from '../../../src/contracts/workflow-ids';
 import { createLogger } from '../../../src/logger';
-import { createSources } from '../../../src/sources';
+import { createSources } from '../../../src/api/sources';
 import { createLazyClient } from '../../../src/temporal/connection';
 import { closeServer, listenOnFreePort, testConfig, uniqueId } from '../../helpers/stack';
 import { apiClients, call } from './helpers';

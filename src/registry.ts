@@ -1,0 +1,72 @@
+import type { ActivitiesOf } from './flows/common/activities';
+import type { TemporalActivities } from './kit/temporal-activities';
+import type { CanonicalEvent } from './domain/events';
+import { accounting } from './systems/accounting/system';
+import { emailPlatform } from './systems/email-platform/system';
+import { crm } from './systems/crm/system';
+import { shop } from './systems/shop/system';
+import { alerts } from './systems/alerts/system';
+import { shopSource } from './sources/shop/source';
+import { shopifySource } from './sources/shopify/source';
+import { stripeSource } from './sources/stripe/source';
+import { orderPaidFlow } from './flows/order-paid/flow';
+import { invoiceOrderFlow } from './flows/invoice-order/flow';
+import { upsertContactFlow } from './flows/upsert-contact/flow';
+import { paymentSucceededFlow } from './flows/payment-succeeded/flow';
+import { contactSyncFlow } from './flows/contact-sync/flow';
+import { syncStateFlow } from './flows/sync-state/flow';
+import { reconcileOrdersFlow } from './flows/reconcile-orders/flow';
+import { scheduleWatchdogFlow } from './flows/schedule-watchdog/flow';
+import { throttleGateFlow } from './flows/throttle-gate/flow';
+
+// The only lists. Every integration is one folder and one line here (docs/extending.md):
+// - a system we call:    src/systems/<name>/ (system.ts, activities, stand-in.ts, which only the sandbox loads)
+// - a webhook sender:    src/sources/<name>/ (source.ts, adapter.ts, sender.ts)
+// - a workflow type:     src/flows/<name>/ (flow.ts, workflow.ts)
+// Config, task queues, workers, the sandbox, the ingress, the workflow bundle, the catalog, .env.example and the compose
+// environment all derive from these three.
+
+/** Every downstream system, in the order the catalog lists them. */
+export const SYSTEMS = [accounting, emailPlatform, crm, shop, alerts] as const;
+
+/** Every webhook source, in the order the catalog lists them. */
+export const SOURCES = [shopSource, shopifySource, stripeSource] as const;
+
+/** Every workflow type the worker serves, by its type name (the workflow function's name), in the catalog's order. */
+export const FLOWS = {
+  orderPaid: orderPaidFlow,
+  invoiceOrder: invoiceOrderFlow,
+  upsertContact: upsertContactFlow,
+  paymentSucceeded: paymentSucceededFlow,
+  contactSync: contactSyncFlow,
+  syncState: syncStateFlow,
+  reconcileOrders: reconcileOrdersFlow,
+  scheduleWatchdog: scheduleWatchdogFlow,
+  throttleGate: throttleGateFlow,
+} as const;
+
+export type SystemName = (typeof SYSTEMS)[number]['name'];
+export type SourceName = (typeof SOURCES)[number]['name'];
+export type WorkflowType = keyof typeof FLOWS;
+
+/** Any activity a workflow can schedule: a declared system's, or one that only talks to Temporal. */
+export type ActivityName =
+  | { [S in (typeof SYSTEMS)[number] as S['name']]: keyof ActivitiesOf<S> & string }[SystemName]
+  | keyof TemporalActivities;
+
+// A flow that names an activity no queue serves is a compile error here (at run time it would fail with NotFoundError).
+type Undeclared = Exclude<(typeof FLOWS)[WorkflowType]['activities'][number], ActivityName>;
+const everyActivityIsServed: [Undeclared] extends [never] ? true : Undeclared = true;
+void everyActivityIsServed;
+
+/** Which workflow handles each canonical event, from the flows' triggers. */
+export const EVENT_FLOWS = Object.fromEntries(
+  Object.entries(FLOWS).flatMap(([type, d]) => ('event' in d.trigger ? [[d.trigger.event, type]] : [])),
+) as Record<CanonicalEvent['type'], WorkflowType>;
+
+/** The flow a canonical event starts, with its business key (what idempotency keys and searches are built from). */
+export function flowOf(event: CanonicalEvent): { workflowType: WorkflowType; businessKey: string } {
+  const workflowType = EVENT_FLOWS[event.type];
+  const trigger = FLOWS[workflowType].trigger as { businessKey(e: CanonicalEvent): string };
+  return { workflowType, businessKey: trigger.businessKey(event) };
+}
