@@ -126,7 +126,7 @@ async function buildStripeMock(dest, env, step) {
   }
 }
 
-// Measured on 2 shared cores with empty Go and npm caches: Mailpit 1 min 11 s to 2 min 32 s (the go build is nearly
+// Measured on 2 shared cores with empty Go caches: Mailpit 1 min 11 s to 2 min 32 s (the go build is nearly
 // all of it), stripe-mock 36 s alone, 3 to 7 s after Mailpit has filled the Go build cache.
 const TOOLS = {
   mailpit: {
