@@ -48,8 +48,8 @@ async function goModDownload(mod, env) {
 // embeds (server/ui/dist, made by esbuild for Mailpit's releases); without it `/` serves a page whose app.js and
 // app.css are 404s. So the bundle is made here first, from the locked packages of the npm registry, minus two:
 // rapidoc, which only the API reference page (/api/v1/) loads and whose locked 12.x the registry this project reaches
-// lacks, and sass-embedded, an optional peer of the Sass plugin (sass does its work) whose locked version was
-// withdrawn. That page is therefore left without its script; the app at `/` is whole.
+// lacks, and sass-embedded, an optional peer of the Sass plugin (sass does its work) whose locked version it lacks
+// too. That page is therefore left without its script; the app at `/` is whole.
 const UI_BUILD_TOOLS = ['esbuild', 'esbuild-plugin-vue-next', 'esbuild-sass-plugin', '@vue/compiler-sfc'];
 const UI_BUNDLE = `import * as esbuild from 'esbuild';
 import vue from 'esbuild-plugin-vue-next';
