@@ -1,15 +1,16 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
+import type { Readable } from 'node:stream';
 
-// A small POSIX shell stands between us and the server: it starts the server, prints its pid, and kills it with
-// SIGTERM as soon as its standard input (a pipe from this process) closes. The kernel closes that pipe however this
-// process ends, SIGKILL and a crashed jest worker included, so a server never outlives the process that started it.
-// Asynchronous lists read /dev/null unless told otherwise, hence the copy of stdin on fd 3; the watcher writes to
-// /dev/null so that its pipes close with the guard.
+// A small POSIX shell stands between us and the server: it starts the server, tells us its pid on fd 3, and kills it
+// with SIGTERM as soon as its standard input (a pipe from this process) closes. The kernel closes that pipe however
+// this process ends, SIGKILL and a crashed jest worker included, so a server never outlives the process that started
+// it. Asynchronous lists read /dev/null unless told otherwise, hence the copy of stdin on fd 4; the watcher writes to
+// /dev/null so that no pipe of ours stays open after the guard.
 const GUARD =
-  'exec 3<&0; "$0" "$@" </dev/null 3<&- & pid=$!; echo "guarded-pid $pid"; ' +
-  '(cat <&3 >/dev/null; kill $pid 2>/dev/null) >/dev/null 2>&1 & wait $pid';
+  'exec 4<&0; "$0" "$@" </dev/null 3>&- 4<&- & pid=$!; echo "$pid" >&3; exec 3>&-; ' +
+  '(cat <&4 >/dev/null; kill $pid 2>/dev/null) >/dev/null 2>&1 & wait $pid';
 
 const KEPT_OUTPUT = 64 * 1024;
 
@@ -28,12 +29,12 @@ export interface GuardedProcess {
 
 /** Starts `bin args…` so that it is killed when `stop()` is called or when this process ends in any way. */
 export async function spawnGuarded(bin: string, args: string[], what: string): Promise<GuardedProcess> {
-  const guard = spawn('/bin/sh', ['-c', GUARD, bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const guard = spawn('/bin/sh', ['-c', GUARD, bin, ...args], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: string): void => {
     output = (output + chunk).slice(-KEPT_OUTPUT);
   };
-  guard.stdout.setEncoding('utf8');
+  guard.stdout.setEncoding('utf8').on('data', keep);
   guard.stderr.setEncoding('utf8').on('data', keep);
   // The guard exits when `wait` returns, that is when the server has exited; its status is the server's.
   let exitedFlag = false;
@@ -46,24 +47,19 @@ export async function spawnGuarded(bin: string, args: string[], what: string): P
   const spawnFailure = once(guard, 'error').then(([err]) => {
     throw new Error(`${what}: /bin/sh could not start ${bin}: ${(err as Error).message}`, { cause: err });
   });
-
+  // The guard closes fd 3 right after writing the pid, so its end comes after the pid, or without one on a failure.
+  const pidPipe = guard.stdio[3] as Readable;
   const pid = await Promise.race([
     spawnFailure,
     new Promise<number>((resolve, reject) => {
-      let first = '';
-      const onData = (chunk: string): void => {
-        first += chunk;
-        const nl = first.indexOf('\n');
-        if (nl < 0) return;
-        guard.stdout.off('data', onData);
-        guard.stdout.on('data', keep);
-        const m = /^guarded-pid (\d+)$/.exec(first.slice(0, nl));
-        keep(first.slice(nl + 1));
-        if (m) resolve(Number(m[1]));
-        else reject(new Error(`${what}: the process guard printed ${JSON.stringify(first.slice(0, nl))}`));
-      };
-      guard.stdout.on('data', onData);
-      void exited.then(() => reject(new Error(`${what}: ${bin} did not start:\n${output}`)));
+      let text = '';
+      pidPipe.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      pidPipe.once('end', () => {
+        const n = Number(text.trim());
+        if (Number.isInteger(n) && n > 0) resolve(n);
+        else
+          reject(new Error(`${what}: the process guard gave no pid for ${bin} (${JSON.stringify(text)}):\n${output}`));
+      });
     }),
   ]);
 
