@@ -89,6 +89,8 @@ export default tseslint.config(
       'src/dev/provision-cluster.d.ts',
       'src/dev/provision-schemathesis.js',
       'src/dev/provision-schemathesis.d.ts',
+      'src/dev/provision-tools.js',
+      'src/dev/provision-tools.d.ts',
       '*.config.js',
     ],
   },

@@ -26,13 +26,14 @@ function cacheRoot(env = process.env) {
   return path.join(base, 'switchyard');
 }
 
-function say(msg) {
-  process.stderr.write(`[provision-temporal] ${msg}\n`);
+// `tag` names the provisioner in the line's prefix, for the others that share these helpers (opts.tag).
+function say(msg, tag = 'provision-temporal') {
+  process.stderr.write(`[${tag}] ${msg}\n`);
 }
 
 // Details for `node scripts/provision-temporal`; --quiet keeps only what a person waiting needs (see `report`).
 function log(opts, msg) {
-  if (!opts.quiet) say(msg);
+  if (!opts.quiet) say(msg, opts.tag);
 }
 
 function formatDuration(ms) {
@@ -60,7 +61,7 @@ function progressIntervalMs(opts) {
 // interval; silence would read as a hang. `line` gets the elapsed time.
 function report(opts, line) {
   const started = Date.now();
-  const timer = setInterval(() => say(line(formatDuration(Date.now() - started))), progressIntervalMs(opts));
+  const timer = setInterval(() => say(line(formatDuration(Date.now() - started)), opts.tag), progressIntervalMs(opts));
   return {
     elapsed: () => formatDuration(Date.now() - started),
     stop: () => clearInterval(timer),
@@ -69,7 +70,7 @@ function report(opts, line) {
 
 /** Announces a build, then reports its current step at every interval until `fn` settles. */
 async function building(opts, what, announcement, fn) {
-  say(`building ${what} ${announcement}`);
+  say(`building ${what} ${announcement}`, opts.tag);
   let current = 'starting';
   const progress = report(opts, (elapsed) => `still building ${what}: ${elapsed} elapsed, ${current}`);
   const step = (name) => {
@@ -148,7 +149,7 @@ async function withLock(dir, what, opts, fn) {
         }
         if (holder && holder !== announced) {
           announced = holder;
-          say(`waiting for process ${holder}, which is building ${what} in ${dir}`);
+          say(`waiting for process ${holder}, which is building ${what} in ${dir}`, opts.tag);
           waiting?.stop();
           waiting = report(opts, (elapsed) => `still waiting for process ${holder} (${what}): ${elapsed} elapsed`);
         }
@@ -495,5 +496,16 @@ async function main(argv = process.argv.slice(2)) {
 }
 
 module.exports = { provisionTemporal, main, ProvisionError, CLI_VERSION, TEST_SERVER_VERSION };
-// The building blocks src/dev/provision-cluster.js shares: cache layout, locking, progress, child processes.
-module.exports.internals = { cacheRoot, say, run, withLock, building, formatSize, isExecutable, onPath, makeWritable };
+// The building blocks src/dev/provision-cluster.js, provision-schemathesis.js and provision-tools.js share: cache layout, locking, progress, child processes.
+module.exports.internals = {
+  cacheRoot,
+  say,
+  log,
+  run,
+  withLock,
+  building,
+  formatSize,
+  isExecutable,
+  onPath,
+  makeWritable,
+};
