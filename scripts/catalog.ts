@@ -1,4 +1,4 @@
-// `npm run catalog`: writes docs/CATALOG.md and .env.example from the declarations.
+// `npm run catalog`: writes every file that derives from the declarations (src/catalog/render.ts, catalogFiles).
 //   --json   prints the catalog as JSON on stdout and writes nothing
 //   --check  writes nothing; exits 1 naming each file that differs from a fresh generation
 import fs from 'node:fs';
@@ -26,7 +26,7 @@ function main(args: string[]): number {
     return 0;
   }
   const dir = root();
-  const files = catalogFiles(catalog);
+  const files = catalogFiles(catalog, (file) => fs.readFileSync(path.join(dir, file), 'utf8'));
   if (args.includes('--check')) {
     const stale = files.filter((f) => {
       const file = path.join(dir, f.path);

@@ -27,7 +27,6 @@ export function apiVersionLabel(version: string, known: readonly string[]): stri
   return 'other';
 }
 
-const SOURCE_LABELS: readonly string[] = [...SOURCES.map((s) => s.name), 'unknown'];
 const OUTCOMES = ['accepted', 'duplicate', 'ignored', 'rejected'] as const;
 
 export interface WebhookLabels {
@@ -39,7 +38,9 @@ export interface WebhookLabels {
 }
 
 /** The ingress's Prometheus metrics, on a registry of its own so several apps can live in one process (tests). */
-export function createApiMetrics(options: { defaultMetrics?: boolean } = {}) {
+export function createApiMetrics(options: { defaultMetrics?: boolean; sources?: readonly { name: string }[] } = {}) {
+  // The closed set of source labels: the declared sources (the registry's, or a test's), and `unknown`.
+  const sourceLabels: readonly string[] = [...(options.sources ?? SOURCES).map((s) => s.name), 'unknown'];
   const registry = new Registry();
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
   const webhooks = new Counter({
@@ -57,7 +58,7 @@ export function createApiMetrics(options: { defaultMetrics?: boolean } = {}) {
        */
       inc(labels: WebhookLabels): void {
         webhooks.inc({
-          source: closedLabel(labels.source, SOURCE_LABELS),
+          source: closedLabel(labels.source, sourceLabels),
           event_type: labels.event_type,
           outcome: closedLabel(labels.outcome, OUTCOMES),
           reason: /^[a-z_]{0,40}$/.test(labels.reason) ? labels.reason : 'other',

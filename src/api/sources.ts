@@ -1,6 +1,6 @@
-import type { Config, SourceName } from '../config/index';
+import type { Config, SourceName } from '../config';
 import { SOURCES } from '../registry';
-import { envPrefix } from '../kit/declare';
+import { envPrefix, type SourceDeclaration } from '../kit/declare';
 import type { SourceAdapter } from '../kit/source/adapter';
 
 export type { SourceAdapter, Delivery, DistinctHeaders, Translation } from '../kit/source/adapter';
@@ -21,15 +21,19 @@ export interface RegisteredSource {
  * Every declared source the ingress serves, with its current secrets. Throws when a source has no secret, so no
  * configuration can make the ingress accept unsigned deliveries.
  */
-export function createSources(config: Pick<Config, 'sources'>): Map<SourceName, RegisteredSource> {
+export function createSources(
+  config: Pick<Config, 'sources'>,
+  declared: readonly SourceDeclaration[] = SOURCES,
+): Map<SourceName, RegisteredSource> {
   const sources = new Map<SourceName, RegisteredSource>();
-  for (const declaration of SOURCES) {
-    const { secrets, toleranceSeconds } = config.sources[declaration.name];
+  for (const declaration of declared) {
+    const configured = (config.sources as Record<string, Config['sources'][SourceName] | undefined>)[declaration.name];
+    const { secrets, toleranceSeconds } = configured ?? { secrets: [], toleranceSeconds: undefined };
     if (secrets.length === 0) {
       const variable = `${envPrefix(declaration.name)}_WEBHOOK_SECRET`;
       throw new Error(`webhook source "${declaration.name}" has no secret: set ${variable}`);
     }
-    sources.set(declaration.name, {
+    sources.set(declaration.name as SourceName, {
       adapter: declaration.adapter({ toleranceSeconds }),
       secrets,
       eventTypes: Object.keys(declaration.events),

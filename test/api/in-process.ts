@@ -6,6 +6,8 @@ import type { StartRequest, WorkflowStarter } from '../../src/api/workflow-start
 import { type Config, loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createSources } from '../../src/api/sources';
+import type { SourceDeclaration } from '../../src/kit/declare';
+import { SOURCES } from '../../src/registry';
 import { closeServer } from '../helpers/stack';
 
 export interface Answer {
@@ -34,8 +36,12 @@ function asOutgoing(host: string, pairs: Array<[string, string]>): string[] {
  * The ingress app in this process, with a starter that only records, a logger writing into `logLines` and one
  * keep-alive agent: thousands of requests a second, for properties over hostile input.
  */
-export async function startInProcessApi(env: Record<string, string> = {}, options: { starter?: WorkflowStarter } = {}) {
-  const config: Config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', ...env });
+export async function startInProcessApi(
+  env: Record<string, string> = {},
+  options: { starter?: WorkflowStarter; sources?: readonly SourceDeclaration[] } = {},
+) {
+  const declared = options.sources ?? SOURCES;
+  const config: Config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', ...env }, 'all', { sources: declared });
   const logLines: string[] = [];
   const logger = createLogger(
     { level: 'info' },
@@ -55,9 +61,9 @@ export async function startInProcessApi(env: Record<string, string> = {}, option
     },
     ready: () => options.starter?.ready() ?? Promise.resolve(true),
   };
-  const metrics = createApiMetrics();
+  const metrics = createApiMetrics({ sources: declared });
   const api = await listenApi(
-    { config, logger, starter, metrics, sources: createSources(config) },
+    { config, logger, starter, metrics, sources: createSources(config, declared) },
     { ingress: 0, operator: 0 },
   );
   const { server, url } = api.ingress;

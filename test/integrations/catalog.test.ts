@@ -17,7 +17,7 @@ const read = (file: string) =>
 
 describe('the integration catalog', () => {
   test('the committed docs/CATALOG.md and .env.example are what `npm run catalog` generates now', () => {
-    const stale = catalogFiles(catalog)
+    const stale = catalogFiles(catalog, read)
       .filter((f) => read(f.path) !== f.content)
       .map((f) => `${f.path} differs from a fresh generation: run \`npm run catalog\` and commit the result`);
     expect(stale).toEqual([]);
@@ -110,7 +110,7 @@ describe('the integration catalog', () => {
       ...Object.values(config.systems).flatMap((s) => (s.secretUrl ? [s.url] : s.apiKey ? [s.apiKey] : [])),
     ];
     expect(secrets.length).toBeGreaterThan(5);
-    const everything = [JSON.stringify(catalog), ...catalogFiles(catalog).map((f) => f.content)].join('\n');
+    const everything = [JSON.stringify(catalog), ...catalogFiles(catalog, read).map((f) => f.content)].join('\n');
     expect(secrets.filter((s) => everything.includes(s))).toEqual([]);
   });
 
@@ -123,7 +123,7 @@ describe('the integration catalog', () => {
   });
 
   test('`npm run catalog -- --json` prints the same JSON and writes nothing', async () => {
-    const before = catalogFiles(catalog).map((f) => fs.statSync(path.join(root, f.path)).mtimeMs);
+    const before = catalogFiles(catalog, read).map((f) => fs.statSync(path.join(root, f.path)).mtimeMs);
     const stdout = await new Promise<string>((resolve, reject) =>
       execFile(
         path.join(root, 'node_modules/.bin/tsx'),
@@ -133,7 +133,7 @@ describe('the integration catalog', () => {
       ),
     );
     expect(JSON.parse(stdout)).toEqual(JSON.parse(JSON.stringify(catalog)));
-    expect(catalogFiles(catalog).map((f) => fs.statSync(path.join(root, f.path)).mtimeMs)).toEqual(before);
+    expect(catalogFiles(catalog, read).map((f) => fs.statSync(path.join(root, f.path)).mtimeMs)).toEqual(before);
   });
 });
 
