@@ -242,7 +242,7 @@ export async function p4(ctx: BenchContext): Promise<Row[]> {
 export async function p5(ctx: BenchContext): Promise<Row[]> {
   const records = num('BENCH_P5_RECORDS', 20_000);
   const limit = 10; // the email platform's default EMAIL_PLATFORM_RATE_LIMIT_PER_SECOND
-  const batch = 100; // records per upsert call (src/flows/contact-sync/workflow.ts)
+  const batch = 100; // records per upsert call (src/flows/contact-sync/pages.ts)
   const seen: Array<{ perSecond: number; throttled: number }> = [];
   for (let round = 0; round < ROUNDS; round++) {
     const d = await deploy(ctx, {
