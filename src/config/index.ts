@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { SOURCES } from '../registry';
 import { CONTACT_OWNERSHIP } from '../domain/ownership';
 import { apiClientsProblems, developmentApiClients, parseApiClients } from './api-clients';
 import { SYSTEMS, type SystemName } from '../registry';
 import { envPrefix, type SourceDeclaration, type SystemDeclaration } from '../kit/declare';
-import type { PayloadKey } from '../temporal/codec';
+import { parsePayloadKeys } from './payload-keys';
+import { DEVELOPMENT_KEY_ID, developmentDigest, developmentToken } from './development';
 import {
   DevelopmentValues,
   keyWeakness,
@@ -30,6 +30,7 @@ import {
 // catalog and .env.example are generated from the same list (variableDocs), so docs and validation cannot drift apart.
 
 export { readVariable, type Role, type VariableDoc } from './variables';
+export { developmentApiKey } from './development';
 
 export type SourceName = (typeof SOURCES)[number]['name'];
 export type { SystemName };
@@ -54,43 +55,6 @@ interface DerivedVariable {
   optionalWhen?(env: NodeJS.ProcessEnv, role: Role): boolean;
 }
 
-const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
-const CANONICAL_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-/** PAYLOAD_KEYS as keys, or the problems with it (naming key positions and ids, never a key). */
-function parsePayloadKeys(value: string): { keys: PayloadKey[]; problems: string[] } {
-  const entries = value
-    .split(',')
-    .map((e) => e.trim())
-    .filter(Boolean);
-  if (entries.length === 0) return { keys: [], problems: ['is empty: give id:base64 pairs, comma separated'] };
-  const keys: PayloadKey[] = [];
-  const problems: string[] = [];
-  const seen = new Set<string>();
-  entries.forEach((entry, i) => {
-    const at = `key ${i + 1}`;
-    const colon = entry.indexOf(':');
-    if (colon < 0) return problems.push(`${at} is not id:base64 (e.g. 2026-01:<32 random bytes as base64>)`);
-    const id = entry.slice(0, colon).trim();
-    const encoded = entry.slice(colon + 1).trim();
-    if (!KEY_ID.test(id)) return problems.push(`${at} has an id that is not 1-64 letters, digits, ".", "_" or "-"`);
-    if (seen.has(id)) return problems.push(`lists key id "${id}" twice`);
-    seen.add(id);
-    if (!CANONICAL_BASE64.test(encoded)) return problems.push(`${at} ("${id}") is not canonical base64`);
-    const key = Buffer.from(encoded, 'base64');
-    if (key.length !== 32) {
-      return problems.push(
-        `${at} ("${id}") decodes to ${key.length} bytes; AES-256 needs 32 (openssl rand -base64 32)`,
-      );
-    }
-    keys.push({ id, key });
-  });
-  return { keys, problems };
-}
-
-// The id of the development key, so a payload written with it says so in its metadata.
-const DEVELOPMENT_KEY_ID = 'dev';
-
 const apiDisabled = (env: NodeJS.ProcessEnv) => env.API_ENABLED?.trim() === 'false';
 
 /** Systems the API process reads from itself (contact reads), so the API role needs their URL and key too. */
@@ -98,19 +62,6 @@ const READ_BY_API: ReadonlySet<string> = new Set(Object.values(CONTACT_OWNERSHIP
 
 /** The share of one API replica's reads of `system`, in calls per second (docs/rate-limits.md). */
 const readRateVariable = (system: string) => `${envPrefix(system)}_API_READ_RATE_PER_SECOND`;
-
-function developmentDigest(name: string): Buffer {
-  return createHash('sha256').update(`switchyard-development-only:${name}`).digest();
-}
-
-function developmentToken(name: string): string {
-  return `dev_${developmentDigest(name).toString('hex').slice(0, 32)}`;
-}
-
-/** The key of the development API client `dev` (public, like every development secret): `npm start` prints it. */
-export function developmentApiKey(): string {
-  return developmentToken('API_CLIENTS');
-}
 
 function zodProblems(schema: z.ZodType, value: string): string[] {
   const parsed = schema.safeParse(value);
