@@ -44,6 +44,23 @@ function describe(err: unknown): string {
  * Runs a flow so that a failure reaches a person: on a final error it alerts, marks the execution
  * IntegrationStatus=failed and rethrows so the execution shows red.
  */
+/**
+ * Marks the execution needs-review and alerts a person with `error` (what happened and what to do). Marked first, so
+ * the execution is found under needs-review even while the alert is still retrying.
+ */
+export async function needsReview(ctx: FlowContext, error: string): Promise<void> {
+  setStatus('needs-review');
+  const info = workflowInfo();
+  await systemActivities<Alerts>('alerts', 'alert').sendAlert({
+    kind: 'needs-review',
+    workflowId: info.workflowId,
+    runId: info.runId,
+    workflowType: info.workflowType,
+    ...ctx,
+    error,
+  });
+}
+
 export async function runFlow<T>(ctx: FlowContext, body: () => Promise<T>, options: FlowOptions<T> = {}): Promise<T> {
   setStatus('processing');
   // Handlers only upsert IntegrationStatus; executions that never receive these signals replay unchanged.

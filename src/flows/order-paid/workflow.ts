@@ -1,10 +1,8 @@
-import { patched, workflowInfo } from '@temporalio/workflow';
+import { patched } from '@temporalio/workflow';
 import { type InvoiceField, invoiceConflictOf } from '../../contracts/failures';
 import type { OrderPaid } from '../../domain/events';
-import { systemActivities } from '../common/activities';
 import { invoiceAndEmail, type InvoicedOrder } from './invoice-and-email';
-import { runFlow, setStatus } from '../common/run';
-import type { Alerts } from '../../systems/alerts/system';
+import { needsReview, runFlow } from '../common/run';
 
 /** patched() id of the customer email normalisation (see docs/development.md, "Changing a workflow safely"). */
 export const NORMALIZE_CUSTOMER_EMAIL = 'normalize-customer-email';
@@ -44,20 +42,12 @@ export async function orderPaid(event: OrderPaid): Promise<OrderPaidResult> {
         const conflict = invoiceConflictOf(err);
         // Versioned: a run that met a conflict before this code failed on it, and replays so.
         if (!conflict || !patched(INVOICE_CONFLICT_NEEDS_REVIEW)) throw err;
-        // Marked first, so the execution is found under needs-review even while the alert is still retrying.
-        setStatus('needs-review');
-        const info = workflowInfo();
-        await systemActivities<Alerts>('alerts', 'alert').sendAlert({
-          kind: 'needs-review',
-          workflowId: info.workflowId,
-          runId: info.runId,
-          workflowType: info.workflowType,
-          ...ctx,
-          error:
-            `${conflict.message}. Neither was this order's invoice changed nor an email sent: compare ` +
+        await needsReview(
+          ctx,
+          `${conflict.message}. Neither was this order's invoice changed nor an email sent: compare ` +
             `${conflict.invoiceId} with the order, then correct the invoice in accounting and reset this run, or ` +
             'settle it by hand',
-        });
+        );
         return {
           orderId: event.order.id,
           invoiceId: conflict.invoiceId,

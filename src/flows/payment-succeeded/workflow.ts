@@ -1,10 +1,8 @@
-import { workflowInfo } from '@temporalio/workflow';
 import type { Invoice, PaymentCheck, PaymentRecorded } from '../../systems/accounting/activities';
 import type { PaymentSucceeded } from '../../domain/events';
 import { systemActivities } from '../common/activities';
-import { runFlow, setStatus } from '../common/run';
+import { needsReview, runFlow } from '../common/run';
 import type { Accounting } from '../../systems/accounting/system';
-import type { Alerts } from '../../systems/alerts/system';
 
 export interface PaymentSucceededResult {
   orderId: string;
@@ -47,17 +45,10 @@ export async function paymentSucceeded(event: PaymentSucceeded): Promise<Payment
       });
       const check = checkOf(recorded);
       if (check.outcome === 'needs-review') {
-        // Marked first, so the execution is found under needs-review even while the alert is still retrying.
-        setStatus('needs-review');
-        const info = workflowInfo();
-        await systemActivities<Alerts>('alerts', 'alert').sendAlert({
-          kind: 'needs-review',
-          workflowId: info.workflowId,
-          runId: info.runId,
-          workflowType: info.workflowType,
-          ...ctx,
-          error: `${check.problems.join('; ')}. Nothing was recorded: refund, correct the invoice or record it by hand`,
-        });
+        await needsReview(
+          ctx,
+          `${check.problems.join('; ')}. Nothing was recorded: refund, correct the invoice or record it by hand`,
+        );
       }
       return {
         orderId: payment.orderId,
