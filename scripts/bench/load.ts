@@ -131,7 +131,7 @@ function prepare(spec: LoadSpec, total: number): (i: number) => Promise<string> 
     case 'start': {
       const { config, client } = temporal();
       const taskQueue = queueFor(config.temporal.taskQueuePrefix, 'orchestration');
-      // Exactly what src/api/webhooks.ts starts for this delivery (the shop adapter's canonical event).
+      // Exactly what src/api/webhooks/start.ts starts for this delivery (the shop adapter's canonical event).
       return async (i) => {
         const { eventId, orderId } = ids(i);
         const event = {
