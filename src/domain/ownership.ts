@@ -35,7 +35,7 @@ export const CONTACT_OWNERSHIP: OwnershipMap = {
   consent: { owner: 'email-platform', direction: 'one-way' },
 };
 
-const UNIT = 'test/sync/ownership.test.ts';
+const UNIT = 'test/flows/contact-sync/ownership.test.ts';
 
 /**
  * Where each ownership rule is tested ("file › describe › test"), for the catalog. Declared next to the map, since
@@ -65,7 +65,7 @@ export const OWNERSHIP_TESTS: Record<
     `${UNIT} › planning one contact › latest-wins on a two-way field: the later change wins, whichever side made it; a tie goes to the owner`,
   ],
   'end to end': [
-    'test/sync/contact-sync.test.ts › contactSync › each field flows only from its owner; conflicts are settled by rule, recorded, and not sent again',
+    'test/flows/contact-sync/contact-sync.test.ts › contactSync › each field flows only from its owner; conflicts are settled by rule, recorded, and not sent again',
   ],
 };
 

@@ -4,7 +4,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { replayHistories, type ReplayOutcome } from '../../src/ops/replay';
 import * as workflows from '../../src/flows/bundle';
 import { REPLAY_NAME } from '../../src/contracts/task-queues';
-import { scenariosOf } from '../../scripts/record-histories';
+import { scenariosOf } from '../flows/recording';
 import { testDataConverter } from '../helpers/stack';
 import { loadRecordedHistories } from './histories';
 

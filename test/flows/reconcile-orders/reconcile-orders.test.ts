@@ -1,10 +1,10 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { reconcileChildId } from '../../src/contracts/workflow-ids';
-import { putShopOrder } from '../../src/systems/shop/stand-in';
-import { seedShopOrders } from '../../src/sandbox/seed';
-import type { ReconcileOrdersInput, ReconcileOrdersResult } from '../../src/flows/reconcile-orders/workflow';
-import { uniqueId } from '../helpers/stack';
-import { type Deployment, startDeployment, startTimeSkippingEnv } from './harness';
+import { reconcileChildId } from '../../../src/contracts/workflow-ids';
+import { putShopOrder } from '../../../src/systems/shop/stand-in';
+import { seedShopOrders } from '../../../src/sandbox/seed';
+import type { ReconcileOrdersInput, ReconcileOrdersResult } from '../../../src/flows/reconcile-orders/workflow';
+import { uniqueId } from '../../helpers/stack';
+import { type Deployment, startDeployment, startTimeSkippingEnv } from '../../helpers/deployment';
 
 describe('reconcileOrders', () => {
   let env: TestWorkflowEnvironment;

@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { activityEnvironment } from '../helpers/activity-environment';
 import { createCrmActivities } from '../../src/systems/crm/activities';
 import { createEmailPlatformActivities, type UpsertResult } from '../../src/systems/email-platform/activities';
-import { createDownstreamClient, downstreamDetails } from '../../src/kit/http';
+import { createDownstreamClient, downstreamDetails } from '../../src/kit/http/index';
 import { MAX_MESSAGE_LENGTH } from '../../src/redaction';
 import { closeServer } from '../helpers/stack';
 

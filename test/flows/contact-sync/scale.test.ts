@@ -1,6 +1,6 @@
-import { seedCrmContacts } from '../../src/sandbox/seed';
-import type { ContactSyncResult } from '../../src/flows/contact-sync/workflow';
-import { type Stack, startStack, uniqueId } from '../helpers/stack';
+import { seedCrmContacts } from '../../../src/sandbox/seed';
+import type { ContactSyncResult } from '../../../src/flows/contact-sync/workflow';
+import { type Stack, startStack, uniqueId } from '../../helpers/stack';
 
 // One run of 20,000 changed contacts on the real dev server and sandbox: bounded history, the report in the output.
 describe('contactSync at scale', () => {

@@ -1,12 +1,12 @@
 import { temporal } from '@temporalio/proto';
-import { syncStateId } from '../../src/contracts/sync-state';
-import { replayHistories } from '../../src/ops/replay';
-import { BOUNDED_PENDING, PIPELINED, SINGLE_WRITER } from '../../src/flows/contact-sync/workflow';
-import { queueFor } from '../../src/contracts/task-queues';
-import { putEmailContact } from '../../src/systems/email-platform/contacts-stand-in';
-import { putCrmContact } from '../../src/sandbox/seed';
-import type { ContactSyncResult } from '../../src/flows/contact-sync/workflow';
-import { type Stack, startStack, testDataConverter, uniqueId } from '../helpers/stack';
+import { syncStateId } from '../../../src/contracts/sync-state';
+import { replayHistories } from '../../../src/ops/replay';
+import { BOUNDED_PENDING, PIPELINED, SINGLE_WRITER } from '../../../src/flows/contact-sync/workflow';
+import { queueFor } from '../../../src/contracts/task-queues';
+import { putEmailContact } from '../../../src/systems/email-platform/contacts-stand-in';
+import { putCrmContact } from '../../../src/sandbox/seed';
+import type { ContactSyncResult } from '../../../src/flows/contact-sync/workflow';
+import { type Stack, startStack, testDataConverter, uniqueId } from '../../helpers/stack';
 
 type History = temporal.api.history.v1.IHistory;
 type Payloads = temporal.api.common.v1.IPayloads;

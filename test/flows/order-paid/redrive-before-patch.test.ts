@@ -1,13 +1,13 @@
 import { type temporal } from '@temporalio/proto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, type Worker } from '@temporalio/worker';
-import { createLogger } from '../../src/logger';
-import type { OpsContext } from '../../src/ops/context';
-import { planRedrive, type RedrivePlan, runRedrive } from '../../src/ops/redrive';
-import { faultsSchema } from '../../src/kit/stand-in';
-import { createWorkers } from '../../src/worker/workers';
-import { orderPaidBody, post, signShop } from '../helpers/signing';
-import { type Stack, startStack, TEST_ADDRESS, uniqueId } from '../helpers/stack';
+import { createLogger } from '../../../src/logger';
+import type { OpsContext } from '../../../src/ops/context';
+import { planRedrive, type RedrivePlan, runRedrive } from '../../../src/ops/redrive';
+import { faultsSchema } from '../../../src/kit/stand-in';
+import { createWorkers } from '../../../src/worker/workers';
+import { orderPaidBody, post, signShop } from '../../helpers/signing';
+import { type Stack, startStack, TEST_ADDRESS, uniqueId } from '../../helpers/stack';
 
 // A run that started before the normalize-customer-email patch created its invoice with the address as typed, then
 // failed on the email. Redriven after the deploy, the new run takes the patched path and sends invoice:<order> again

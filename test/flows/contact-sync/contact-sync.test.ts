@@ -1,20 +1,20 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { replayHistories } from '../../src/ops/replay';
-import { faultsSchema } from '../../src/kit/stand-in';
-import { putEmailContact } from '../../src/systems/email-platform/contacts-stand-in';
-import { putCrmContact, seedCrmContacts } from '../../src/sandbox/seed';
+import { replayHistories } from '../../../src/ops/replay';
+import { faultsSchema } from '../../../src/kit/stand-in';
+import { putEmailContact } from '../../../src/systems/email-platform/contacts-stand-in';
+import { putCrmContact, seedCrmContacts } from '../../../src/sandbox/seed';
 import {
   type ContactSyncInput,
   type ContactSyncResult,
   UPSERTS_IN_FLIGHT,
-} from '../../src/flows/contact-sync/workflow';
-import { type ContactUpsert, syncStateId, syncStateQuery } from '../../src/contracts/sync-state';
-import { decodePayloadsDeep } from '../../src/temporal/codec';
-import { emailHash } from '../../src/redaction';
-import { testDataConverter, uniqueId } from '../helpers/stack';
+} from '../../../src/flows/contact-sync/workflow';
+import { type ContactUpsert, syncStateId, syncStateQuery } from '../../../src/contracts/sync-state';
+import { decodePayloadsDeep } from '../../../src/temporal/codec';
+import { emailHash } from '../../../src/redaction';
+import { testDataConverter, uniqueId } from '../../helpers/stack';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { type Deployment, startDeployment, startTimeSkippingEnv } from './harness';
+import { type Deployment, startDeployment, startTimeSkippingEnv } from '../../helpers/deployment';
 
 // contactSync's logic on the time-skipping server, with the real workers and activities against the sandbox.
 describe('contactSync', () => {

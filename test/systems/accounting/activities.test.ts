@@ -1,16 +1,16 @@
-import { activityEnvironment } from '../helpers/activity-environment';
+import { activityEnvironment } from '../../helpers/activity-environment';
 import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import fc from 'fast-check';
-import { type CreatedInvoice, createAccountingActivities, type Invoice } from '../../src/systems/accounting/activities';
-import { createAlertActivities } from '../../src/systems/alerts/activities';
-import { createEmailPlatformActivities, type EmailMessage } from '../../src/systems/email-platform/activities';
-import { createDownstreamClient } from '../../src/kit/http';
-import { idempotencyKey } from '../../src/kit/keys';
-import { FailureType } from '../../src/contracts/failures';
-import { loadConfig } from '../../src/config';
-import { createSandbox, sandboxKeys } from '../../src/sandbox/server';
-import { closeServer, uniqueId } from '../helpers/stack';
+import { type CreatedInvoice, createAccountingActivities, type Invoice } from '../../../src/systems/accounting/activities';
+import { createAlertActivities } from '../../../src/systems/alerts/activities';
+import { createEmailPlatformActivities, type EmailMessage } from '../../../src/systems/email-platform/activities';
+import { createDownstreamClient } from '../../../src/kit/http/index';
+import { idempotencyKey } from '../../../src/kit/keys';
+import { FailureType } from '../../../src/contracts/failures';
+import { loadConfig } from '../../../src/config/index';
+import { createSandbox, sandboxKeys } from '../../../src/sandbox/server';
+import { closeServer, uniqueId } from '../../helpers/stack';
 
 // The order activities against the sandbox's accounting and email APIs, in MockActivityEnvironment.
 describe('invoice activities against the sandbox', () => {

@@ -1,9 +1,9 @@
-import { replayHistories } from '../../src/ops/replay';
-import type { SandboxInvoice } from '../../src/systems/accounting/stand-in';
-import type { PaymentSucceededResult } from '../../src/flows/payment-succeeded/workflow';
-import { post } from '../helpers/signing';
-import { type Stack, startStack, testDataConverter, uniqueId } from '../helpers/stack';
-import { signStripe, stripePaymentBody } from '../sources/senders';
+import { replayHistories } from '../../../src/ops/replay';
+import type { SandboxInvoice } from '../../../src/systems/accounting/stand-in';
+import type { PaymentSucceededResult } from '../../../src/flows/payment-succeeded/workflow';
+import { post } from '../../helpers/signing';
+import { type Stack, startStack, testDataConverter, uniqueId } from '../../helpers/stack';
+import { signStripe, stripePaymentBody } from '../../sources/senders';
 
 // paymentSucceeded against accounting, through the Stripe webhook on the dev server: a payment is recorded only when
 // its currency is the invoice's and it is no more than what is outstanding. Anything else is for a person: alerted,

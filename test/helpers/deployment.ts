@@ -1,13 +1,13 @@
 import { type TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { type Config, loadConfig } from '../../src/config';
+import { type Config, loadConfig } from '../../src/config/index';
 import { createLogger } from '../../src/logger';
 import { createSandbox, type Sandbox, sandboxKeys } from '../../src/sandbox/server';
 import { createWorkers } from '../../src/worker/workers';
 import { queueFor } from '../../src/contracts/task-queues';
-import { closeServer, testConfig } from '../helpers/stack';
+import { closeServer, testConfig } from './stack';
 
-export { startTimeSkippingEnv } from '../helpers/time-skipping';
+export { startTimeSkippingEnv } from './time-skipping';
 
 export interface Deployment {
   sandbox: Sandbox;

@@ -4,7 +4,7 @@ import {
   type OwnershipMap,
   planContact,
   validateOwnership,
-} from '../../src/domain/ownership';
+} from '../../../src/domain/ownership';
 
 const crm = (values: ContactSide['values'], changed: ContactSide['changed']): ContactSide => ({
   id: 'c1',

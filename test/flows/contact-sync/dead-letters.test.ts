@@ -1,12 +1,12 @@
-import { syncStateId, syncStateQuery } from '../../src/contracts/sync-state';
-import { queueFor } from '../../src/contracts/task-queues';
-import { replayHistories } from '../../src/ops/replay';
-import { faultsSchema } from '../../src/kit/stand-in';
-import { putEmailContact } from '../../src/systems/email-platform/contacts-stand-in';
-import { putCrmContact, seedCrmContacts } from '../../src/sandbox/seed';
-import type { ContactSyncResult } from '../../src/flows/contact-sync/workflow';
-import { type Stack, startStack, testDataConverter, uniqueId } from '../helpers/stack';
-import { runCli } from '../ops/helpers';
+import { syncStateId, syncStateQuery } from '../../../src/contracts/sync-state';
+import { queueFor } from '../../../src/contracts/task-queues';
+import { replayHistories } from '../../../src/ops/replay';
+import { faultsSchema } from '../../../src/kit/stand-in';
+import { putEmailContact } from '../../../src/systems/email-platform/contacts-stand-in';
+import { putCrmContact, seedCrmContacts } from '../../../src/sandbox/seed';
+import type { ContactSyncResult } from '../../../src/flows/contact-sync/workflow';
+import { type Stack, startStack, testDataConverter, uniqueId } from '../../helpers/stack';
+import { runCli } from '../../ops/helpers';
 
 const TOKEN = 'adm_dlq_0123456789abcdef';
 

@@ -1,9 +1,9 @@
-import type { ContactSyncResult } from '../../src/flows/contact-sync/workflow';
-import { syncStateId, syncStateQuery } from '../../src/contracts/sync-state';
-import { putEmailContact } from '../../src/systems/email-platform/contacts-stand-in';
-import { putCrmContact, seedCrmContacts } from '../../src/sandbox/seed';
-import { queueFor } from '../../src/contracts/task-queues';
-import { type Stack, startStack, uniqueId } from '../helpers/stack';
+import type { ContactSyncResult } from '../../../src/flows/contact-sync/workflow';
+import { syncStateId, syncStateQuery } from '../../../src/contracts/sync-state';
+import { putEmailContact } from '../../../src/systems/email-platform/contacts-stand-in';
+import { putCrmContact, seedCrmContacts } from '../../../src/sandbox/seed';
+import { queueFor } from '../../../src/contracts/task-queues';
+import { type Stack, startStack, uniqueId } from '../../helpers/stack';
 
 // On the dev server (the time-skipping server times the long-lived state workflow out by itself): the watermark must
 // survive the state workflow being closed, e.g. terminated by an operator tidying up the UI.

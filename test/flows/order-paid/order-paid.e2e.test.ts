@@ -1,5 +1,5 @@
-import { orderPaidBody, post, signShop } from '../helpers/signing';
-import { type Stack, startStack, uniqueId } from '../helpers/stack';
+import { orderPaidBody, post, signShop } from '../../helpers/signing';
+import { type Stack, startStack, uniqueId } from '../../helpers/stack';
 
 // The newcomer's flow on the real dev server: one signed order.paid event, delivered many times.
 describe('order.paid end to end', () => {

@@ -1,7 +1,7 @@
-import { activityEnvironment } from '../helpers/activity-environment';
-import { createAlertActivities } from '../../src/systems/alerts/activities';
-import { createDownstreamClient } from '../../src/kit/http';
-import { emailHash, MAX_MESSAGE_LENGTH } from '../../src/redaction';
+import { activityEnvironment } from '../../helpers/activity-environment';
+import { createAlertActivities } from '../../../src/systems/alerts/activities';
+import { createDownstreamClient } from '../../../src/kit/http/index';
+import { emailHash, MAX_MESSAGE_LENGTH } from '../../../src/redaction';
 
 // What reaches the alert inbox is read by people, kept by a third party, and forwarded: no customer's email, no
 // downstream text without a bound, and nothing that acts on the reader's screen.

@@ -2,14 +2,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { CreateInvoiceInput } from '../../src/systems/accounting/activities';
-import type { AlertInput } from '../../src/systems/alerts/activities';
-import type { SendInvoiceEmailInput } from '../../src/systems/email-platform/activities';
-import type { OrderPaid } from '../../src/domain/events';
-import { orderPaid } from '../../src/flows/bundle';
-import { queueFor } from '../../src/contracts/task-queues';
-import { testDataConverter, uniqueId } from '../helpers/stack';
-import { startTimeSkippingEnv } from '../helpers/time-skipping';
+import type { CreateInvoiceInput } from '../../../src/systems/accounting/activities';
+import type { AlertInput } from '../../../src/systems/alerts/activities';
+import type { SendInvoiceEmailInput } from '../../../src/systems/email-platform/activities';
+import type { OrderPaid } from '../../../src/domain/events';
+import { orderPaid } from '../../../src/flows/bundle';
+import { queueFor } from '../../../src/contracts/task-queues';
+import { testDataConverter, uniqueId } from '../../helpers/stack';
+import { startTimeSkippingEnv } from '../../helpers/time-skipping';
 
 // Workflow logic in the time-skipping server: hours of retry backoff pass in seconds of wall time.
 // The activities here are stand-ins for the third-party calls; the real ones are tested against the sandbox.

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { durationMs } from '../../src/temporal/time';
 import { activityEnvironment } from '../helpers/activity-environment';
-import { createDownstreamClient, downstreamDetails, FailureType, parseRetryAfter } from '../../src/kit/http';
+import { createDownstreamClient, downstreamDetails, FailureType, parseRetryAfter } from '../../src/kit/http/index';
 import { ThrottleGate } from '../../src/kit/throttle';
 import { closeServer } from '../helpers/stack';
 
