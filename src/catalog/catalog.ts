@@ -28,7 +28,9 @@ import {
 } from '../domain/search-attributes';
 import { buildProgram } from '../ops/cli';
 import { scheduleDefinitions, type ScheduleDefinition } from '../schedules/definitions';
+import { envPrefix } from '../kit/declare';
 import type { ActivityDoc, FlowDeclaration, SourceDeclaration, SystemDeclaration } from '../kit/declare';
+import { connectorVariable } from '../config/derived';
 import { FLOWS, SOURCES, SYSTEMS, type WorkflowType } from '../registry';
 import { TEMPORAL_ACTIVITY_DOCS } from '../kit/temporal-activities';
 
@@ -81,6 +83,18 @@ export interface CatalogSystem {
   taskQueue: string;
   activities: CatalogActivity[];
   answers: CatalogAnswer[];
+  /** Other ways to reach it, chosen by <PREFIX>_CONNECTOR (default `api`: the activities above, over its API). */
+  connectors: CatalogConnector[];
+}
+
+export interface CatalogConnector {
+  name: string;
+  title: string;
+  /** The variable that selects it, and the value. */
+  selectedBy: string;
+  variables: Array<{ name: string; secret: boolean; required: boolean; description: string }>;
+  /** The activities it serves instead of the API's, and what changes. */
+  activities: Array<{ name: string; note: string }>;
 }
 
 export interface CatalogSource {
@@ -374,8 +388,13 @@ export function buildCatalog(options: CatalogOptions = {}): Catalog {
 
   const systems: CatalogSystem[] = declared.map((s) => {
     const vars = variablesOf(docs, `System: ${s.name}`);
+    const p = envPrefix(s.name);
+    const connectorVars = new Set(
+      (s.connectors ?? []).flatMap((c) => c.variables.map((v) => connectorVariable(s.name, c.name, v.suffix))),
+    );
+    const own = vars.filter((v) => !connectorVars.has(v.name));
     const url = one(
-      vars.filter((v) => v.name.endsWith('_URL')),
+      own.filter((v) => v.name === `${p}_API_URL` || v.name === `${p}_WEBHOOK_URL`),
       `URL variable of system ${s.name}`,
     );
     const rate = one(
@@ -396,7 +415,7 @@ export function buildCatalog(options: CatalogOptions = {}): Catalog {
         ...(url.development ? { development: url.development } : {}),
         deprecatedNames: url.deprecatedNames,
       },
-      credentials: vars.filter((v) => v.secret).map((v) => v.name),
+      credentials: own.filter((v) => v.secret).map((v) => v.name),
       rateLimit: { perSecond: s.defaultRatePerSecond, variable: rate.name },
       taskQueue: queueFor(prefix, s.name),
       activities,
@@ -406,6 +425,21 @@ export function buildCatalog(options: CatalogOptions = {}): Catalog {
           answerFor(FAILURE_CAUSES[t], t, profiles),
         ),
       ],
+      connectors: (s.connectors ?? []).map((c) => ({
+        name: c.name,
+        title: c.title,
+        selectedBy: `${p}_CONNECTOR=${c.name}`,
+        variables: c.variables.map((v) => {
+          const name = connectorVariable(s.name, c.name, v.suffix);
+          return {
+            name,
+            secret: v.secret ?? false,
+            required: v.default === undefined,
+            description: docs.find((d) => d.name === name)?.description ?? v.description,
+          };
+        }),
+        activities: Object.entries(c.activityNotes).map(([name, note]) => ({ name, note: String(note) })),
+      })),
     };
   });
 

@@ -196,6 +196,22 @@ function systemSection(s: CatalogSystem): string {
       ['answer', 'failure type', 'then'],
       s.answers.map((a) => [md(a.answer), code(a.failureType), md(a.then)]),
     ),
+    ...s.connectors.flatMap((c) => [
+      `Connector ${code(c.name)} (${code(c.selectedBy)}): ${md(c.title)}.`,
+      '',
+      table(
+        ['variable', 'required', 'description'],
+        c.variables.map((v) => [
+          code(v.name),
+          v.required ? 'yes' : 'no',
+          md(`${v.description}${v.secret ? ' (a secret)' : ''}`),
+        ]),
+      ),
+      table(
+        ['activity', 'served instead of the API’s'],
+        c.activities.map((a) => [code(a.name), md(a.note)]),
+      ),
+    ]),
   ].join('\n');
 }
 
@@ -598,9 +614,19 @@ const COMPOSE_END = '# end of generated variables';
  * entries substituted from the operator's environment with a required-variable check (never a value inline).
  */
 export function composeVariables(catalog: Catalog, role: 'api' | 'worker'): string[] {
-  return catalog.variables
+  const required = catalog.variables
     .filter((v) => /^(System|Source): /.test(v.group) && v.requiredInProduction && v.roles.includes(role))
     .map((v) => `${v.name}=\${${v.name}:?set ${v.name}}`);
+  // A connector's variables pass through when set: which one runs is the operator's choice, checked at startup.
+  const connectors = catalog.systems
+    .filter((s) => s.connectors.length > 0)
+    .flatMap((s) => [
+      `${s.connectors[0]!.selectedBy.split('=')[0]!}`,
+      ...s.connectors.flatMap((c) => c.variables.map((v) => v.name)),
+    ])
+    .filter((name) => catalog.variables.some((v) => v.name === name && v.roles.includes(role)))
+    .map((name) => `${name}=\${${name}:-}`);
+  return [...required, ...connectors];
 }
 
 /**

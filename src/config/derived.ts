@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { SOURCES, SYSTEMS } from '../registry';
 import { CONTACT_OWNERSHIP } from '../domain/ownership';
-import { envPrefix, type SourceDeclaration, type SystemDeclaration } from '../kit/declare';
+import { connectorNames, envPrefix, type SourceDeclaration, type SystemDeclaration } from '../kit/declare';
 import { apiClientsProblems, developmentApiClients } from './api-clients';
 import { DEVELOPMENT_KEY_ID, developmentDigest, developmentToken } from './development';
 import { parsePayloadKeys } from './payload-keys';
@@ -21,6 +21,11 @@ export interface DerivedVariable {
   notNeeded?(env: NodeJS.ProcessEnv): boolean;
   /** Not required in production when this holds for the environment (API_CLIENTS with API_ENABLED=false). */
   optionalWhen?(env: NodeJS.ProcessEnv, role: Role): boolean;
+  /**
+   * Required in every environment whenever it is needed, with no development value (a selected connector's SMTP
+   * relay: there is nothing to default it to). The message says what needs it.
+   */
+  requiredBy?: string;
 }
 
 export const apiDisabled = (env: NodeJS.ProcessEnv) => env.API_ENABLED?.trim() === 'false';
@@ -38,7 +43,7 @@ function zodProblems(schema: z.ZodType, value: string): string[] {
 
 export type Systems = readonly Pick<
   SystemDeclaration,
-  'name' | 'title' | 'auth' | 'defaultRatePerSecond' | 'deprecatedVariables'
+  'name' | 'title' | 'auth' | 'defaultRatePerSecond' | 'deprecatedVariables' | 'connectors'
 >[];
 
 export type Sources = readonly SourceDeclaration[];
@@ -140,6 +145,7 @@ export function derivedVariables({ systems, sources }: Declared = REGISTERED): D
       check: (v) => zodProblems(positiveInt, v),
       development: () => String(system.defaultRatePerSecond),
     });
+    out.push(...connectorVariables(system, group));
     if (READ_BY_API.has(system.name)) {
       out.push({
         doc: {
@@ -203,6 +209,63 @@ export function derivedVariables({ systems, sources }: Declared = REGISTERED): D
     development: () => developmentApiClients(developmentToken('API_CLIENTS')),
     optionalWhen: apiDisabled,
   });
+  return out;
+}
+
+/** The connector <PREFIX>_CONNECTOR selects for `system`, from the environment (`api` when unset). */
+export function selectedConnector(system: Pick<SystemDeclaration, 'name'>, env: NodeJS.ProcessEnv): string {
+  return env[`${envPrefix(system.name)}_CONNECTOR`]?.trim() || 'api';
+}
+
+/** A connector's variable: EMAIL_PLATFORM + smtp + URL → EMAIL_PLATFORM_SMTP_URL. */
+export const connectorVariable = (system: string, connector: string, suffix: string) =>
+  `${envPrefix(system)}_${envPrefix(connector)}_${suffix}`;
+
+/** <PREFIX>_CONNECTOR and each connector's own variables, needed only when it is the one selected. */
+function connectorVariables(system: Systems[number], group: string): DerivedVariable[] {
+  if (!system.connectors?.length) return [];
+  const p = envPrefix(system.name);
+  const names = connectorNames(system);
+  const out: DerivedVariable[] = [
+    {
+      doc: {
+        name: `${p}_CONNECTOR`,
+        group,
+        roles: ['worker'],
+        description:
+          `how the worker reaches ${system.title}: ${names.map((n) => `\`${n}\``).join(', ')}. \`api\` is its HTTP API ` +
+          `at ${p}_API_URL; ` +
+          system.connectors.map((c) => `\`${c.name}\`: ${c.title}`).join('; '),
+        default: 'api',
+        secret: false,
+        requiredInProduction: false,
+        deprecatedNames: [],
+      },
+      check: (v) => (names.includes(v) ? [] : [`must be one of ${names.join(', ')}`]),
+      development: () => 'api',
+    },
+  ];
+  for (const connector of system.connectors) {
+    const needed = (env: NodeJS.ProcessEnv) => selectedConnector(system, env) === connector.name;
+    for (const v of connector.variables) {
+      out.push({
+        doc: {
+          name: connectorVariable(system.name, connector.name, v.suffix),
+          group,
+          roles: ['worker'],
+          description: `with ${p}_CONNECTOR=${connector.name}: ${v.description}`,
+          ...(v.default !== undefined ? { default: v.default } : {}),
+          secret: v.secret ?? false,
+          requiredInProduction: false,
+          deprecatedNames: [],
+        },
+        check: (value) => v.check?.(value) ?? [],
+        development: () => v.default ?? '',
+        notNeeded: (env) => !needed(env),
+        ...(v.default === undefined ? { requiredBy: `${p}_CONNECTOR=${connector.name}` } : {}),
+      });
+    }
+  }
   return out;
 }
 

@@ -1,7 +1,16 @@
 import { SOURCES, SYSTEMS, type SystemName } from '../registry';
 import { envPrefix } from '../kit/declare';
 import { parseApiClients } from './api-clients';
-import { type Declared, derivedVariables, READ_BY_API, readRateVariable, type Sources, type Systems } from './derived';
+import {
+  connectorVariable,
+  type Declared,
+  derivedVariables,
+  READ_BY_API,
+  readRateVariable,
+  selectedConnector,
+  type Sources,
+  type Systems,
+} from './derived';
 import { developmentToken } from './development';
 import { parsePayloadKeys } from './payload-keys';
 import { productionSecretProblems } from './production';
@@ -43,6 +52,16 @@ export interface LoadOptions {
 
 export type Config = ReturnType<typeof loadConfig>;
 
+/** The selected connector's name and its variables' values, by suffix. */
+function connectorSettings(system: Systems[number], env: NodeJS.ProcessEnv, values: Record<string, string>) {
+  const name = selectedConnector(system, env);
+  const connector = system.connectors?.find((c) => c.name === name);
+  const settings = Object.fromEntries(
+    (connector?.variables ?? []).map((v) => [v.suffix, values[connectorVariable(system.name, name, v.suffix)]]),
+  );
+  return { name, settings };
+}
+
 /**
  * Turns the environment into a typed, validated config. Throws ConfigError naming every bad or missing variable,
  * never a secret's value.
@@ -69,6 +88,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
         value = env[old]!.trim();
         deprecations.push(`${old} is deprecated: rename it ${doc.name}`);
       }
+    }
+    if (value === undefined && variable.requiredBy) {
+      if (readers(doc))
+        problems.push(`${doc.name} is required with ${variable.requiredBy}${doc.secret ? ' (a secret)' : ''}`);
+      continue;
     }
     if (value === undefined) {
       if (doc.default !== undefined) value = doc.default;
@@ -122,6 +146,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
       const ratePerSecond = Number(values[`${p}_RATE_LIMIT_PER_SECOND`]);
       const readRatePerSecond = READ_BY_API.has(s.name) ? Number(values[readRateVariable(s.name)]) : 0;
       const workerRatePerSecond = ratePerSecond - c.API_REPLICAS * readRatePerSecond;
+      const connector = connectorSettings(s, env, values);
+      const declaredConnector = s.connectors?.find((k) => k.name === connector.name);
+      for (const problem of declaredConnector?.checkSettings?.(connector.settings) ?? []) {
+        problems.push(`${p}_CONNECTOR=${connector.name}: ${problem}`);
+      }
       if (workerRatePerSecond < 1) {
         problems.push(
           `${p}_RATE_LIMIT_PER_SECOND=${ratePerSecond} leaves the workers nothing: API_REPLICAS=${c.API_REPLICAS} × ` +
@@ -140,6 +169,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
           readRatePerSecond,
           /** The share of the workers, all replicas together: the task queue's server-side limit. */
           workerRatePerSecond,
+          /** The connector <PREFIX>_CONNECTOR selects (`api`: the HTTP API above) and its variables by suffix. */
+          connector,
         },
       ];
     }),
@@ -152,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
       ratePerSecond: number;
       readRatePerSecond: number;
       workerRatePerSecond: number;
+      connector: { name: string; settings: Record<string, string | undefined> };
     }
   >;
   if (problems.length) throw new ConfigError(problems);

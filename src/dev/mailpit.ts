@@ -9,6 +9,14 @@ export interface MailpitOptions {
   binPath: string;
   /** How long to wait for it to answer; default 30 s. */
   readyTimeoutMs?: number;
+  /** Lets `setChaos` make its SMTP server refuse (Mailpit's chaos triggers), for tests of the replies. */
+  chaos?: boolean;
+}
+
+/** One chaos trigger of Mailpit: the reply code it answers, and how often (0–100 %). */
+export interface ChaosTrigger {
+  ErrorCode: number;
+  Probability: number;
 }
 
 export interface Mailpit {
@@ -21,6 +29,8 @@ export interface Mailpit {
   output(): string;
   /** Stops Mailpit and removes its database; resolves once it has exited. */
   stop(): Promise<void>;
+  /** Sets its chaos triggers (started with `chaos: true`): MAIL FROM (Sender) and RCPT TO (Recipient) replies. */
+  setChaos(triggers: { Sender?: ChaosTrigger; Recipient?: ChaosTrigger }): Promise<void>;
 }
 
 // The OS picks the ports, then Mailpit binds them a moment later; another process may take one in between.
@@ -52,6 +62,7 @@ async function startOnce(options: MailpitOptions): Promise<Mailpit> {
     // Nothing leaves the machine: no look-up of the latest release, no reverse DNS of SMTP clients.
     '--disable-version-check',
     '--smtp-disable-rdns',
+    ...(options.chaos ? ['--enable-chaos'] : []),
   ];
   const server = await spawnGuarded(options.binPath, args, 'mailpit');
   const stop = async (): Promise<void> => {
@@ -69,7 +80,16 @@ async function startOnce(options: MailpitOptions): Promise<Mailpit> {
     await stop();
     throw err;
   }
-  return { smtp: { host, port: smtpPort }, url, pid: server.pid, output: server.output, stop };
+  const setChaos = async (triggers: { Sender?: ChaosTrigger; Recipient?: ChaosTrigger }) => {
+    const off = { ErrorCode: 451, Probability: 0 };
+    const res = await fetch(`${url}/api/v1/chaos`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ Sender: triggers.Sender ?? off, Recipient: triggers.Recipient ?? off }),
+    });
+    if (!res.ok) throw new Error(`mailpit refused the chaos triggers: ${res.status} ${await res.text()}`);
+  };
+  return { smtp: { host, port: smtpPort }, url, pid: server.pid, output: server.output, stop, setChaos };
 }
 
 function canConnect(host: string, port: number): Promise<boolean> {

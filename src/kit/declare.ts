@@ -49,6 +49,53 @@ export interface SystemDeclaration<A extends ActivityFunctions = ActivityFunctio
   /** The activities its task queue serves; only its own worker registers them. */
   activities: (deps: SystemActivityDeps) => A;
   activityDocs: { [K in keyof A]: ActivityDoc };
+  /**
+   * Other ways to reach the same system, chosen by <PREFIX>_CONNECTOR (default `api`: the activities above, over the
+   * system's HTTP API). A connector serves some of the activities in its own way (the invoice email over SMTP) and
+   * leaves the rest to the API; each lives in src/systems/<name>/<connector>/.
+   */
+  connectors?: readonly ConnectorDeclaration<A>[];
+}
+
+/** One variable a connector reads, named <SYSTEM PREFIX>_<CONNECTOR PREFIX>_<suffix> (EMAIL_PLATFORM_SMTP_URL). */
+export interface ConnectorVariable {
+  /** SCREAMING_SNAKE_CASE, after the prefixes: `URL`, `FROM`. */
+  suffix: string;
+  description: string;
+  /** Used when unset; without one the variable is required whenever the connector is selected. */
+  default?: string;
+  secret?: boolean;
+  /** Problems with one value, never echoing it. */
+  check?(value: string): string[];
+}
+
+/** What a connector's activities get: the system's deps, and its own variables by suffix. */
+export interface ConnectorDeps extends SystemActivityDeps {
+  settings: Readonly<Record<string, string | undefined>>;
+}
+
+/** A way to reach a system other than its HTTP API: its folder is src/systems/<system>/<name>/. */
+export interface ConnectorDeclaration<A extends ActivityFunctions = ActivityFunctions> {
+  /** kebab-case; the value of <PREFIX>_CONNECTOR that selects it. */
+  name: string;
+  title: string;
+  variables: readonly ConnectorVariable[];
+  /** The activities it serves instead of the API's, with the same signatures. */
+  activities(deps: ConnectorDeps): Partial<A>;
+  /** What changes for each activity it serves, for the catalog (its guarantees where they differ from the API's). */
+  activityNotes: Partial<Record<keyof A, string>>;
+  /** Problems between its variables (one needs another), checked at startup with the rest of the config. */
+  checkSettings?(settings: Readonly<Record<string, string | undefined>>): string[];
+}
+
+/** Declares a connector of a system whose activities are `A`, checking its activities' signatures against them. */
+export function defineConnector<A extends ActivityFunctions>(d: ConnectorDeclaration<A>): ConnectorDeclaration<A> {
+  return d;
+}
+
+/** The connector names a system accepts in <PREFIX>_CONNECTOR: `api` first. */
+export function connectorNames(system: Pick<SystemDeclaration, 'connectors'>): string[] {
+  return ['api', ...(system.connectors ?? []).map((c) => c.name)];
 }
 
 /** Declares a system, checking its activity docs against its activities at compile time. */

@@ -12,7 +12,9 @@ import type { SystemName } from '../config';
 import { queueFor } from '../contracts/task-queues';
 import { SYSTEMS } from '../registry';
 import { dataConverterFor, FAILURE_CONVERTER_PATH, workerDataConverterFor } from '../temporal/codec';
-import type { SystemDeclaration } from '../kit/declare';
+import type { ActivityFunctions, SystemDeclaration } from '../kit/declare';
+import type { SystemActivityDeps } from '../kit/activity-deps';
+import type { AlertKind } from '../contracts/alerts';
 import type { Logger } from '../logger';
 import { sdkLogLevel } from './sdk-log';
 import { createWorkerMetrics, serveWorkerMetrics, type WorkerMetrics } from './metrics';
@@ -63,6 +65,27 @@ export function limitWorkflowThreadHeap(maxCachedWorkflows: number): void {
   const oldSpaceMb = 200 + Math.ceil((maxCachedWorkflows * 1024) / 600);
   v8.setFlagsFromString(`--max-old-space-size=${oldSpaceMb}`);
   v8.setFlagsFromString('--max-semi-space-size=2');
+}
+
+/**
+ * The system's activities, with those its selected connector serves in their place (the invoice email over SMTP while
+ * the contact sync stays on the API). An unknown connector is a configuration error config has already refused.
+ */
+export function withConnector(
+  system: SystemDeclaration,
+  selected: { name: string; settings: Record<string, string | undefined> },
+  deps: SystemActivityDeps,
+): ActivityFunctions {
+  const activities = system.activities(deps);
+  if (selected.name === 'api') return activities;
+  const connector = system.connectors?.find((c) => c.name === selected.name);
+  if (!connector) throw new Error(`${system.name} has no connector "${selected.name}"`);
+  const own = connector.activities({ ...deps, settings: selected.settings }) as ActivityFunctions;
+  for (const name of Object.keys(own)) {
+    if (!(name in activities))
+      throw new Error(`connector ${connector.name} serves ${name}, which ${system.name} lacks`);
+  }
+  return { ...activities, ...own };
 }
 
 export interface WorkerSetOptions {
@@ -117,12 +140,13 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       { name: system.name, baseUrl: s.url, apiKey: s.apiKey, secretUrl: s.secretUrl },
       common,
     );
-    return system.activities({
+    const deps = {
       client,
       temporalUiUrl: config.temporal.uiUrl,
       namespace,
-      onAlertSent: (kind) => metrics.alertsSent.inc({ kind }),
-    });
+      onAlertSent: (kind: AlertKind) => metrics.alertsSent.inc({ kind }),
+    };
+    return withConnector(system, s.connector, deps);
   };
   const alertActivities = createAlertActivities({
     client: createDownstreamClient({ name: 'alerts', baseUrl: config.systems.alerts.url, secretUrl: true }, common),

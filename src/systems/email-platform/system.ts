@@ -1,5 +1,6 @@
 import { defineSystem } from '../../kit/declare';
 import { createEmailPlatformActivities } from './activities';
+import { smtpConnector } from './smtp/connector';
 
 export const emailPlatform = defineSystem({
   name: 'email-platform',
@@ -9,6 +10,7 @@ export const emailPlatform = defineSystem({
   defaultRatePerSecond: 10,
   deprecatedVariables: { url: 'EMAIL_API_URL', key: 'EMAIL_API_KEY' },
   activities: createEmailPlatformActivities,
+  connectors: [smtpConnector],
   activityDocs: {
     sendInvoiceEmail: {
       does: 'emails the invoice to the customer',

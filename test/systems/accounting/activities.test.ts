@@ -2,7 +2,11 @@ import { activityEnvironment } from '../../helpers/activity-environment';
 import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import fc from 'fast-check';
-import { type CreatedInvoice, createAccountingActivities, type Invoice } from '../../../src/systems/accounting/activities';
+import {
+  type CreatedInvoice,
+  createAccountingActivities,
+  type Invoice,
+} from '../../../src/systems/accounting/activities';
 import { createAlertActivities } from '../../../src/systems/alerts/activities';
 import { createEmailPlatformActivities, type EmailMessage } from '../../../src/systems/email-platform/activities';
 import { createDownstreamClient } from '../../../src/kit/http/index';
