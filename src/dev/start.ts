@@ -17,6 +17,8 @@ import { applySchedulesAtStart } from '../schedules/apply';
 import { Client } from '@temporalio/client';
 import { type DevServer, startDevServer } from './temporal-dev-server';
 import { tracingFromConfig } from '../tracing/install';
+import { resolveMailpit } from './provision-tools.js';
+import { type Mailpit, startMailpit } from './mailpit';
 
 // `npm start`: the whole stack in one process tree. Without TEMPORAL_ADDRESS it runs the Temporal dev server
 // (SQLite under .data/, Web UI on :8233), then the sandbox, the workers and the HTTP ingress.
@@ -29,8 +31,38 @@ function devCodecEndpoint(config: ReturnType<typeof loadConfig>): string | undef
   return `http://127.0.0.1:${config.operator.port}/codec/${config.codec.token}`;
 }
 
+/** The From of the development invoice emails. */
+const DEV_FROM = 'Sandbox Shop <billing@shop.example>';
+
+/**
+ * A local mail server with a web inbox, and the variables that send the invoice email to it over SMTP, unless the
+ * environment chooses the email platform's connector itself (EMAIL_PLATFORM_CONNECTOR=api keeps it on the sandbox).
+ */
+async function devInbox(env: NodeJS.ProcessEnv): Promise<{ mailpit: Mailpit; env: NodeJS.ProcessEnv } | undefined> {
+  if (env.EMAIL_PLATFORM_CONNECTOR?.trim()) return undefined;
+  const mailpit = await startMailpit({ binPath: await resolveMailpit({ quiet: false }) });
+  return {
+    mailpit,
+    env: {
+      EMAIL_PLATFORM_CONNECTOR: 'smtp',
+      EMAIL_PLATFORM_SMTP_URL: `smtp://${mailpit.smtp.host}:${mailpit.smtp.port}`,
+      EMAIL_PLATFORM_SMTP_FROM: DEV_FROM,
+      EMAIL_PLATFORM_SMTP_UNSUBSCRIBE_URL: 'mailto:unsubscribe@shop.example',
+      EMAIL_PLATFORM_SMTP_MESSAGE_LOG: 'mailpit',
+      EMAIL_PLATFORM_SMTP_MESSAGE_LOG_URL: mailpit.url,
+    },
+  };
+}
+
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const inbox = await devInbox(process.env);
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig({ ...process.env, ...inbox?.env });
+  } catch (err) {
+    await inbox?.mailpit.stop();
+    throw err;
+  }
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, name: 'dev' });
   warnAboutConfig({ defaultedSecrets: [], deprecations: config.deprecations, payloads: config.payloads }, logger);
   installRuntime(logger, config.worker.metricsPort);
@@ -38,6 +70,7 @@ async function main(): Promise<void> {
   const shutdown = async () => {
     for (const close of closers.reverse()) await close().catch((err) => logger.error({ err }, 'shutdown step failed'));
   };
+  if (inbox) closers.push(() => inbox.mailpit.stop());
 
   let devServer: DevServer | undefined;
   let address = config.temporal.address;
@@ -118,6 +151,9 @@ async function main(): Promise<void> {
         ? `  codec      ${api.operator.url}/codec   (the Web UI decrypts through it${devServer && devCodecEndpoint(config) ? '' : '; set its codec endpoint'})`
         : '',
       `  sandbox    ${sandboxUrl}   (${Object.keys(sandbox.systems).join(', ')}; faults via /__admin)`,
+      inbox
+        ? `  inbox      ${inbox.mailpit.url}   (Mailpit: the invoice emails, sent over SMTP, with their PDF)`
+        : `  email      ${config.systems['email-platform'].connector.name === 'smtp' ? 'over SMTP, to EMAIL_PLATFORM_SMTP_URL' : "the sandbox's email platform (EMAIL_PLATFORM_CONNECTOR=api)"}`,
       `  traces     ${tracesTo === sandboxUrl ? `${sandboxUrl}/traces   (the span tree of each webhook)` : `to ${tracesTo}`}`,
       config.api
         ? `  api        http://localhost:${config.http.port}/api/v1   (OpenAPI: /api/v1/openapi.json${
