@@ -1,4 +1,5 @@
 import type { SystemActivityDeps } from './activity-deps';
+import type { Connections } from './connections/types';
 import type { ProfileName } from '../contracts/activity-profiles';
 import type { SourceAdapter } from './source/adapter';
 import type { SampleSender } from './source/sender';
@@ -69,9 +70,11 @@ export interface ConnectorVariable {
   check?(value: string): string[];
 }
 
-/** What a connector's activities get: the system's deps, and its own variables by suffix. */
+/** What a connector's activities get: the system's deps, its own variables by suffix, and its OAuth connections. */
 export interface ConnectorDeps extends SystemActivityDeps {
   settings: Readonly<Record<string, string | undefined>>;
+  /** Current access tokens of OAuth connections (src/kit/connections/types.ts); absent where none is configured. */
+  connections?: Connections;
 }
 
 /** A way to reach a system other than its HTTP API: its folder is src/systems/<system>/<name>/. */
