@@ -33,8 +33,8 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
    * names the path as written (`/contacts/by-email/{email}`) and holds no email: spans are not encrypted.
    */
   function request<T = unknown>(method: HttpMethod, path: string, opts: RequestOptions<T> = {}): Promise<Response<T>> {
-    const secretUrl = system.secretUrl ?? !system.apiKey;
-    const shown = secretUrl ? undefined : shownCall(system.baseUrl, path, opts.query);
+    const secretUrl = system.secretUrl ?? !(system.apiKey ?? opts.bearer);
+    const shown = secretUrl ? undefined : shownCall(opts.baseUrl ?? system.baseUrl, path, opts.query);
     return tracer().startActiveSpan(
       `HTTP ${method} ${system.name}`,
       {

@@ -48,21 +48,23 @@ function prepare<T>(
   path: string,
   opts: RequestOptions<T>,
 ): Call {
-  const secretUrl = system.secretUrl ?? !system.apiKey;
-  const shownPath = secretUrl ? undefined : shownPathOf(system.baseUrl, path.split('?')[0] ?? '');
+  const secretUrl = system.secretUrl ?? !(system.apiKey ?? opts.bearer);
+  const baseUrl = opts.baseUrl ?? system.baseUrl;
+  const shownPath = secretUrl ? undefined : shownPathOf(baseUrl, path.split('?')[0] ?? '');
   if (method !== 'GET' && !opts.idempotencyKey) {
     throw new Error(
       `${system.name}: ${method}${shownPath === undefined ? '' : ` ${shownPath}`} needs an idempotency key`,
     );
   }
-  const url = new URL(system.baseUrl.replace(/\/$/, '') + filled(system.name, path, opts.params));
+  const url = new URL(baseUrl.replace(/\/$/, '') + filled(system.name, path, opts.params));
   for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
   // Text the other side wrote (its answer, a network error) enters failures, logs, spans and alerts: the URL's
   // secret parts out, emails hashed, and bounded.
   const redactUrl = secretUrl ? urlRedactor(url) : (text: string) => text;
   const headers: Record<string, string> = { ...lowerCased(opts.headers), accept: 'application/json' };
-  if (system.apiKey) headers.authorization = `Bearer ${system.apiKey}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  const bearer = opts.bearer ?? system.apiKey;
+  if (bearer) headers.authorization = `Bearer ${bearer}`;
+  if (opts.body !== undefined || opts.jsonText !== undefined) headers['content-type'] = 'application/json';
   if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
   propagation.inject(context.active(), headers);
   return {
@@ -89,7 +91,7 @@ function prepare<T>(
 /** Sends the request and reads the answer's text; a call that got no answer fails with its cause, classified. */
 async function exchange(
   call: Call,
-  body: unknown,
+  body: { value: unknown } | { text: string },
   signals: { caller?: AbortSignal; own?: AbortSignal; cancelled?: AbortSignal },
   answered: () => void,
 ): Promise<[globalThis.Response, string]> {
@@ -101,7 +103,7 @@ async function exchange(
     const result = await heartbeating(ctx, async () => {
       try {
         // Serialised here, so a body JSON cannot hold (a cycle, a BigInt) is a programming error like any other.
-        const sent = body === undefined ? undefined : JSON.stringify(body);
+        const sent = 'text' in body ? body.text : body.value === undefined ? undefined : JSON.stringify(body.value);
         const r = await (options.fetch ?? fetch)(call.url, { method, headers: call.headers, body: sent, signal });
         return [r, await r.text()] as [globalThis.Response, string];
       } finally {
@@ -145,6 +147,7 @@ async function readAnswer<T>(
   opts: RequestOptions<T>,
 ): Promise<Response<T>> {
   const { system, options, ctx, where } = call;
+  opts.onAnswer?.(res.status, res.headers);
   const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
   const type = failureTypeOfStatus(res.status, retryAfter !== undefined);
   if (type !== FailureType.throttled) options.gate?.unthrottled(system.name);
@@ -223,6 +226,7 @@ export async function send<T>(
     signal: caller,
   });
   trace.getActiveSpan()?.addEvent('sent');
-  const [res, text] = await exchange(call, opts.body, { caller, own: opts.signal, cancelled }, answered);
+  const body = opts.jsonText !== undefined ? { text: opts.jsonText } : { value: opts.body };
+  const [res, text] = await exchange(call, body, { caller, own: opts.signal, cancelled }, answered);
   return readAnswer(call, res, text, opts);
 }

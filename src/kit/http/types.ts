@@ -41,6 +41,17 @@ export interface RequestOptions<T = unknown> {
    * accept, authorization, content-type, idempotency-key and the trace context.
    */
   headers?: Record<string, string>;
+  /**
+   * The bearer token of this call, in place of the client's API key: a connector's OAuth access token, current per
+   * call (src/kit/connections).
+   */
+  bearer?: string;
+  /** Where this call goes, in place of the client's base URL: a connector's own API (ACCOUNTING_XERO_API_URL). */
+  baseUrl?: string;
+  /** A body already serialised as JSON (by a vendor SDK's own serializer): sent as it is, instead of `body`. */
+  jsonText?: string;
+  /** Told of every answer's status and headers before it is read (a vendor's rate-limit headers). */
+  onAnswer?(status: number, headers: Headers): void;
   /** Required on every mutating request: derived from the business key and the step, never random. */
   idempotencyKey?: string;
   /** Statuses the caller handles itself (e.g. 409 on an idempotent create); returned instead of thrown. */
