@@ -87,6 +87,12 @@ export interface ConnectorDeclaration<A extends ActivityFunctions = ActivityFunc
   activities(deps: ConnectorDeps): Partial<A>;
   /** What changes for each activity it serves, for the catalog (its guarantees where they differ from the API's). */
   activityNotes: Partial<Record<keyof A, string>>;
+  /**
+   * It has a stand-in, src/systems/<system>/<name>/stand-in.ts, which the sandbox mounts at /<system>-<name> (its faults
+   * and request log at /__admin/<system>-<name>/…): `variables` gives, by suffix, the path under that mount each of
+   * its URL variables takes to point at the sandbox ('' for the mount itself).
+   */
+  standIn?: { variables: Readonly<Record<string, string>> };
   /** Problems between its variables (one needs another), checked at startup with the rest of the config. */
   checkSettings?(settings: Readonly<Record<string, string | undefined>>): string[];
 }

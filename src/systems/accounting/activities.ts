@@ -60,7 +60,7 @@ interface Page<T> {
 const units = (amount: number) => Math.round(amount * 10_000);
 
 /** What is left to pay on `invoice`, not counting `exceptPaymentId`. */
-function outstandingOn(invoice: Invoice, exceptPaymentId?: string): number {
+export function outstandingOn(invoice: Invoice, exceptPaymentId?: string): number {
   const paid = invoice.payments
     .filter((p) => p.payment_id !== exceptPaymentId)
     .reduce((sum, p) => sum + units(p.amount), 0);
@@ -68,7 +68,7 @@ function outstandingOn(invoice: Invoice, exceptPaymentId?: string): number {
 }
 
 /** Why `payment` must not be recorded against `invoice` as it is, if it must not. */
-function paymentProblems(invoice: Invoice, payment: MarkInvoicePaidInput): string[] {
+export function paymentProblems(invoice: Invoice, payment: MarkInvoicePaidInput): string[] {
   const paid = `payment ${payment.paymentId} of ${payment.amount} ${payment.currency}`;
   if (payment.currency !== invoice.currency) {
     return [`${paid} is not in the currency of invoice ${invoice.id} (${invoice.total} ${invoice.currency})`];

@@ -1,5 +1,6 @@
 import { defineSystem } from '../../kit/declare';
 import { createAccountingActivities } from './activities';
+import { xeroConnector } from './xero/connector';
 
 export const accounting = defineSystem({
   name: 'accounting',
@@ -31,6 +32,7 @@ export const accounting = defineSystem({
     },
     findUninvoicedOrders: { does: 'reads which orders have no invoice', kind: 'read', profile: 'batch' },
   },
+  connectors: [xeroConnector],
 });
 
 /** The declaration's type, for workflows: `systemActivities<Accounting>('accounting', profile)`. */

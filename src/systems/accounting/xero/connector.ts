@@ -1,0 +1,82 @@
+import { defineConnector } from '../../../kit/declare';
+import type { AccountingActivities } from '../activities';
+import { createXeroActivities } from './activities';
+
+// Accounting in Xero (docs/xero.md): the invoice, its payments and the reconciliation's reads through xero-node, as
+// the OAuth connection `accounting` (src/kit/connections), whose workflow alone refreshes its tokens.
+
+const isHttpUrl = (v: string) => {
+  try {
+    return ['http:', 'https:'].includes(new URL(v).protocol);
+  } catch {
+    return false;
+  }
+};
+const httpUrl = (v: string) => (isHttpUrl(v) ? [] : ['must be an http(s) URL']);
+const accountCode = (v: string) => (/^[A-Za-z0-9-]{1,10}$/.test(v) ? [] : ['must be a Xero account code']);
+
+export const xeroConnector = defineConnector<AccountingActivities>({
+  name: 'xero',
+  title: 'invoices and payments in a Xero organisation, through xero-node as the `accounting` OAuth connection',
+  variables: [
+    {
+      suffix: 'API_URL',
+      description: "Xero's API (the sandbox's stand-in in development)",
+      default: 'https://api.xero.com',
+      check: httpUrl,
+    },
+    { suffix: 'CLIENT_ID', description: 'the client id of the Xero app (developer.xero.com/app/manage)' },
+    { suffix: 'CLIENT_SECRET', description: 'the client secret of the Xero app', secret: true },
+    {
+      suffix: 'IDENTITY_URL',
+      description: "Xero's identity server, whose /connect/token issues and refreshes tokens",
+      default: 'https://identity.xero.com',
+      check: httpUrl,
+    },
+    {
+      suffix: 'AUTHORIZE_URL',
+      description: 'where an operator is sent to consent to the connection',
+      default: 'https://login.xero.com/identity/connect/authorize',
+      check: httpUrl,
+    },
+    {
+      suffix: 'SCOPES',
+      description: 'the OAuth scopes asked for, space-separated (offline_access for a refresh token)',
+      default: 'offline_access accounting.transactions accounting.contacts',
+      check: (v) => (v.split(/\s+/).includes('offline_access') ? [] : ['must include offline_access']),
+    },
+    {
+      suffix: 'SALES_ACCOUNT_CODE',
+      description: "the revenue account of the invoice's line (Xero's default chart: 200 Sales)",
+      default: '200',
+      check: accountCode,
+    },
+    {
+      suffix: 'PAYMENT_ACCOUNT_CODE',
+      description:
+        'the bank account payments are recorded into (Xero’s demo company: 090); it must allow payments ' +
+        '(a bank account, or one with "enable payments to this account")',
+      default: '090',
+      check: accountCode,
+    },
+  ],
+  standIn: {
+    variables: {
+      API_URL: '',
+      IDENTITY_URL: '/identity',
+      AUTHORIZE_URL: '/identity/connect/authorize',
+    },
+  },
+  activities: createXeroActivities,
+  activityNotes: {
+    createInvoice:
+      'an AUTHORISED ACCREC invoice with the order id as its Reference, looked up by Reference first (so a retry after ' +
+      "Xero's idempotency window creates no second one), then created under Idempotency-Key invoice:<order id> " +
+      '(≤128 characters, hashed when longer); the same conflict rule as the API',
+    markInvoicePaid:
+      'a Xero payment into ACCOUNTING_XERO_PAYMENT_ACCOUNT_CODE with the payment id as its Reference (one already on ' +
+      'the invoice is not sent again), under Idempotency-Key invoice-payment:<payment id>; the same currency and ' +
+      'over-payment rules as the API',
+    findUninvoicedOrders: 'asks Xero by Reference, 25 references and 100 invoices a page at a time',
+  },
+});

@@ -1,0 +1,160 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { ApplicationFailure } from '@temporalio/common';
+import axios, { type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
+import { FailureType } from '../../../contracts/failures';
+import type { DownstreamClient, HttpMethod } from '../../../kit/http';
+
+// xero-node sends every call through the global axios. An interceptor gives the calls made inside a connector call
+// (an AsyncLocalStorage scope) an adapter that sends them with the client layer's `request` instead: its rate and
+// throttle gates, Retry-After, timeouts, metrics, spans and failure classes, with the body exactly as the SDK's
+// serializer wrote it. Calls outside a scope, or to another origin, are left to axios as they are.
+
+/** Xero's rate-limit answer headers: which limit a 429 hit, and what is left of each. */
+export const RATE_LIMIT_PROBLEM = 'x-rate-limit-problem';
+export const REMAINING_HEADERS = {
+  minute: 'x-minlimit-remaining',
+  day: 'x-daylimit-remaining',
+  appMinute: 'x-appminlimit-remaining',
+} as const;
+
+export type Remaining = Partial<Record<keyof typeof REMAINING_HEADERS, number>>;
+
+/** What Xero's X-Rate-Limit-Problem values mean, for failure messages. */
+const WINDOWS: Record<string, string> = {
+  minute: "the tenant's 60 calls a minute",
+  day: "the tenant's 5,000 calls a day",
+  appminute: "the app's 10,000 calls a minute across all tenants",
+  concurrent: "the tenant's 5 calls in flight at once",
+};
+
+/** The failure type of a 401: the connection refreshes its token, the retry uses the new one. */
+export const TOKEN_REJECTED = 'XeroTokenRejected';
+
+/** One connector call: where it goes, as whom, and what its exchanges reported. */
+export interface XeroCall {
+  client: DownstreamClient;
+  /** ACCOUNTING_XERO_API_URL, no trailing slash: requests under it are ours. */
+  apiUrl: string;
+  accessToken: string;
+  signal?: AbortSignal;
+  /** The failure our layer threw, which the SDK would otherwise flatten into a JSON string. */
+  failure?: unknown;
+  /** What the last answer said of each limit, and of the problem on a 429. */
+  remaining: Remaining;
+  problem?: string;
+  /** Set when Xero answered 401 to `accessToken`. */
+  unauthorized?: boolean;
+}
+
+const scope = new AsyncLocalStorage<XeroCall>();
+
+/** Request headers the client layer sets itself: the SDK's are dropped. */
+const OWN = new Set(['authorization', 'accept', 'content-type', 'content-length', 'idempotency-key']);
+
+function queryOf(params: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries((params ?? {}) as Record<string, unknown>)) {
+    if (v !== undefined && v !== null) out[k] = v instanceof Date ? v.toISOString() : String(v);
+  }
+  return out;
+}
+
+/** The SDK's request, sent by the call's client. */
+function adapterFor(call: XeroCall): AxiosAdapter {
+  return async (config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
+    const url = new URL(config.url!);
+    const path = url.href.slice(call.apiUrl.length).split('?')[0]!;
+    const query = { ...Object.fromEntries(url.searchParams), ...queryOf(config.params) };
+    const headers: Record<string, string> = {};
+    let idempotencyKey: string | undefined;
+    for (const [name, value] of Object.entries(config.headers.toJSON())) {
+      if (value === undefined || value === null) continue;
+      const lower = name.toLowerCase();
+      if (lower === 'idempotency-key') idempotencyKey = String(value);
+      else if (!OWN.has(lower)) headers[lower] = String(value);
+    }
+    const method = (config.method ?? 'get').toUpperCase() as HttpMethod;
+    const jsonText =
+      config.data === undefined || config.data === null
+        ? undefined
+        : typeof config.data === 'string'
+          ? config.data
+          : JSON.stringify(config.data);
+    try {
+      const res = await call.client.request<unknown>(method, path, {
+        baseUrl: call.apiUrl,
+        bearer: call.accessToken,
+        query,
+        headers,
+        jsonText,
+        idempotencyKey,
+        accept: [401],
+        signal: call.signal,
+        onAnswer: (_status, h) => {
+          for (const [window, header] of Object.entries(REMAINING_HEADERS)) {
+            const value = h.get(header);
+            if (value !== null && /^\d+$/.test(value)) call.remaining[window as keyof Remaining] = Number(value);
+          }
+          call.problem = h.get(RATE_LIMIT_PROBLEM) ?? undefined;
+        },
+      });
+      if (res.status === 401) {
+        call.unauthorized = true;
+        throw ApplicationFailure.create({
+          message: `accounting (Xero) ${method} ${path} answered 401: the access token was refused; retrying with a refreshed one`,
+          type: TOKEN_REJECTED,
+          details: [{ system: call.client.system, method, path, status: 401 }],
+        });
+      }
+      return { data: res.body, status: res.status, statusText: '', headers: {}, config, request: {} };
+    } catch (err) {
+      call.failure = withWindow(err, call.problem);
+      throw call.failure;
+    }
+  };
+}
+
+/** A throttled failure naming the Xero limit it hit, from X-Rate-Limit-Problem. */
+function withWindow(err: unknown, problem: string | undefined): unknown {
+  if (!(err instanceof ApplicationFailure) || err.type !== FailureType.throttled || !problem) return err;
+  const window = WINDOWS[problem.toLowerCase()] ?? `the "${problem}" limit`;
+  return ApplicationFailure.create({
+    message: `${err.message} (X-Rate-Limit-Problem: ${problem}, ${window})`,
+    type: err.type,
+    nextRetryDelay: err.nextRetryDelay,
+    nonRetryable: err.nonRetryable ?? undefined,
+    details: err.details as unknown[],
+  });
+}
+
+let installed = false;
+
+/** Installs the interceptor on the global axios xero-node uses, once per process. */
+function install(): void {
+  if (installed) return;
+  installed = true;
+  axios.interceptors.request.use((config) => {
+    const call = scope.getStore();
+    if (call && config.url?.startsWith(`${call.apiUrl}/`)) config.adapter = adapterFor(call);
+    return config;
+  });
+}
+
+/**
+ * Runs `fn`, whose SDK calls then go through `call.client`. A failure of our layer is rethrown as it was (the SDK
+ * turns it into a JSON string); anything else the SDK threw is a bug on our side or an answer we cannot read.
+ */
+export async function throughClient<T>(call: XeroCall, fn: () => Promise<T>): Promise<T> {
+  install();
+  try {
+    return await scope.run(call, fn);
+  } catch (err) {
+    if (call.failure !== undefined) throw call.failure;
+    if (err instanceof ApplicationFailure) throw err;
+    const text = typeof err === 'string' ? err : err instanceof Error ? err.message : JSON.stringify(err);
+    throw ApplicationFailure.nonRetryable(
+      `accounting (Xero): the SDK failed before or after the call: ${text.slice(0, 300)}`,
+      FailureType.programming,
+    );
+  }
+}
