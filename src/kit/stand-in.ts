@@ -45,6 +45,8 @@ export interface LoggedRequest {
   idempotencyKey?: string;
   /** The W3C trace context the caller sent, if any. */
   traceparent?: string;
+  /** What a stand-in that checks bodies against the vendor's models found: empty when the body passed. */
+  bodyProblems?: string[];
 }
 
 interface StoredResponse {
@@ -122,41 +124,33 @@ export interface StandIn<D = unknown> {
   router: Router;
   data: D;
   reset(): void;
+  /** Its own admin routes, mounted at /__admin/<name>/ beside the faults (a connector's: revoke a connection). */
+  admin?: Router;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Records the request in the system's log; its status is filled in when the answer is sent. */
+export function logRequest(state: SystemState, req: Request, res: Response): LoggedRequest {
+  const entry: LoggedRequest = {
+    at: Date.now(),
+    method: req.method,
+    path: req.path,
+    status: 0,
+    idempotencyKey: req.header('idempotency-key') ?? undefined,
+    traceparent: req.header('traceparent') ?? undefined,
+  };
+  state.log.push(entry);
+  res.on('finish', () => (entry.status = res.statusCode));
+  return entry;
+}
+
 /**
- * A router for one system with auth, request logging and fault injection in front of its handlers.
- * Faults apply after auth, as a real gateway would throttle authenticated callers.
+ * The faults set through /__admin, in front of a system's handlers: outage, injected 429s, the rate limit, latency,
+ * held paths, injected statuses and 500s. For a stand-in with auth of its own, after that auth.
  */
-export function systemRouter(state: SystemState): Router {
-  // mergeParams: a secret-URL system is mounted at /<name>/:token and checks the token here.
-  const router = express.Router({ mergeParams: true });
-  router.use(express.json({ limit: '2mb' }));
-  router.use(async (req: Request, res: Response, next: NextFunction) => {
-    const entry: LoggedRequest = {
-      at: Date.now(),
-      method: req.method,
-      path: req.path,
-      status: 0,
-      idempotencyKey: req.header('idempotency-key') ?? undefined,
-      traceparent: req.header('traceparent') ?? undefined,
-    };
-    state.log.push(entry);
-    res.on('finish', () => (entry.status = res.statusCode));
-    const authorized =
-      state.auth === 'bearer'
-        ? bearerMatches(req.header('authorization'), state.apiKey)
-        : secretMatches(String(req.params.token ?? ''), state.apiKey);
-    if (!authorized) {
-      const what = state.auth === 'bearer' ? 'API key' : 'webhook URL';
-      res.status(state.auth === 'bearer' ? 401 : 404).json({
-        error: state.auth === 'bearer' ? 'unauthorized' : 'not_found',
-        message: `missing or wrong ${what} for ${state.name}`,
-      });
-      return;
-    }
+export function injectFaults(state: SystemState) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const f = state.faults;
     if (f.down) {
       res.status(503).json({ error: 'unavailable', message: `${state.name} is down` });
@@ -190,7 +184,34 @@ export function systemRouter(state: SystemState): Router {
       return;
     }
     next();
+  };
+}
+
+/**
+ * A router for one system with auth, request logging and fault injection in front of its handlers.
+ * Faults apply after auth, as a real gateway would throttle authenticated callers.
+ */
+export function systemRouter(state: SystemState): Router {
+  // mergeParams: a secret-URL system is mounted at /<name>/:token and checks the token here.
+  const router = express.Router({ mergeParams: true });
+  router.use(express.json({ limit: '2mb' }));
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    logRequest(state, req, res);
+    const authorized =
+      state.auth === 'bearer'
+        ? bearerMatches(req.header('authorization'), state.apiKey)
+        : secretMatches(String(req.params.token ?? ''), state.apiKey);
+    if (!authorized) {
+      const what = state.auth === 'bearer' ? 'API key' : 'webhook URL';
+      res.status(state.auth === 'bearer' ? 401 : 404).json({
+        error: state.auth === 'bearer' ? 'unauthorized' : 'not_found',
+        message: `missing or wrong ${what} for ${state.name}`,
+      });
+      return;
+    }
+    next();
   });
+  router.use(injectFaults(state));
   return router;
 }
 
