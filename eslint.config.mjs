@@ -136,6 +136,8 @@ export default tseslint.config(
       'src/kit/*-stand-in.ts',
       'src/systems/*/stand-in.ts',
       'src/systems/*/*-stand-in.ts',
+      'src/systems/*/*/stand-in.ts',
+      'src/systems/*/*/*-stand-in.ts',
     ],
     rules: { 'no-restricted-imports': ['error', { patterns: [deepTemporalImport] }] },
   },

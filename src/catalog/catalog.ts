@@ -95,6 +95,8 @@ export interface CatalogConnector {
   variables: Array<{ name: string; secret: boolean; required: boolean; description: string }>;
   /** The activities it serves instead of the API's, and what changes. */
   activities: Array<{ name: string; note: string }>;
+  /** Where the sandbox serves its stand-in (src/systems/<system>/<name>/stand-in.ts), if it has one. */
+  standIn?: string;
 }
 
 export interface CatalogSource {
@@ -439,6 +441,7 @@ export function buildCatalog(options: CatalogOptions = {}): Catalog {
           };
         }),
         activities: Object.entries(c.activityNotes).map(([name, note]) => ({ name, note: String(note) })),
+        ...(c.standIn ? { standIn: `/${s.name}-${c.name}` } : {}),
       })),
     };
   });

@@ -4,15 +4,17 @@ import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import type { Config } from '../config';
 import { SYSTEMS, type SystemName } from '../registry';
-import type { SystemDeclaration } from '../kit/declare';
+import { envPrefix, type SystemDeclaration } from '../kit/declare';
 import { faultsSchema, type StandIn, SystemState } from '../kit/stand-in';
-import { STAND_INS } from './stand-ins';
+import { CONNECTOR_STAND_INS, STAND_INS } from './stand-ins';
 import { TraceStore, tracesRouter } from './traces';
 
 type DataOf<F> = F extends (state: SystemState) => StandIn<infer D> ? D : never;
 /** The data each built-in stand-in keeps, by system name: what tests and newcomers inspect. */
-export type SandboxData = { [N in SystemName]: DataOf<(typeof STAND_INS)[N]> };
-type BuiltinStates = { [N in SystemName]: SystemState };
+export type SandboxData = { [N in SystemName]: DataOf<(typeof STAND_INS)[N]> } & {
+  [N in keyof typeof CONNECTOR_STAND_INS]: DataOf<(typeof CONNECTOR_STAND_INS)[N]>;
+};
+type BuiltinStates = { [N in SystemName | keyof typeof CONNECTOR_STAND_INS]: SystemState };
 
 /** A system declared outside SYSTEMS (a test's throwaway system), with the stand-in the sandbox mounts for it. */
 export interface ExtraSystem {
@@ -57,8 +59,18 @@ export function createSandbox(keys: Record<string, string>, extra: readonly Extr
     standIns[system.name] = standIn;
     app.use(system.auth === 'secret-url' ? `/${system.name}/:token` : `/${system.name}`, standIn.router);
   }
+  // A connector's stand-in at /<system>-<connector>, with auth of its own (Xero's OAuth): the system's key is unused.
+  const connectorStandIns = CONNECTOR_STAND_INS as Record<string, (state: SystemState) => StandIn>;
+  for (const [name, makeStandIn] of Object.entries(connectorStandIns)) {
+    const state = new SystemState(name, '', 'bearer');
+    const standIn = makeStandIn(state);
+    systems[name] = state;
+    standIns[name] = standIn;
+    app.use(`/${name}`, standIn.router);
+  }
 
   const admin = express.Router();
+  for (const [name, standIn] of Object.entries(standIns)) if (standIn.admin) admin.use(`/${name}`, standIn.admin);
   admin.use(express.json());
   const systemOf = (name: string) => systems[name];
   admin.put('/:system/faults', (req, res) => {
@@ -115,6 +127,12 @@ export function sandboxEnv(sandboxUrl: string, keys: Record<string, string>, ext
     const p = system.name.toUpperCase().replace(/-/g, '_');
     if (system.auth === 'secret-url') env[`${p}_WEBHOOK_URL`] = `${sandboxUrl}/${system.name}/${keys[system.name]}`;
     else env[`${p}_API_URL`] = `${sandboxUrl}/${system.name}`;
+    // A connector with a stand-in: its URL variables point at /<system>-<connector>; read only when it is selected.
+    for (const c of system.connectors ?? []) {
+      for (const [suffix, path] of Object.entries(c.standIn?.variables ?? {})) {
+        env[`${p}_${envPrefix(c.name)}_${suffix}`] = `${sandboxUrl}/${system.name}-${c.name}${path}`;
+      }
+    }
   }
   return env;
 }
