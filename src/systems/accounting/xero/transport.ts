@@ -75,7 +75,7 @@ function adapterFor(call: XeroCall): AxiosAdapter {
     }
     const method = (config.method ?? 'get').toUpperCase() as HttpMethod;
     const jsonText =
-      config.data === undefined || config.data === null
+      method === 'GET' || config.data === undefined || config.data === null || config.data === ''
         ? undefined
         : typeof config.data === 'string'
           ? config.data
