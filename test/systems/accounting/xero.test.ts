@@ -1,0 +1,242 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType, INVOICE_CONFLICT } from '../../../src/contracts/failures';
+import { loadConfig } from '../../../src/config/index';
+import type { ConnectionToken, Connections } from '../../../src/kit/connections/types';
+import { createDownstreamClient } from '../../../src/kit/http/index';
+import { createSandbox, sandboxKeys } from '../../../src/sandbox/server';
+import type { CreatedInvoice, PaymentRecorded } from '../../../src/systems/accounting/activities';
+import { createXeroActivities } from '../../../src/systems/accounting/xero/activities';
+import { xeroIdempotencyKey } from '../../../src/systems/accounting/xero/mapping';
+import { TOKEN_REJECTED } from '../../../src/systems/accounting/xero/transport';
+import { activityEnvironment } from '../../helpers/activity-environment';
+import { closeServer, uniqueId } from '../../helpers/stack';
+import { connect, tokenRequest } from '../../helpers/xero';
+
+// The xero connector's activities against the sandbox's Xero stand-in, as the OAuth connection `accounting` (a fake
+// of src/kit/connections that consents once through the stand-in's identity server and refreshes when told).
+describe('the xero connector against the Xero stand-in', () => {
+  const sandbox = createSandbox(sandboxKeys(loadConfig({ NODE_ENV: 'test' })));
+  let url: string;
+  let base: string;
+  let close: () => Promise<void>;
+  let activities: ReturnType<typeof createXeroActivities>;
+
+  /** The fake connection: one token set, refreshed on `rejected`; `tenantOverride` sends another tenant id. */
+  const connection = {
+    token: undefined as ConnectionToken | undefined,
+    refresh: '',
+    tenantOverride: undefined as string | undefined,
+    rejectedWith: [] as string[],
+  };
+  const connections: Connections = {
+    async token() {
+      const t = connection.token!;
+      return connection.tenantOverride ? { ...t, tenantId: connection.tenantOverride } : t;
+    },
+    async rejected(_system, accessToken) {
+      connection.rejectedWith.push(accessToken);
+      const res = await tokenRequest(base, { grant_type: 'refresh_token', refresh_token: connection.refresh });
+      connection.refresh = res.body.refresh_token;
+      connection.token = { ...connection.token!, accessToken: res.body.access_token };
+    },
+  };
+
+  beforeAll(async () => {
+    const started = await sandbox.listen(0);
+    url = started.url;
+    base = `${url}/accounting-xero`;
+    close = () => closeServer(started.server);
+    const client = createDownstreamClient(
+      { name: 'accounting', baseUrl: `${url}/accounting`, apiKey: 'the-api-connectors-key' },
+      { timeoutMs: 10_000 },
+    );
+    activities = createXeroActivities({
+      client,
+      settings: { API_URL: base, SALES_ACCOUNT_CODE: '200', PAYMENT_ACCOUNT_CODE: '090' },
+      connections,
+      temporalUiUrl: 'http://localhost:8233',
+      namespace: 'default',
+    }) as ReturnType<typeof createXeroActivities>;
+  });
+  afterAll(() => close());
+  beforeEach(async () => {
+    await fetch(`${url}/__admin/reset`, { method: 'POST' });
+    const { tokens, tenantId } = await connect(base);
+    connection.token = {
+      accessToken: tokens.access_token,
+      tenantId,
+      expiresAt: new Date(Date.now() + 1800_000).toISOString(),
+    };
+    connection.refresh = tokens.refresh_token;
+    connection.tenantOverride = undefined;
+    connection.rejectedWith = [];
+  });
+
+  const xero = () => sandbox.data['accounting-xero'];
+  const log = () => sandbox.systems['accounting-xero'].log.filter((r) => r.path.startsWith('/api.xro'));
+  const admin = (path: string, body: unknown, method = 'POST') =>
+    fetch(`${url}/__admin/accounting-xero/${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const run = <T>(fn: (input: never) => Promise<unknown>, input: unknown) =>
+    activityEnvironment().run(fn as (i: unknown) => Promise<T>, input) as Promise<T>;
+  const createInvoice = (input: unknown) => run<CreatedInvoice>(activities.createInvoice!, input);
+  const markPaid = (input: unknown) => run<PaymentRecorded>(activities.markInvoicePaid!, input);
+  const order = (overrides: Record<string, unknown> = {}) => ({
+    orderId: uniqueId('ORD-'),
+    total: 120.5,
+    currency: 'PLN',
+    customerEmail: 'K.Nowak@example.com',
+    ...overrides,
+  });
+  async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    return err as ApplicationFailure;
+  }
+
+  afterEach(() => {
+    // Every body the connector sent passed the check by xero-node's own models.
+    const checked = log().filter((r) => r.bodyProblems !== undefined);
+    for (const r of checked) expect({ path: r.path, problems: r.bodyProblems }).toEqual({ path: r.path, problems: [] });
+  });
+
+  test('creates an AUTHORISED ACCREC invoice; a retry after the key is forgotten finds it by Reference', async () => {
+    const input = order({ orderId: `ORD-"quoted"\\-${uniqueId('')}` });
+    const first = await createInvoice(input);
+    expect(first).toMatchObject({
+      order_id: input.orderId,
+      total: 120.5,
+      currency: 'PLN',
+      customer_email: 'K.Nowak@example.com',
+      status: 'open',
+      existedBefore: false,
+    });
+    const [stored] = xero().invoices;
+    expect(stored).toMatchObject({ type: 'ACCREC', status: 'AUTHORISED', reference: input.orderId });
+    expect(stored!.lineItems![0]).toMatchObject({ unitAmount: 120.5, accountCode: '200', quantity: 1 });
+    const put = log().find((r) => r.method === 'PUT')!;
+    expect(put.bodyProblems).toEqual([]);
+    expect(put.idempotencyKey).toBe(`invoice:${input.orderId.replace(/\\/g, '\\')}`);
+
+    // Xero's idempotency window has passed: the retry looks the invoice up by Reference and makes no second one.
+    await admin('forget-keys', {});
+    const again = await createInvoice(input);
+    expect(again).toEqual({ ...first, existedBefore: true });
+    expect(xero().invoices).toHaveLength(1);
+    expect(log().filter((r) => r.method === 'PUT')).toHaveLength(1);
+  });
+
+  test('an order invoiced with another total fails InvoiceConflict naming the field, changing nothing', async () => {
+    const input = order();
+    await createInvoice(input);
+    const failure = await failureOf(createInvoice({ ...input, total: 99 }));
+    expect(failure.type).toBe(INVOICE_CONFLICT);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.details?.[0]).toMatchObject({ orderId: input.orderId, fields: ['total'] });
+    expect(xero().invoices).toHaveLength(1);
+  });
+
+  test('JPY has no minor unit: the line is sent in whole yen, and 1500.4 JPY is the same invoice as 1500', async () => {
+    const input = order({ total: 1500.4, currency: 'JPY' });
+    const invoice = await createInvoice(input);
+    expect(invoice).toMatchObject({ total: 1500, currency: 'JPY' });
+    expect(xero().invoices[0]!.lineItems![0]!.unitAmount).toBe(1500);
+    expect((await createInvoice({ ...input, total: 1500 })).existedBefore).toBe(true);
+  });
+
+  test('payments: partial, then the rest; the same payment again sends nothing; more than outstanding is refused', async () => {
+    const input = order({ total: 100 });
+    await createInvoice(input);
+    const pay = (paymentId: string, amount: number, currency = 'PLN') =>
+      markPaid({ orderId: input.orderId, paymentId, amount, currency });
+    const partial = await pay('pay-1', 40);
+    expect(partial.check).toEqual({ outcome: 'partial', outstanding: 60, problems: [] });
+    expect((await pay('pay-1', 40)).check.outcome).toBe('partial');
+    expect(xero().invoices[0]!.payments).toHaveLength(1);
+    const over = await pay('pay-2', 61);
+    expect(over.check.outcome).toBe('needs-review');
+    expect(over.check.problems[0]).toMatch(/more than the 60 PLN outstanding/);
+    const currency = await pay('pay-3', 60, 'EUR');
+    expect(currency.check.outcome).toBe('needs-review');
+    const paid = await pay('pay-4', 60);
+    expect(paid).toMatchObject({ status: 'paid', check: { outcome: 'paid', outstanding: 0 } });
+    expect(
+      log()
+        .filter((r) => r.path === '/api.xro/2.0/Payments')
+        .map((r) => r.idempotencyKey),
+    ).toEqual(['invoice-payment:pay-1', 'invoice-payment:pay-4']);
+  });
+
+  test('findUninvoicedOrders asks by Reference and pages', async () => {
+    const a = order();
+    const b = order({ orderId: `ORD-"b"-${uniqueId('')}` });
+    await createInvoice(a);
+    await createInvoice(b);
+    const missing = uniqueId('ORD-');
+    const found = await run<string[]>(activities.findUninvoicedOrders!, { orderIds: [a.orderId, missing, b.orderId] });
+    expect(found).toEqual([missing]);
+  });
+
+  test("a 429 honours Retry-After and names Xero's window", async () => {
+    await admin('limits', { minute: 1 }, 'PUT');
+    const failure = await failureOf(createInvoice(order()));
+    expect(failure.type).toBe(FailureType.throttled);
+    expect(failure.message).toMatch(/answered 429/);
+    expect(failure.message).toMatch(/X-Rate-Limit-Problem: minute, the tenant's 60 calls a minute/);
+    expect(failure.nextRetryDelay).toBeDefined();
+  });
+
+  test('the tenant id goes with every call: a tenant the token does not reach is refused 403', async () => {
+    connection.tenantOverride = '00000000-0000-0000-0000-000000000000';
+    const failure = await failureOf(createInvoice(order()));
+    expect(failure.type).toBe(FailureType.rejected);
+    expect(failure.message).toMatch(/answered 403/);
+  });
+
+  test('a 401 tells the connection the token was rejected and fails retryably; the retry uses the new token', async () => {
+    const old = connection.token!.accessToken;
+    xero().identity.clockOffsetMs = 31 * 60 * 1000;
+    const input = order();
+    const failure = await failureOf(createInvoice(input));
+    expect(failure.type).toBe(TOKEN_REJECTED);
+    expect(failure.nonRetryable).toBeFalsy();
+    expect(connection.rejectedWith).toEqual([old]);
+    expect((await createInvoice(input)).existedBefore).toBe(false);
+  });
+
+  test('the stand-in refuses a body the models do not have (the check above can fail)', async () => {
+    const res = await fetch(`${base}/api.xro/2.0/Payments`, {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${connection.token!.accessToken}`,
+        'xero-tenant-id': connection.token!.tenantId,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        Invoice: { InvoiceID: 'x' },
+        Account: { Code: '090' },
+        Amount: 1,
+        Date: '2026-01-01',
+        Currency: 'PLN',
+      }),
+    });
+    expect(res.status).toBe(400);
+    const entry = log().at(-1)!;
+    expect(entry.bodyProblems).toEqual(['Payment.Currency is not a property of Payment']);
+    entry.bodyProblems = undefined; // hand-made, not the connector's
+  });
+
+  test('keys longer than 128 characters are hashed to fit', () => {
+    const long = `invoice:${'x'.repeat(300)}`;
+    const key = xeroIdempotencyKey(long);
+    expect(key).toHaveLength(128);
+    expect(xeroIdempotencyKey(`${long}y`)).not.toBe(key);
+    expect(xeroIdempotencyKey('invoice:ORD-1')).toBe('invoice:ORD-1');
+  });
+});
