@@ -47,6 +47,14 @@ export function messageOf(body: unknown, fallback: string): string {
     // Stripe's envelope, and others like it: {"error": {"type", "code", "message"}}.
     const nested = b.error as Record<string, unknown> | null | undefined;
     if (nested && typeof nested === 'object' && typeof nested.message === 'string') return nested.message;
+    // Xero's: a ValidationException's validation errors, or a problem-details answer's Detail.
+    const elements = Array.isArray(b.Elements) ? (b.Elements as Array<{ ValidationErrors?: unknown }>) : [];
+    const errors = elements
+      .flatMap((e) => (Array.isArray(e.ValidationErrors) ? (e.ValidationErrors as Array<{ Message?: unknown }>) : []))
+      .map((e) => e.Message)
+      .filter((m): m is string => typeof m === 'string');
+    if (errors.length) return errors.join('; ');
+    for (const key of ['Detail', 'Message', 'Title']) if (typeof b[key] === 'string') return b[key];
   }
   if (typeof body === 'string' && body.trim()) return body.trim().slice(0, 300);
   return fallback;

@@ -196,7 +196,7 @@ describe('the xero connector against the Xero stand-in', () => {
     connection.tenantOverride = '00000000-0000-0000-0000-000000000000';
     const failure = await failureOf(createInvoice(order()));
     expect(failure.type).toBe(FailureType.rejected);
-    expect(failure.message).toMatch(/answered 403/);
+    expect(failure.message).toMatch(/answered 403: AuthorizationUnsuccessful/);
   });
 
   test('a 401 tells the connection the token was rejected and fails retryably; the retry uses the new token', async () => {
