@@ -62,8 +62,9 @@ function queryOf(params: unknown): Record<string, string> {
 /** The SDK's request, sent by the call's client. */
 function adapterFor(call: XeroCall): AxiosAdapter {
   return async (config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
+    // The interceptor matched config.url's text against API_URL: cut there, not from a normalised href.
     const url = new URL(config.url!);
-    const path = url.href.slice(call.apiUrl.length).split('?')[0]!;
+    const path = config.url!.slice(call.apiUrl.length).split('?')[0]!;
     const query = { ...Object.fromEntries(url.searchParams), ...queryOf(config.params) };
     const headers: Record<string, string> = {};
     let idempotencyKey: string | undefined;
