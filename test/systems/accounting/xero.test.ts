@@ -2,7 +2,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType, INVOICE_CONFLICT } from '../../../src/contracts/failures';
 import { loadConfig } from '../../../src/config/index';
 import type { ConnectionToken, Connections } from '../../../src/kit/connections/types';
-import { createDownstreamClient } from '../../../src/kit/http/index';
+import { createDownstreamClient, downstreamDetails } from '../../../src/kit/http/index';
+import { ThrottleGate } from '../../../src/kit/throttle';
+import { Invoice } from 'xero-node';
 import { createSandbox, sandboxKeys } from '../../../src/sandbox/server';
 import type { CreatedInvoice, PaymentRecorded } from '../../../src/systems/accounting/activities';
 import { createXeroActivities } from '../../../src/systems/accounting/xero/activities';
@@ -190,6 +192,39 @@ describe('the xero connector against the Xero stand-in', () => {
     expect(failure.message).toMatch(/answered 429/);
     expect(failure.message).toMatch(/X-Rate-Limit-Problem: minute, the tenant's 60 calls a minute/);
     expect(failure.nextRetryDelay).toBeDefined();
+  });
+
+  test("after a 429 the gate holds every caller of accounting for Xero's Retry-After, without calling", async () => {
+    const gate = new ThrottleGate({});
+    const gated = createXeroActivities({
+      client: createDownstreamClient({ name: 'accounting', baseUrl: `${url}/accounting` }, { timeoutMs: 10_000, gate }),
+      settings: { API_URL: base },
+      connections,
+      temporalUiUrl: 'http://localhost:8233',
+      namespace: 'default',
+    });
+    await admin('limits', { minute: 1 }, 'PUT');
+    const first = await failureOf(run(gated.createInvoice!, order()));
+    expect(first.message).toMatch(/answered 429/);
+    const window = downstreamDetails(first)!.retryAfterMs!;
+    expect(window).toBeGreaterThan(55_000);
+    const calls = log().length;
+    const held = await failureOf(run(gated.createInvoice!, order()));
+    expect(held.type).toBe(FailureType.throttled);
+    expect(held.message).not.toMatch(/answered/);
+    expect(log()).toHaveLength(calls);
+  });
+
+  test('findUninvoicedOrders asks 25 references at a time', async () => {
+    const ids = Array.from({ length: 30 }, (_, i) => `ORD-batch-${i}-${uniqueId('')}`);
+    for (const id of ids.slice(0, 28)) {
+      xero().invoices.push(
+        Object.assign(new Invoice(), { invoiceID: id, reference: id, status: Invoice.StatusEnum.AUTHORISED }),
+      );
+    }
+    const found = await run<string[]>(activities.findUninvoicedOrders!, { orderIds: ids });
+    expect(found).toEqual(ids.slice(28));
+    expect(log().filter((r) => r.method === 'GET')).toHaveLength(2);
   });
 
   test('the tenant id goes with every call: a tenant the token does not reach is refused 403', async () => {
