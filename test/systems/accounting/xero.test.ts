@@ -141,6 +141,10 @@ describe('the xero connector against the Xero stand-in', () => {
     expect(failure.type).toBe(INVOICE_CONFLICT);
     expect(failure.nonRetryable).toBe(true);
     expect(failure.details?.[0]).toMatchObject({ orderId: input.orderId, fields: ['total'] });
+    // The recipient is compared as we normalise addresses, read from the contact a list answer carries.
+    const other = await failureOf(createInvoice({ ...input, customerEmail: 'someone@example.com' }));
+    expect(other.details?.[0]).toMatchObject({ fields: ['customerEmail'] });
+    expect((await createInvoice({ ...input, customerEmail: ' k.nowak@EXAMPLE.com' })).existedBefore).toBe(true);
     expect(xero().invoices).toHaveLength(1);
   });
 

@@ -124,7 +124,8 @@ export function fromXeroInvoice(x: XeroInvoice): Invoice {
     order_id: x.reference ?? '',
     total,
     currency,
-    customer_email: x.contact?.emailAddress ?? '',
+    // A list of invoices may carry the contact summarised (ContactID and Name): its Name is the address we gave it.
+    customer_email: x.contact?.emailAddress || x.contact?.name || '',
     status,
     payments,
   };

@@ -365,7 +365,13 @@ export function xeroRouter(state: SystemState, data: XeroData, limiter: Limiter)
     const pageSize = Math.min(Math.max(Number(q.pageSize) || 100, 1), 1000);
     const page = Math.max(Number(q.page) || 1, 1);
     const shown = q.page ? list.slice((page - 1) * pageSize, page * pageSize) : list;
-    const answer = Object.assign(new xero.Invoices(), { invoices: shown });
+    // Contacts summarised to ContactID and Name, so the connector cannot rely on more than a list is sure to carry.
+    const summarised = shown.map((i) =>
+      Object.assign(new xero.Invoice(), i, {
+        contact: Object.assign(new xero.Contact(), { contactID: i.contact?.contactID, name: i.contact?.name }),
+      }),
+    );
+    const answer = Object.assign(new xero.Invoices(), { invoices: summarised });
     if (q.page) {
       answer.pagination = Object.assign(new xero.Pagination(), {
         page,
