@@ -197,7 +197,8 @@ function systemSection(s: CatalogSystem): string {
       s.answers.map((a) => [md(a.answer), code(a.failureType), md(a.then)]),
     ),
     ...s.connectors.flatMap((c) => [
-      `Connector ${code(c.name)} (${code(c.selectedBy)}): ${md(c.title)}.`,
+      `Connector ${code(c.name)} (${code(c.selectedBy)}): ${md(c.title)}.` +
+        (c.standIn ? ` The sandbox serves its stand-in at ${code(c.standIn)}.` : ''),
       '',
       table(
         ['variable', 'required', 'description'],
