@@ -18,6 +18,8 @@ import { syncStateFlow } from './flows/sync-state/flow';
 import { reconcileOrdersFlow } from './flows/reconcile-orders/flow';
 import { scheduleWatchdogFlow } from './flows/schedule-watchdog/flow';
 import { throttleGateFlow } from './flows/throttle-gate/flow';
+import { connectionFlow } from './flows/connection/flow';
+import type { ConnectionActivities } from './kit/connections/activities';
 
 // The only lists. Every integration is one folder and one line here (docs/extending.md):
 // - a system we call:    src/systems/<name>/ (system.ts, activities, stand-in.ts, which only the sandbox loads)
@@ -43,6 +45,7 @@ export const FLOWS = {
   reconcileOrders: reconcileOrdersFlow,
   scheduleWatchdog: scheduleWatchdogFlow,
   throttleGate: throttleGateFlow,
+  connection: connectionFlow,
 } as const;
 
 export type SystemName = (typeof SYSTEMS)[number]['name'];
@@ -52,7 +55,8 @@ export type WorkflowType = keyof typeof FLOWS;
 /** Any activity a workflow can schedule: a declared system's, or one that only talks to Temporal. */
 export type ActivityName =
   | { [S in (typeof SYSTEMS)[number] as S['name']]: keyof ActivitiesOf<S> & string }[SystemName]
-  | keyof TemporalActivities;
+  | keyof TemporalActivities
+  | keyof ConnectionActivities;
 
 // A flow that names an activity no queue serves is a compile error here (at run time it would fail with NotFoundError).
 type Undeclared = Exclude<(typeof FLOWS)[WorkflowType]['activities'][number], ActivityName>;

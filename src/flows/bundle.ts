@@ -13,6 +13,7 @@ import { syncState } from './sync-state/workflow';
 import { reconcileOrders } from './reconcile-orders/workflow';
 import { scheduleWatchdog } from './schedule-watchdog/workflow';
 import { throttleGate } from './throttle-gate/workflow';
+import { connection } from './connection/workflow';
 
 export {
   orderPaid,
@@ -24,6 +25,7 @@ export {
   reconcileOrders,
   scheduleWatchdog,
   throttleGate,
+  connection,
 };
 
 // An unversioned worker (WORKER_BUILD_ID unset, the time-skipping tests) must not declare a behaviour: the SDK
@@ -45,3 +47,5 @@ setWorkflowOptions(behaviour('PINNED'), reconcileOrders);
 setWorkflowOptions(behaviour('PINNED'), scheduleWatchdog);
 // throttleGate: a throttle gate must never wait on a drained version.
 setWorkflowOptions(behaviour('AUTO_UPGRADE'), throttleGate);
+// connection: a connection lives as long as its authorisation: it must never wait on a drained version.
+setWorkflowOptions(behaviour('AUTO_UPGRADE'), connection);

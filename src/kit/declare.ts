@@ -1,5 +1,6 @@
 import type { SystemActivityDeps } from './activity-deps';
 import type { Connections } from './connections/types';
+import type { OAuthProvider } from './connections/oauth';
 import type { ProfileName } from '../contracts/activity-profiles';
 import type { SourceAdapter } from './source/adapter';
 import type { SampleSender } from './source/sender';
@@ -89,6 +90,11 @@ export interface ConnectorDeclaration<A extends ActivityFunctions = ActivityFunc
   activityNotes: Partial<Record<keyof A, string>>;
   /** Problems between its variables (one needs another), checked at startup with the rest of the config. */
   checkSettings?(settings: Readonly<Record<string, string | undefined>>): string[];
+  /**
+   * For a connector that authorises with OAuth2: its provider's endpoints and client, from its settings. The system
+   * then has a connection workflow (src/flows/connection/), and its queue serves the connection's activities.
+   */
+  oauth?(settings: Readonly<Record<string, string | undefined>>, system: string): OAuthProvider;
 }
 
 /** Declares a connector of a system whose activities are `A`, checking its activities' signatures against them. */
