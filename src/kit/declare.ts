@@ -69,6 +69,11 @@ export interface ConnectorVariable {
   secret?: boolean;
   /** Problems with one value, never echoing it. */
   check?(value: string): string[];
+  /**
+   * Outside production, the value when unset, from the sandbox's base URL: its stand-in's URL, or a development
+   * credential it accepts. With one, the variable is required only in production.
+   */
+  development?(sandboxUrl: string): string;
 }
 
 /** What a connector's activities get: the system's deps, its own variables by suffix, and its OAuth connections. */

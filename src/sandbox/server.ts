@@ -1,3 +1,4 @@
+import { envPrefix } from '../kit/declare';
 import { withLongKeepAlive } from '../http/keep-alive';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -115,6 +116,12 @@ export function sandboxEnv(sandboxUrl: string, keys: Record<string, string>, ext
     const p = system.name.toUpperCase().replace(/-/g, '_');
     if (system.auth === 'secret-url') env[`${p}_WEBHOOK_URL`] = `${sandboxUrl}/${system.name}/${keys[system.name]}`;
     else env[`${p}_API_URL`] = `${sandboxUrl}/${system.name}`;
+    // A connector's stand-in URLs and development credentials, for when a deployment selects it.
+    for (const connector of system.connectors ?? []) {
+      for (const v of connector.variables) {
+        if (v.development) env[`${p}_${envPrefix(connector.name)}_${v.suffix}`] = v.development(sandboxUrl);
+      }
+    }
   }
   return env;
 }
