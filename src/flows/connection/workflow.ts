@@ -42,6 +42,7 @@ const REFRESH_MARGIN_MS = 5 * 60_000;
 /** A caller asking while the connection cannot give a token tries again this much later. */
 const HELD_RETRY_MS = 60_000;
 const HISTORY_LIMIT = 5_000;
+const KEEP_ALIVE_BACKOFF_MS = 60 * 60_000;
 
 export interface ConnectionInput {
   system: string;
@@ -187,28 +188,32 @@ export async function connection(input: ConnectionInput): Promise<void> {
     if (s.tokens && s.tokens.accessToken === accessToken && !brokenReason) await refresh();
   });
 
+  // After a keep-alive refresh that failed without breaking the connection (the provider down, the client refused),
+  // the next one waits this long; a caller's refresh may succeed meanwhile.
+  let keepAliveBackoffUntil = 0;
   for (;;) {
     const keepAliveAt = s.tokens
-      ? (Date.parse(s.tokens.refreshTokenIssuedAt) + Date.parse(s.tokens.refreshTokenExpiresAt)) / 2
+      ? Math.max(
+          (Date.parse(s.tokens.refreshTokenIssuedAt) + Date.parse(s.tokens.refreshTokenExpiresAt)) / 2,
+          keepAliveBackoffUntil,
+        )
       : Number.POSITIVE_INFINITY;
     const due = () => Date.now() >= keepAliveAt;
-    const wait = Number.isFinite(keepAliveAt) ? Math.max(keepAliveAt - Date.now(), 1) : undefined;
-    const woke = () =>
-      brokenReason !== undefined ||
-      workflowInfo().continueAsNewSuggested ||
-      workflowInfo().historyLength > HISTORY_LIMIT ||
-      due();
-    if (wait === undefined) await condition(woke);
-    else await condition(woke, wait);
+    const tooLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT;
+    const woke = () => brokenReason !== undefined || tooLong() || due();
+    if (Number.isFinite(keepAliveAt)) await condition(woke, Math.max(keepAliveAt - Date.now(), 1));
+    else await condition(woke);
 
     if (brokenReason !== undefined) break;
-    if (due() && s.tokens && !refreshing) {
-      await refresh().catch((err: unknown) => {
+    if (due() && s.tokens) {
+      const before = s.tokens;
+      await (refreshing ?? refresh()).catch((err: unknown) => {
         if (isCancellation(err)) throw err;
       });
+      if (s.tokens === before) keepAliveBackoffUntil = Date.now() + KEEP_ALIVE_BACKOFF_MS;
       continue;
     }
-    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT) {
+    if (tooLong()) {
       await condition(() => allHandlersFinished() && refreshing === undefined);
       await continueAsNew<typeof connection>({ system: input.system, carried: s });
     }
