@@ -44,6 +44,9 @@ export function messageOf(body: unknown, fallback: string): string {
   if (body && typeof body === 'object') {
     const b = body as Record<string, unknown>;
     for (const key of ['message', 'error', 'detail']) if (typeof b[key] === 'string') return b[key];
+    // Stripe's envelope, and others like it: {"error": {"type", "code", "message"}}.
+    const nested = b.error as Record<string, unknown> | null | undefined;
+    if (nested && typeof nested === 'object' && typeof nested.message === 'string') return nested.message;
   }
   if (typeof body === 'string' && body.trim()) return body.trim().slice(0, 300);
   return fallback;

@@ -1,6 +1,7 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { tracer } from '../../tracing/index';
 import { safeText } from '../../redaction';
+import { fetchThrough } from './fetch';
 import { send } from './send';
 import { shownCall } from './shown';
 import type { DownstreamClientOptions, DownstreamSystem, HttpMethod, RequestOptions, Response } from './types';
@@ -12,6 +13,7 @@ import type { DownstreamClientOptions, DownstreamSystem, HttpMethod, RequestOpti
 
 export { FailureType } from '../../contracts/failures';
 export { parseRetryAfter } from './answers';
+export { clientFailureOf } from './fetch';
 export {
   type CallObserver,
   type DownstreamClientOptions,
@@ -63,7 +65,10 @@ export function createDownstreamClient(system: DownstreamSystem, options: Downst
     );
   }
 
-  return { system: system.name, request };
+  /** The same calls as `fetch`, for a vendor SDK that takes one (./fetch.ts): reads only. */
+  const fetch = fetchThrough(request);
+
+  return { system: system.name, baseUrl: system.baseUrl, request, fetch };
 }
 
 export type DownstreamClient = ReturnType<typeof createDownstreamClient>;

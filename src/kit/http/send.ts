@@ -36,6 +36,11 @@ interface Call {
   ctx: Context | undefined;
 }
 
+/** Header names lower-cased, so the client's own headers replace a caller's whatever its spelling. */
+function lowerCased(headers: Record<string, string> = {}): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
 function prepare<T>(
   system: DownstreamSystem,
   options: DownstreamClientOptions,
@@ -55,7 +60,7 @@ function prepare<T>(
   // Text the other side wrote (its answer, a network error) enters failures, logs, spans and alerts: the URL's
   // secret parts out, emails hashed, and bounded.
   const redactUrl = secretUrl ? urlRedactor(url) : (text: string) => text;
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { ...lowerCased(opts.headers), accept: 'application/json' };
   if (system.apiKey) headers.authorization = `Bearer ${system.apiKey}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;

@@ -36,6 +36,11 @@ export interface RequestOptions<T = unknown> {
   params?: Record<string, string>;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
+  /**
+   * Further request headers (an SDK's version and user-agent headers, through `client.fetch`). The client's own win:
+   * accept, authorization, content-type, idempotency-key and the trace context.
+   */
+  headers?: Record<string, string>;
   /** Required on every mutating request: derived from the business key and the step, never random. */
   idempotencyKey?: string;
   /** Statuses the caller handles itself (e.g. 409 on an idempotent create); returned instead of thrown. */
