@@ -6,6 +6,7 @@ import { emailPlatform } from './systems/email-platform/system';
 import { crm } from './systems/crm/system';
 import { shop } from './systems/shop/system';
 import { alerts } from './systems/alerts/system';
+import { stripe } from './systems/stripe/system';
 import { shopSource } from './sources/shop/source';
 import { shopifySource } from './sources/shopify/source';
 import { stripeSource } from './sources/stripe/source';
@@ -27,7 +28,7 @@ import { throttleGateFlow } from './flows/throttle-gate/flow';
 // environment all derive from these three.
 
 /** Every downstream system, in the order the catalog lists them. */
-export const SYSTEMS = [accounting, emailPlatform, crm, shop, alerts] as const;
+export const SYSTEMS = [accounting, emailPlatform, crm, shop, stripe, alerts] as const;
 
 /** Every webhook source, in the order the catalog lists them. */
 export const SOURCES = [shopSource, shopifySource, stripeSource] as const;
