@@ -76,6 +76,9 @@ const unixSeconds = (iso: string, round: (x: number) => number) => {
 
 /** The canonical payment of a PaymentIntent, as the webhook source translates it, or why it would refuse it. */
 function canonicalPayment(intent: Stripe.PaymentIntent): PaymentEvent['payment'] {
+  if (intent.object !== 'payment_intent' || typeof intent.currency !== 'string') {
+    return { problem: `event object ${safeText(String(intent.id), 64)} is not a PaymentIntent` };
+  }
   const orderId = intent.metadata?.order_id;
   if (!orderId) return { problem: `PaymentIntent ${intent.id} has no metadata.order_id` };
   if (!MINOR_UNITS.has(intent.currency.toUpperCase())) {
@@ -152,9 +155,9 @@ export function createStripeActivities({ client }: SystemActivityDeps) {
         return {
           eventId: event.id,
           created: new Date(event.created * 1000).toISOString(),
-          paymentIntentId: intent.id,
-          amountMinor: intent.amount_received,
-          currency: intent.currency,
+          paymentIntentId: String(intent.id),
+          amountMinor: Number(intent.amount_received ?? 0),
+          currency: String(intent.currency ?? ''),
           payment: canonicalPayment(intent),
         };
       });
