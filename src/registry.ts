@@ -65,9 +65,20 @@ export const EVENT_FLOWS = Object.fromEntries(
   Object.entries(FLOWS).flatMap(([type, d]) => ('event' in d.trigger ? [[d.trigger.event, type]] : [])),
 ) as Record<CanonicalEvent['type'], WorkflowType>;
 
-/** The flow a canonical event starts, with its business key (what idempotency keys and searches are built from). */
-export function flowOf(event: CanonicalEvent): { workflowType: WorkflowType; businessKey: string } {
+/**
+ * The flow a canonical event starts, with its business key (what idempotency keys and searches are built from) and
+ * what makes its second argument, if it takes one.
+ */
+export function flowOf(event: CanonicalEvent): {
+  workflowType: WorkflowType;
+  businessKey: string;
+  startOptions?: (deployment: { production: boolean }) => unknown;
+} {
   const workflowType = EVENT_FLOWS[event.type];
-  const trigger = FLOWS[workflowType].trigger as { businessKey(e: CanonicalEvent): string };
-  return { workflowType, businessKey: trigger.businessKey(event) };
+  const trigger = FLOWS[workflowType].trigger as {
+    businessKey(e: CanonicalEvent): string;
+    startOptions?(deployment: { production: boolean }): unknown;
+  };
+  const startOptions = trigger.startOptions?.bind(trigger);
+  return { workflowType, businessKey: trigger.businessKey(event), ...(startOptions ? { startOptions } : {}) };
 }
