@@ -17,6 +17,7 @@ import { paymentSucceededFlow } from './flows/payment-succeeded/flow';
 import { contactSyncFlow } from './flows/contact-sync/flow';
 import { syncStateFlow } from './flows/sync-state/flow';
 import { reconcileOrdersFlow } from './flows/reconcile-orders/flow';
+import { reconcilePaymentsFlow } from './flows/reconcile-payments/flow';
 import { scheduleWatchdogFlow } from './flows/schedule-watchdog/flow';
 import { throttleGateFlow } from './flows/throttle-gate/flow';
 
@@ -42,6 +43,7 @@ export const FLOWS = {
   contactSync: contactSyncFlow,
   syncState: syncStateFlow,
   reconcileOrders: reconcileOrdersFlow,
+  reconcilePayments: reconcilePaymentsFlow,
   scheduleWatchdog: scheduleWatchdogFlow,
   throttleGate: throttleGateFlow,
 } as const;
