@@ -139,4 +139,27 @@ describe('the Stripe activities against the sandbox stand-in', () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { type: 'invalid_request_error', code: 'parameter_unknown' } });
   });
+
+  test('the seed route records a succeeded payment whose webhook nobody sent; the events list shows it first', async () => {
+    const headers = { authorization: `Bearer ${config.systems.stripe.apiKey}`, 'content-type': 'application/json' };
+    const orderId = uniqueId('ORD-');
+    const res = await fetch(`${url}/stripe/_sandbox/payments`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ order_id: orderId, amount: 4200, currency: 'pln' }),
+    });
+    expect(res.status).toBe(201);
+    const event = (await res.json()) as { id: string; type: string; data: { object: { id: string } } };
+    expect(event).toMatchObject({
+      type: 'payment_intent.succeeded',
+      data: { object: { metadata: { order_id: orderId } } },
+    });
+    const list = (await (
+      await fetch(`${url}/stripe/v1/events?type=payment_intent.succeeded&limit=1`, { headers })
+    ).json()) as { data: Array<{ id: string }> };
+    expect(list.data.map((e) => e.id)).toEqual([event.id]);
+    const refused = await fetch(`${url}/stripe/_sandbox/payments`, { method: 'POST', headers, body: '{}' });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: { type: 'invalid_request_error' } });
+  });
 });
