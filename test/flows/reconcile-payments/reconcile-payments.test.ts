@@ -147,4 +147,21 @@ describe('reconcilePayments', () => {
     expect((await handle.describe()).runId).toBe(runId);
     expect(invoice.payments).toHaveLength(1);
   });
+
+  test('a window of many pages is read across continueAsNew with Stripe’s cursor: every payment started once', async () => {
+    // A window in the past of its own, so only this test's events are in it.
+    const base = 1_700_000_000 + Math.floor(Math.random() * 1_000_000);
+    const orders = Array.from({ length: 5 }, () => invoicedOrder(10));
+    const events = orders.map(({ orderId }, i) =>
+      putStripePayment(stack.sandbox.data.stripe, { orderId, amount: 1000, currency: 'pln', created: base + i }),
+    );
+    const window = { since: new Date(base * 1000).toISOString(), until: new Date((base + 10) * 1000).toISOString() };
+
+    const result = await run({ window, pageSize: 2, historyLimit: 1 });
+
+    expect(result.checked).toBe(5);
+    expect([...result.started].sort()).toEqual(events.map((e) => e.id).sort());
+    await Promise.all(events.map((e) => paymentOf(e.id).result()));
+    for (const { invoice } of orders) expect(invoice.payments).toHaveLength(1);
+  });
 });
