@@ -157,7 +157,20 @@ describe('reconcilePayments', () => {
     );
     const window = { since: new Date(base * 1000).toISOString(), until: new Date((base + 10) * 1000).toISOString() };
 
-    const result = await run({ window, pageSize: 2, historyLimit: 1 });
+    const workflowId = uniqueId('reconcile-payments-');
+    const result: ReconcilePaymentsResult = await stack.client.workflow.execute('reconcilePayments', {
+      workflowId,
+      taskQueue: queueFor(prefix(), 'orchestration'),
+      args: [{ idPrefix: prefix(), window, pageSize: 2, historyLimit: 1 }],
+    });
+    // Three pages, a run each.
+    let runs: string[] = [];
+    for (let i = 0; i < 50 && runs.length < 3; i += 1) {
+      runs = [];
+      for await (const e of stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(e.runId);
+      if (runs.length < 3) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(runs).toHaveLength(3);
 
     expect(result.checked).toBe(5);
     expect([...result.started].sort()).toEqual(events.map((e) => e.id).sort());
