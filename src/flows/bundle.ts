@@ -11,6 +11,7 @@ import { paymentSucceeded } from './payment-succeeded/workflow';
 import { contactSync } from './contact-sync/workflow';
 import { syncState } from './sync-state/workflow';
 import { reconcileOrders } from './reconcile-orders/workflow';
+import { reconcilePayments } from './reconcile-payments/workflow';
 import { scheduleWatchdog } from './schedule-watchdog/workflow';
 import { throttleGate } from './throttle-gate/workflow';
 import { connection } from './connection/workflow';
@@ -23,6 +24,7 @@ export {
   contactSync,
   syncState,
   reconcileOrders,
+  reconcilePayments,
   scheduleWatchdog,
   throttleGate,
   connection,
@@ -44,6 +46,7 @@ setWorkflowOptions(behaviour('AUTO_UPGRADE'), contactSync);
 // syncState: it lives forever.
 setWorkflowOptions(behaviour('AUTO_UPGRADE'), syncState);
 setWorkflowOptions(behaviour('PINNED'), reconcileOrders);
+setWorkflowOptions(behaviour('PINNED'), reconcilePayments);
 setWorkflowOptions(behaviour('PINNED'), scheduleWatchdog);
 // throttleGate: a throttle gate must never wait on a drained version.
 setWorkflowOptions(behaviour('AUTO_UPGRADE'), throttleGate);

@@ -172,6 +172,8 @@ export type FlowTrigger<I> =
       event: CanonicalEvent['type'];
       /** What downstream idempotency keys and operator searches are built from (the order id). */
       businessKey(event: I): string;
+      /** The workflow's second argument, from the deployment the ingress runs in (none: the event only). */
+      startOptions?(deployment: { production: boolean }): unknown;
     }
   | { schedule: string }
   | { by: string };
