@@ -6,6 +6,7 @@ import { emailPlatform } from './systems/email-platform/system';
 import { crm } from './systems/crm/system';
 import { shop } from './systems/shop/system';
 import { alerts } from './systems/alerts/system';
+import { stripe } from './systems/stripe/system';
 import { shopSource } from './sources/shop/source';
 import { shopifySource } from './sources/shopify/source';
 import { stripeSource } from './sources/stripe/source';
@@ -16,8 +17,11 @@ import { paymentSucceededFlow } from './flows/payment-succeeded/flow';
 import { contactSyncFlow } from './flows/contact-sync/flow';
 import { syncStateFlow } from './flows/sync-state/flow';
 import { reconcileOrdersFlow } from './flows/reconcile-orders/flow';
+import { reconcilePaymentsFlow } from './flows/reconcile-payments/flow';
 import { scheduleWatchdogFlow } from './flows/schedule-watchdog/flow';
 import { throttleGateFlow } from './flows/throttle-gate/flow';
+import { connectionFlow } from './flows/connection/flow';
+import type { ConnectionActivities } from './kit/connections/activities';
 
 // The only lists. Every integration is one folder and one line here (docs/extending.md):
 // - a system we call:    src/systems/<name>/ (system.ts, activities, stand-in.ts, which only the sandbox loads)
@@ -27,7 +31,7 @@ import { throttleGateFlow } from './flows/throttle-gate/flow';
 // environment all derive from these three.
 
 /** Every downstream system, in the order the catalog lists them. */
-export const SYSTEMS = [accounting, emailPlatform, crm, shop, alerts] as const;
+export const SYSTEMS = [accounting, emailPlatform, crm, shop, stripe, alerts] as const;
 
 /** Every webhook source, in the order the catalog lists them. */
 export const SOURCES = [shopSource, shopifySource, stripeSource] as const;
@@ -41,8 +45,10 @@ export const FLOWS = {
   contactSync: contactSyncFlow,
   syncState: syncStateFlow,
   reconcileOrders: reconcileOrdersFlow,
+  reconcilePayments: reconcilePaymentsFlow,
   scheduleWatchdog: scheduleWatchdogFlow,
   throttleGate: throttleGateFlow,
+  connection: connectionFlow,
 } as const;
 
 export type SystemName = (typeof SYSTEMS)[number]['name'];
@@ -52,7 +58,8 @@ export type WorkflowType = keyof typeof FLOWS;
 /** Any activity a workflow can schedule: a declared system's, or one that only talks to Temporal. */
 export type ActivityName =
   | { [S in (typeof SYSTEMS)[number] as S['name']]: keyof ActivitiesOf<S> & string }[SystemName]
-  | keyof TemporalActivities;
+  | keyof TemporalActivities
+  | keyof ConnectionActivities;
 
 // A flow that names an activity no queue serves is a compile error here (at run time it would fail with NotFoundError).
 type Undeclared = Exclude<(typeof FLOWS)[WorkflowType]['activities'][number], ActivityName>;
@@ -64,9 +71,20 @@ export const EVENT_FLOWS = Object.fromEntries(
   Object.entries(FLOWS).flatMap(([type, d]) => ('event' in d.trigger ? [[d.trigger.event, type]] : [])),
 ) as Record<CanonicalEvent['type'], WorkflowType>;
 
-/** The flow a canonical event starts, with its business key (what idempotency keys and searches are built from). */
-export function flowOf(event: CanonicalEvent): { workflowType: WorkflowType; businessKey: string } {
+/**
+ * The flow a canonical event starts, with its business key (what idempotency keys and searches are built from) and
+ * what makes its second argument, if it takes one.
+ */
+export function flowOf(event: CanonicalEvent): {
+  workflowType: WorkflowType;
+  businessKey: string;
+  startOptions?: (deployment: { production: boolean }) => unknown;
+} {
   const workflowType = EVENT_FLOWS[event.type];
-  const trigger = FLOWS[workflowType].trigger as { businessKey(e: CanonicalEvent): string };
-  return { workflowType, businessKey: trigger.businessKey(event) };
+  const trigger = FLOWS[workflowType].trigger as {
+    businessKey(e: CanonicalEvent): string;
+    startOptions?(deployment: { production: boolean }): unknown;
+  };
+  const startOptions = trigger.startOptions?.bind(trigger);
+  return { workflowType, businessKey: trigger.businessKey(event), ...(startOptions ? { startOptions } : {}) };
 }

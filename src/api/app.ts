@@ -5,6 +5,7 @@ import type { Logger } from '../logger';
 import type { RegisteredSource } from './sources';
 import { adminRouter } from './admin';
 import { codecRouter } from './codec-server';
+import { connectionsRouter } from './connections';
 import { HttpError, sendHttpError } from './errors';
 import type { Lifecycle } from './shutdown';
 import type { ApiMetrics } from './metrics';
@@ -124,5 +125,7 @@ export function createOperatorApp(deps: AppDeps): Express {
   if (admin) app.use('/admin', admin);
   const codec = codecRouter(deps);
   if (codec) app.use('/codec', codec);
+  const connections = connectionsRouter(deps);
+  if (connections) app.use('/connections', connections);
   return finish(app, deps);
 }

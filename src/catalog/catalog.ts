@@ -33,6 +33,7 @@ import type { ActivityDoc, FlowDeclaration, SourceDeclaration, SystemDeclaration
 import { connectorVariable } from '../config/derived';
 import { FLOWS, SOURCES, SYSTEMS, type WorkflowType } from '../registry';
 import { TEMPORAL_ACTIVITY_DOCS } from '../kit/temporal-activities';
+import { CONNECTION_ACTIVITY_DOCS } from '../kit/connections/activities';
 
 // The integration catalog: what Switchyard connects, derived from the declarations and the code (never a hand-written
 // list), as plain JSON. `npm run catalog` renders it to docs/CATALOG.md and .env.example, `GET /admin/catalog` and
@@ -43,6 +44,8 @@ export const SENDER_SETUP = 'docs/webhooks.md#webhook-sources';
 const CONTACT_SYNC: WorkflowType = 'contactSync';
 /** The pseudo-system of the activities that only talk to Temporal (sync state, schedule inspection). */
 const TEMPORAL = 'temporal';
+/** The connection activities run on the queue of the system the connection is for. */
+const CONNECTED = '<the connection’s system>';
 
 export interface CatalogActivity {
   name: string;
@@ -354,6 +357,9 @@ export function buildCatalog(options: CatalogOptions = {}): Catalog {
       activityIndex.set(name, { system: system.name, doc });
   }
   for (const [name, doc] of Object.entries(TEMPORAL_ACTIVITY_DOCS)) activityIndex.set(name, { system: TEMPORAL, doc });
+  for (const [name, doc] of Object.entries(CONNECTION_ACTIVITY_DOCS)) {
+    activityIndex.set(name, { system: CONNECTED, doc });
+  }
   const usedBy = (activity: string) =>
     Object.entries(flows)
       .filter(([, w]) => (w.activities as readonly string[]).includes(activity))

@@ -255,14 +255,17 @@ function connectorVariables(system: Systems[number], group: string): DerivedVari
           roles: ['worker'],
           description: `with ${p}_CONNECTOR=${connector.name}: ${v.description}`,
           ...(v.default !== undefined ? { default: v.default } : {}),
+          ...(v.development
+            ? { development: `the sandbox's stand-in: ${v.development('http://127.0.0.1:<SANDBOX_PORT>')}` }
+            : {}),
           secret: v.secret ?? false,
           requiredInProduction: false,
           deprecatedNames: [],
         },
         check: (value) => v.check?.(value) ?? [],
-        development: () => v.default ?? '',
+        development: (sandboxPort) => v.development?.(`http://127.0.0.1:${sandboxPort}`) ?? v.default ?? '',
         notNeeded: (env) => !needed(env),
-        ...(v.default === undefined ? { requiredBy: `${p}_CONNECTOR=${connector.name}` } : {}),
+        ...(v.default === undefined && !v.development ? { requiredBy: `${p}_CONNECTOR=${connector.name}` } : {}),
       });
     }
   }

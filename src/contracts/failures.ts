@@ -17,6 +17,14 @@ export const FailureType = {
 
 export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];
 
+/** The failure types a connection's callers see; both fail the attempt at once, without calling the provider. */
+export const ConnectionFailure = {
+  /** Never authorised: an operator opens GET /connections/<system>/authorize on the operator listener. */
+  notAuthorized: 'ConnectionNotAuthorized',
+  /** The provider refused its refresh token (invalid_grant, revoked consent, removed tenant): re-authorise. */
+  broken: 'ConnectionBroken',
+} as const;
+
 /** When each failure type is thrown, in an operator's words (the catalog lists them). */
 export const FAILURE_CAUSES: Record<FailureTypeName, string> = {
   DownstreamRejected: 'the system answered a 4xx other than 408 and 429: the request itself is wrong',

@@ -159,6 +159,11 @@ export function throttleGateId(prefix: string, system: string): string {
   return fitId(`${prefix}throttle-gate:${system}`);
 }
 
+/** The connection workflow of `system`: the only writer of its OAuth token set (src/flows/connection/). */
+export function connectionWorkflowId(prefix: string, system: string): string {
+  return fitId(`${prefix}connection:${system}`);
+}
+
 /** A declared schedule (`contact-sync`, `reconcile-orders`, `schedule-watchdog`): also its runs' id before the time. */
 export function scheduleId(prefix: string, name: string): string {
   const id = `${prefix}${name}`;

@@ -11,8 +11,10 @@ import { paymentSucceeded } from './payment-succeeded/workflow';
 import { contactSync } from './contact-sync/workflow';
 import { syncState } from './sync-state/workflow';
 import { reconcileOrders } from './reconcile-orders/workflow';
+import { reconcilePayments } from './reconcile-payments/workflow';
 import { scheduleWatchdog } from './schedule-watchdog/workflow';
 import { throttleGate } from './throttle-gate/workflow';
+import { connection } from './connection/workflow';
 
 export {
   orderPaid,
@@ -22,8 +24,10 @@ export {
   contactSync,
   syncState,
   reconcileOrders,
+  reconcilePayments,
   scheduleWatchdog,
   throttleGate,
+  connection,
 };
 
 // An unversioned worker (WORKER_BUILD_ID unset, the time-skipping tests) must not declare a behaviour: the SDK
@@ -42,6 +46,9 @@ setWorkflowOptions(behaviour('AUTO_UPGRADE'), contactSync);
 // syncState: it lives forever.
 setWorkflowOptions(behaviour('AUTO_UPGRADE'), syncState);
 setWorkflowOptions(behaviour('PINNED'), reconcileOrders);
+setWorkflowOptions(behaviour('PINNED'), reconcilePayments);
 setWorkflowOptions(behaviour('PINNED'), scheduleWatchdog);
 // throttleGate: a throttle gate must never wait on a drained version.
 setWorkflowOptions(behaviour('AUTO_UPGRADE'), throttleGate);
+// connection: a connection lives as long as its authorisation: it must never wait on a drained version.
+setWorkflowOptions(behaviour('AUTO_UPGRADE'), connection);

@@ -1,5 +1,6 @@
 import type { SystemActivityDeps } from './activity-deps';
 import type { Connections } from './connections/types';
+import type { OAuthProvider } from './connections/oauth';
 import type { ProfileName } from '../contracts/activity-profiles';
 import type { SourceAdapter } from './source/adapter';
 import type { SampleSender } from './source/sender';
@@ -68,6 +69,11 @@ export interface ConnectorVariable {
   secret?: boolean;
   /** Problems with one value, never echoing it. */
   check?(value: string): string[];
+  /**
+   * Outside production, the value when unset, from the sandbox's base URL: its stand-in's URL, or a development
+   * credential it accepts. With one, the variable is required only in production.
+   */
+  development?(sandboxUrl: string): string;
 }
 
 /** What a connector's activities get: the system's deps, its own variables by suffix, and its OAuth connections. */
@@ -89,12 +95,16 @@ export interface ConnectorDeclaration<A extends ActivityFunctions = ActivityFunc
   activityNotes: Partial<Record<keyof A, string>>;
   /**
    * It has a stand-in, src/systems/<system>/<name>/stand-in.ts, which the sandbox mounts at /<system>-<name> (its faults
-   * and request log at /__admin/<system>-<name>/…): `variables` gives, by suffix, the path under that mount each of
-   * its URL variables takes to point at the sandbox ('' for the mount itself).
+   * and request log at /__admin/<system>-<name>/…); its variables' `development` values point at it.
    */
-  standIn?: { variables: Readonly<Record<string, string>> };
+  standIn?: boolean;
   /** Problems between its variables (one needs another), checked at startup with the rest of the config. */
   checkSettings?(settings: Readonly<Record<string, string | undefined>>): string[];
+  /**
+   * For a connector that authorises with OAuth2: its provider's endpoints and client, from its settings. The system
+   * then has a connection workflow (src/flows/connection/), and its queue serves the connection's activities.
+   */
+  oauth?(settings: Readonly<Record<string, string | undefined>>, system: string): OAuthProvider;
 }
 
 /** Declares a connector of a system whose activities are `A`, checking its activities' signatures against them. */
@@ -167,6 +177,8 @@ export type FlowTrigger<I> =
       event: CanonicalEvent['type'];
       /** What downstream idempotency keys and operator searches are built from (the order id). */
       businessKey(event: I): string;
+      /** The workflow's second argument, from the deployment the ingress runs in (none: the event only). */
+      startOptions?(deployment: { production: boolean }): unknown;
     }
   | { schedule: string }
   | { by: string };

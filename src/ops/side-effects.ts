@@ -2,6 +2,7 @@ import { SYSTEMS } from '../registry';
 import type { ActivityDoc } from '../kit/declare';
 import { type ActivityName, FLOWS } from '../registry';
 import { TEMPORAL_ACTIVITY_DOCS } from '../kit/temporal-activities';
+import { CONNECTION_ACTIVITY_DOCS } from '../kit/connections/activities';
 
 /** One thing a workflow changes (or reads) outside Temporal, and what keeps a re-run from doing it twice. */
 export interface SideEffect {
@@ -24,6 +25,7 @@ function activityIndex(): Map<string, { system: string; doc: ActivityDoc }> {
     for (const [name, doc] of Object.entries(system.activityDocs)) index.set(name, { system: system.name, doc });
   }
   for (const [name, doc] of Object.entries(TEMPORAL_ACTIVITY_DOCS)) index.set(name, { system: 'temporal', doc });
+  for (const [name, doc] of Object.entries(CONNECTION_ACTIVITY_DOCS)) index.set(name, { system: 'connection', doc });
   return index;
 }
 

@@ -127,10 +127,10 @@ export function sandboxEnv(sandboxUrl: string, keys: Record<string, string>, ext
     const p = system.name.toUpperCase().replace(/-/g, '_');
     if (system.auth === 'secret-url') env[`${p}_WEBHOOK_URL`] = `${sandboxUrl}/${system.name}/${keys[system.name]}`;
     else env[`${p}_API_URL`] = `${sandboxUrl}/${system.name}`;
-    // A connector with a stand-in: its URL variables point at /<system>-<connector>; read only when it is selected.
-    for (const c of system.connectors ?? []) {
-      for (const [suffix, path] of Object.entries(c.standIn?.variables ?? {})) {
-        env[`${p}_${envPrefix(c.name)}_${suffix}`] = `${sandboxUrl}/${system.name}-${c.name}${path}`;
+    // A connector's stand-in URLs and development credentials, for when a deployment selects it.
+    for (const connector of system.connectors ?? []) {
+      for (const v of connector.variables) {
+        if (v.development) env[`${p}_${envPrefix(connector.name)}_${v.suffix}`] = v.development(sandboxUrl);
       }
     }
   }

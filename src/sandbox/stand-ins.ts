@@ -5,6 +5,7 @@ import { standIn as accounting } from '../systems/accounting/stand-in';
 import { standIn as emailPlatform } from '../systems/email-platform/stand-in';
 import { standIn as crm } from '../systems/crm/stand-in';
 import { standIn as shop } from '../systems/shop/stand-in';
+import { standIn as stripe } from '../systems/stripe/stand-in';
 import { standIn as alerts } from '../systems/alerts/stand-in';
 import { standIn as accountingXero } from '../systems/accounting/xero/stand-in';
 
@@ -13,6 +14,7 @@ export const STAND_INS = {
   'email-platform': emailPlatform,
   crm: crm,
   shop: shop,
+  stripe: stripe,
   alerts: alerts,
 } as const;
 

@@ -2,6 +2,7 @@ import type { Duration } from '@temporalio/common';
 import type { Config } from '../config';
 import type { ContactSyncInput } from '../flows/contact-sync/workflow';
 import type { ReconcileOrdersInput } from '../flows/reconcile-orders/workflow';
+import type { ReconcilePaymentsInput } from '../flows/reconcile-payments/workflow';
 import type { WatchedSchedule } from '../contracts/schedules';
 import { scheduleId, syncStateId } from '../contracts/workflow-ids';
 import type { ScheduleWatchdogInput } from '../flows/schedule-watchdog/workflow';
@@ -15,6 +16,7 @@ export type OverlapPolicy = 'SKIP' | 'BUFFER_ONE' | 'BUFFER_ALL' | 'CANCEL_OTHER
 type Action =
   | { workflowType: 'contactSync'; args: [ContactSyncInput] }
   | { workflowType: 'reconcileOrders'; args: [ReconcileOrdersInput] }
+  | { workflowType: 'reconcilePayments'; args: [ReconcilePaymentsInput] }
   | { workflowType: 'scheduleWatchdog'; args: [ScheduleWatchdogInput] };
 
 export type ScheduleDefinition = Action & {
@@ -59,6 +61,18 @@ export function scheduleDefinitions(config: Config): ScheduleDefinition[] {
       spec: { every: '1h', timeZone },
       workflowType: 'reconcileOrders',
       args: [{ lookbackMinutes: 180, graceMinutes: 10, idPrefix: prefix }],
+      taskQueue,
+      overlap: 'SKIP',
+      catchupWindow: '6 hours',
+      expectedIntervalMs: HOUR,
+    },
+    {
+      id: scheduleId(prefix, 'reconcile-payments'),
+      description: 'Stripe payments whose webhook never arrived get the payment flow (safety net under the webhook)',
+      spec: { every: '1h', timeZone },
+      workflowType: 'reconcilePayments',
+      // Each payment it starts is verified against Stripe before recording (its PaymentIntent is where it was listed).
+      args: [{ lookbackMinutes: 180, graceMinutes: 15, idPrefix: prefix }],
       taskQueue,
       overlap: 'SKIP',
       catchupWindow: '6 hours',

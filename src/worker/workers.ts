@@ -15,6 +15,9 @@ import { dataConverterFor, FAILURE_CONVERTER_PATH, workerDataConverterFor } from
 import type { ActivityFunctions, SystemDeclaration } from '../kit/declare';
 import type { SystemActivityDeps } from '../kit/activity-deps';
 import type { AlertKind } from '../contracts/alerts';
+import { createConnectionActivities } from '../kit/connections/activities';
+import { createConnections } from '../kit/connections/client';
+import type { Connections } from '../kit/connections/types';
 import type { Logger } from '../logger';
 import { sdkLogLevel } from './sdk-log';
 import { createWorkerMetrics, serveWorkerMetrics, type WorkerMetrics } from './metrics';
@@ -75,17 +78,21 @@ export function withConnector(
   system: SystemDeclaration,
   selected: { name: string; settings: Record<string, string | undefined> },
   deps: SystemActivityDeps,
+  connections?: Connections,
 ): ActivityFunctions {
   const activities = system.activities(deps);
   if (selected.name === 'api') return activities;
   const connector = system.connectors?.find((c) => c.name === selected.name);
   if (!connector) throw new Error(`${system.name} has no connector "${selected.name}"`);
-  const own = connector.activities({ ...deps, settings: selected.settings }) as ActivityFunctions;
+  const own = connector.activities({ ...deps, settings: selected.settings, connections }) as ActivityFunctions;
   for (const name of Object.keys(own)) {
-    if (!(name in activities))
+    if (!(name in activities)) {
       throw new Error(`connector ${connector.name} serves ${name}, which ${system.name} lacks`);
+    }
   }
-  return { ...activities, ...own };
+  // An OAuth connector's queue also serves its connection workflow's calls to the provider (the secret stays here).
+  const oauth = connector.oauth ? createConnectionActivities(connector.oauth(selected.settings, system.name)) : {};
+  return { ...activities, ...own, ...oauth };
 }
 
 export interface WorkerSetOptions {
@@ -127,6 +134,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       onUnavailable: (system, operation) => metrics.gateUnavailable.inc({ system, operation }),
     }),
   });
+  const connections = createConnections({ temporal, prefix });
   const common = { timeoutMs: config.downstream.timeoutMs, maxRetryDelayMs: 10 * 60 * 1000, gate, ...metrics.observer };
   const settings = (name: string) => {
     const s = (config.systems as Record<string, Config['systems'][SystemName] | undefined>)[name];
@@ -146,7 +154,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       namespace,
       onAlertSent: (kind: AlertKind) => metrics.alertsSent.inc({ kind }),
     };
-    return withConnector(system, s.connector, deps);
+    return withConnector(system, s.connector, deps, connections);
   };
   const alertActivities = createAlertActivities({
     client: createDownstreamClient({ name: 'alerts', baseUrl: config.systems.alerts.url, secretUrl: true }, common),

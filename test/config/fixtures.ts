@@ -34,6 +34,8 @@ export const PRODUCTION_DOWNSTREAM = {
   CRM_API_KEY: strongToken('crm-key'),
   SHOP_API_URL: 'https://shop.example.com',
   SHOP_API_KEY: strongToken('shop-key'),
+  STRIPE_API_URL: 'https://api.stripe.com',
+  STRIPE_API_KEY: `rk_live_${strongToken('stripe-key')}`,
   ALERTS_WEBHOOK_URL: `https://hooks.slack.com/services/T000/B000/${strongToken('alerts-url')}`,
 } as const;
 

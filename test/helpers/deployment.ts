@@ -29,6 +29,7 @@ export async function startDeployment(env: TestWorkflowEnvironment, overrides: R
     EMAIL_PLATFORM_RATE_LIMIT_PER_SECOND: '1000',
     CRM_RATE_LIMIT_PER_SECOND: '1000',
     SHOP_RATE_LIMIT_PER_SECOND: '1000',
+    STRIPE_RATE_LIMIT_PER_SECOND: '1000',
     ALERTS_RATE_LIMIT_PER_SECOND: '1000',
     ...overrides,
   });

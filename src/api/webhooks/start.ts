@@ -38,7 +38,7 @@ export function startPlan(
   const { eventId, event, drift, shownVersion } = delivery;
   const prefix = config.temporal.taskQueuePrefix;
   const workflowId = webhookWorkflowId(prefix, source, delivery.dedupeKey ?? eventId);
-  const { workflowType, businessKey } = flowOf(event);
+  const { workflowType, businessKey, startOptions } = flowOf(event);
   if (!isKeyword(eventId)) throw new PayloadError('eventId', 'must be visible text, at most 128');
   if (!isKeyword(businessKey)) throw new PayloadError('businessKey', 'must be visible text, at most 128');
   return {
@@ -48,7 +48,7 @@ export function startPlan(
       workflowType,
       workflowId,
       taskQueue: queueFor(prefix, 'orchestration'),
-      args: [event],
+      args: startOptions === undefined ? [event] : [event, startOptions({ production: config.production })],
       typedSearchAttributes: [
         { key: SOURCE, value: source },
         { key: EVENT_TYPE, value: event.type },

@@ -5,6 +5,7 @@ import { SignatureError } from '../../kit/source/errors';
 import { businessKeySchema, parseWith } from '../../kit/source/parse';
 import { assertFresh, encodedMacEquals, hmacSha256, headerOnce } from '../../kit/source/signing';
 import type { Delivery, SourceAdapter, Translation } from '../../kit/source/adapter';
+import { STRIPE_API_VERSION } from '../../systems/stripe/wire';
 
 // Stripe-Signature: "t=<unix seconds>,v1=<hex HMAC-SHA256 of '<t>.<raw body>'>[,v1=…][,v0=…]", keyed with the
 // endpoint secret exactly as Stripe shows it (whsec_… included). Several v1 appear while Stripe rolls a secret.
@@ -57,7 +58,8 @@ function parseSignatureHeader(header: string): ParsedHeader {
 export function createStripeSource(options: { toleranceSeconds: number }): SourceAdapter {
   return {
     name: 'stripe',
-    knownApiVersions: ['2024-06-20', '2024-09-30.acacia', '2025-03-31.basil', '2026-10-28.endive'],
+    // The connector's pinned version is always one it knows (src/systems/stripe/wire.ts).
+    knownApiVersions: [...new Set(['2024-06-20', '2024-09-30.acacia', '2025-03-31.basil', STRIPE_API_VERSION])],
 
     verify(delivery: Delivery, secrets: readonly string[]): void {
       const header = headerOnce(delivery.headers, 'stripe-signature');

@@ -5,6 +5,7 @@ import { stripeSender } from './sender';
 export const stripeSource = defineSource({
   name: 'stripe',
   title: 'Stripe',
+  system: 'stripe',
   signature: {
     scheme: 'Stripe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">',
     headers: ['stripe-signature'],

@@ -1,6 +1,7 @@
 import type { PaymentSucceeded } from '../../../src/domain/events';
 import { type Harness, defineRecording, searchAttributes } from '../recording';
 import { runOrderPaid } from '../order-paid/recording';
+import { putStripePayment } from '../../../src/systems/stripe/stand-in';
 
 // How `npm run record-histories` drives paymentSucceeded through its scenarios (test/flows/recording.ts).
 
@@ -14,10 +15,10 @@ function paymentSucceededEvent(id: string): PaymentSucceeded {
   };
 }
 
-async function startPaymentSucceeded(h: Harness, id: string) {
+async function startPaymentSucceeded(h: Harness, id: string, options?: { verifyByFetch: boolean }) {
   const event = paymentSucceededEvent(id);
   const workflowId = `stripe:${event.eventId}`;
-  const run = await h.start('paymentSucceeded', [event], {
+  const run = await h.start('paymentSucceeded', options ? [event, options] : [event], {
     workflowId,
     searchAttributes: searchAttributes('stripe', event.type, event.eventId, event.payment.orderId),
   });
@@ -25,6 +26,7 @@ async function startPaymentSucceeded(h: Harness, id: string) {
 }
 
 export const recording = defineRecording({
+  scenarios: ['success', 'retry', 'failure', 'verified'],
   steps: {
     success: async (h, id) => {
       await runOrderPaid(h, id);
@@ -44,6 +46,20 @@ export const recording = defineRecording({
       await runOrderPaid(h, id);
       h.faults('accounting', { respondNext: { status: 400, count: 1 } });
       const { workflowId, done } = await startPaymentSucceeded(h, id);
+      await done;
+      return workflowId;
+    },
+    // As production starts it: the PaymentIntent is read from Stripe first and recorded as Stripe reports it.
+    verified: async (h, id) => {
+      await runOrderPaid(h, id);
+      const { payment } = paymentSucceededEvent(id);
+      putStripePayment(h.sandbox.data.stripe, {
+        orderId: payment.orderId,
+        amount: 149900,
+        currency: 'pln',
+        intentId: payment.id,
+      });
+      const { workflowId, done } = await startPaymentSucceeded(h, id, { verifyByFetch: true });
       await done;
       return workflowId;
     },

@@ -1,9 +1,35 @@
+import type { OAuthProvider } from '../../../kit/connections/oauth';
 import { defineConnector } from '../../../kit/declare';
 import type { AccountingActivities } from '../activities';
 import { createXeroActivities } from './activities';
 
 // Accounting in Xero (docs/xero.md): the invoice, its payments and the reconciliation's reads through xero-node, as
 // the OAuth connection `accounting` (src/kit/connections), whose workflow alone refreshes its tokens.
+
+/** The app the sandbox's Xero stand-in knows: ACCOUNTING_XERO_CLIENT_ID and _CLIENT_SECRET outside production. */
+export const XERO_SANDBOX_APP = {
+  clientId: 'SWITCHYARDSANDBOXXEROCLIENT0000',
+  clientSecret: 'sandbox-xero-client-secret-not-for-production',
+} as const;
+
+/** Where the sandbox serves the stand-in (src/systems/accounting/xero/stand-in.ts). */
+const standInUrl = (sandboxUrl: string) => `${sandboxUrl}/accounting-xero`;
+
+/** Xero's OAuth2 endpoints and the app, from ACCOUNTING_XERO_* (by suffix), for the connection workflow. */
+export function xeroOAuth(settings: Readonly<Record<string, string | undefined>>): OAuthProvider {
+  const trim = (v: string | undefined) => (v ?? '').replace(/\/$/, '');
+  return {
+    authorizeUrl: settings.AUTHORIZE_URL!,
+    tokenUrl: `${trim(settings.IDENTITY_URL)}/connect/token`,
+    tenantsUrl: `${trim(settings.API_URL)}/connections`,
+    clientId: settings.CLIENT_ID!,
+    clientSecret: settings.CLIENT_SECRET!,
+    scopes: settings.SCOPES!,
+    redirectUrl: settings.REDIRECT_URL!,
+    // Xero: a refresh token unused for 60 days dies.
+    refreshTokenIdleDays: 60,
+  };
+}
 
 const isHttpUrl = (v: string) => {
   try {
@@ -21,22 +47,42 @@ export const xeroConnector = defineConnector<AccountingActivities>({
   variables: [
     {
       suffix: 'API_URL',
-      description: "Xero's API (the sandbox's stand-in in development)",
+      description: "Xero's API, and its /connections",
       default: 'https://api.xero.com',
+      development: standInUrl,
       check: httpUrl,
     },
-    { suffix: 'CLIENT_ID', description: 'the client id of the Xero app (developer.xero.com/app/manage)' },
-    { suffix: 'CLIENT_SECRET', description: 'the client secret of the Xero app', secret: true },
+    {
+      suffix: 'CLIENT_ID',
+      description: 'the client id of the Xero app (developer.xero.com/app/manage)',
+      development: () => XERO_SANDBOX_APP.clientId,
+    },
+    {
+      suffix: 'CLIENT_SECRET',
+      description: 'the client secret of the Xero app',
+      secret: true,
+      development: () => XERO_SANDBOX_APP.clientSecret,
+    },
+    {
+      suffix: 'REDIRECT_URL',
+      description:
+        "the operator listener's /connections/accounting/callback as the operator's browser reaches it, registered as " +
+        "the Xero app's redirect URI",
+      development: () => 'http://127.0.0.1:3001/connections/accounting/callback',
+      check: httpUrl,
+    },
     {
       suffix: 'IDENTITY_URL',
       description: "Xero's identity server, whose /connect/token issues and refreshes tokens",
       default: 'https://identity.xero.com',
+      development: (sandboxUrl) => `${standInUrl(sandboxUrl)}/identity`,
       check: httpUrl,
     },
     {
       suffix: 'AUTHORIZE_URL',
       description: 'where an operator is sent to consent to the connection',
       default: 'https://login.xero.com/identity/connect/authorize',
+      development: (sandboxUrl) => `${standInUrl(sandboxUrl)}/identity/connect/authorize`,
       check: httpUrl,
     },
     {
@@ -60,13 +106,8 @@ export const xeroConnector = defineConnector<AccountingActivities>({
       check: accountCode,
     },
   ],
-  standIn: {
-    variables: {
-      API_URL: '',
-      IDENTITY_URL: '/identity',
-      AUTHORIZE_URL: '/identity/connect/authorize',
-    },
-  },
+  standIn: true,
+  oauth: (settings) => xeroOAuth(settings),
   activities: createXeroActivities,
   activityNotes: {
     createInvoice:

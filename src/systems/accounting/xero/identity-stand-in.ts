@@ -1,16 +1,13 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import { logRequest, type SystemState } from '../../../kit/stand-in';
+import { XERO_SANDBOX_APP } from './connector';
+
+export { XERO_SANDBOX_APP };
 
 // Xero's identity server, as the sandbox serves it under /accounting-xero/identity (IDENTITY_URL): GET
 // /connect/authorize (consents at once and redirects back with a code), POST /connect/token (authorization_code with
 // PKCE S256, refresh_token that rotates), and the grants, tokens and connections the API side checks.
-
-/** The app the sandbox knows: ACCOUNTING_XERO_CLIENT_ID and _CLIENT_SECRET in development. */
-export const XERO_SANDBOX_APP = {
-  clientId: 'SWITCHYARDSANDBOXXEROCLIENT0000',
-  clientSecret: 'sandbox-xero-client-secret-not-for-production',
-} as const;
 
 /** Xero's lifetimes: an access token lasts 30 minutes, a code 5. */
 export const ACCESS_TOKEN_SECONDS = 30 * 60;
