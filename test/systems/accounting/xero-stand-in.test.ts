@@ -1,5 +1,9 @@
 import { loadConfig } from '../../../src/config/index';
-import { createSandbox, sandboxKeys } from '../../../src/sandbox/server';
+import { ApplicationFailure } from '@temporalio/common';
+import { ConnectionFailure } from '../../../src/kit/connections/types';
+import { createConnectionActivities } from '../../../src/kit/connections/activities';
+import { createSandbox, sandboxEnv, sandboxKeys } from '../../../src/sandbox/server';
+import { xeroOAuth } from '../../../src/systems/accounting/xero/connector';
 import { closeServer } from '../../helpers/stack';
 import { authorize, authorizeParams, basic, connect, pkce, REDIRECT_URI, tokenRequest } from '../../helpers/xero';
 
@@ -188,5 +192,30 @@ describe('the Xero stand-in', () => {
     expect(ok.status).toBe(200);
     const log = sandbox.systems['accounting-xero'].log.filter((r) => r.method === 'PUT');
     expect(log.map((r) => r.bodyProblems?.length === 0)).toEqual([false, false, false, false, false, true]);
+  });
+
+  test("the connection workflow's OAuth activities, with the connector's provider, authorise and refresh here", async () => {
+    const keys = sandboxKeys(loadConfig({ NODE_ENV: 'test' }));
+    const config = loadConfig({ NODE_ENV: 'test', ...sandboxEnv(url, keys), ACCOUNTING_CONNECTOR: 'xero' });
+    const oauth = createConnectionActivities(xeroOAuth(config.systems.accounting.connector.settings));
+    const pending = await oauth.beginConnectionAuthorization();
+    // The stand-in's user consents at once: the redirect carries the code and the state.
+    const consent = await fetch(pending.authorizeUrl, { redirect: 'manual' });
+    expect(consent.status).toBe(302);
+    const back = new URL(consent.headers.get('location')!);
+    expect(back.searchParams.get('state')).toBe(pending.state);
+    const { tokens, tenant } = await oauth.exchangeConnectionCode({
+      code: back.searchParams.get('code')!,
+      verifier: pending.verifier,
+    });
+    expect(tenant).toEqual({
+      tenantId: sandbox.data['accounting-xero'].identity.organisation.tenantId,
+      tenantName: 'Demo Company (Sandbox)',
+    });
+    const next = await oauth.refreshConnectionToken({ refreshToken: tokens.refreshToken });
+    expect(next.refreshToken).not.toBe(tokens.refreshToken);
+    const reused = await oauth.refreshConnectionToken({ refreshToken: tokens.refreshToken }).catch((e: unknown) => e);
+    expect(reused).toBeInstanceOf(ApplicationFailure);
+    expect((reused as ApplicationFailure).type).toBe(ConnectionFailure.broken);
   });
 });
