@@ -1,6 +1,7 @@
 import type { ActivitiesOf } from './flows/common/activities';
 import type { TemporalActivities } from './kit/temporal-activities';
 import type { CanonicalEvent } from './domain/events';
+import type { CredentialStateSource } from './kit/credentials';
 import { accounting } from './systems/accounting/system';
 import { emailPlatform } from './systems/email-platform/system';
 import { crm } from './systems/crm/system';
@@ -44,6 +45,12 @@ export const FLOWS = {
   scheduleWatchdog: scheduleWatchdogFlow,
   throttleGate: throttleGateFlow,
 } as const;
+
+/**
+ * Where credentials that are not variables report their state (issued, expires, broken): OAuth connections add theirs
+ * here. The variables' own credentials are derived, never listed (src/config/credentials.ts).
+ */
+export const CREDENTIAL_STATE_SOURCES: readonly CredentialStateSource[] = [];
 
 export type SystemName = (typeof SYSTEMS)[number]['name'];
 export type SourceName = (typeof SOURCES)[number]['name'];
