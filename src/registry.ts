@@ -19,6 +19,7 @@ import { syncStateFlow } from './flows/sync-state/flow';
 import { reconcileOrdersFlow } from './flows/reconcile-orders/flow';
 import { scheduleWatchdogFlow } from './flows/schedule-watchdog/flow';
 import { throttleGateFlow } from './flows/throttle-gate/flow';
+import { credentialCheckFlow } from './flows/credential-check/flow';
 
 // The only lists. Every integration is one folder and one line here (docs/extending.md):
 // - a system we call:    src/systems/<name>/ (system.ts, activities, stand-in.ts, which only the sandbox loads)
@@ -44,6 +45,7 @@ export const FLOWS = {
   reconcileOrders: reconcileOrdersFlow,
   scheduleWatchdog: scheduleWatchdogFlow,
   throttleGate: throttleGateFlow,
+  credentialCheck: credentialCheckFlow,
 } as const;
 
 /**

@@ -13,6 +13,7 @@ import { syncState } from './sync-state/workflow';
 import { reconcileOrders } from './reconcile-orders/workflow';
 import { scheduleWatchdog } from './schedule-watchdog/workflow';
 import { throttleGate } from './throttle-gate/workflow';
+import { credentialCheck } from './credential-check/workflow';
 
 export {
   orderPaid,
@@ -24,6 +25,7 @@ export {
   reconcileOrders,
   scheduleWatchdog,
   throttleGate,
+  credentialCheck,
 };
 
 // An unversioned worker (WORKER_BUILD_ID unset, the time-skipping tests) must not declare a behaviour: the SDK
@@ -45,3 +47,4 @@ setWorkflowOptions(behaviour('PINNED'), reconcileOrders);
 setWorkflowOptions(behaviour('PINNED'), scheduleWatchdog);
 // throttleGate: a throttle gate must never wait on a drained version.
 setWorkflowOptions(behaviour('AUTO_UPGRADE'), throttleGate);
+setWorkflowOptions(behaviour('PINNED'), credentialCheck);

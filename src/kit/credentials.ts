@@ -225,3 +225,33 @@ export async function checkCredentials(
   }
   return credentialStatuses(settings, { now, reports, extra });
 }
+
+/** What the daily check alerts on: a credential that is expiring, expired or broken, without its value. */
+export interface CredentialProblem {
+  name: string;
+  state: 'expiring' | 'expired' | 'broken';
+  kind: CredentialKind;
+  owner: string;
+  runbook: string;
+  expires?: string;
+  detail: string;
+}
+
+/** The problems among `states`, for the credential check. */
+export function credentialProblems(states: readonly CredentialStatus[]): CredentialProblem[] {
+  return states.flatMap((s) =>
+    s.state === 'expiring' || s.state === 'expired' || s.state === 'broken'
+      ? [
+          {
+            name: s.name,
+            state: s.state,
+            kind: s.kind,
+            owner: s.owner,
+            runbook: s.runbook,
+            ...(s.expires ? { expires: s.expires } : {}),
+            detail: s.detail,
+          },
+        ]
+      : [],
+  );
+}
