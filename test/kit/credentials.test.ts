@@ -1,7 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { ConfigError, loadConfig, variableDocs } from '../../src/config';
 import { GENERAL_CREDENTIALS } from '../../src/config/credentials';
 import type { Systems } from '../../src/config/derived';
 import {
+  CREDENTIAL_KINDS,
   checkCredentials,
   type CredentialStateSource,
   credentialStatuses,
@@ -91,6 +94,22 @@ describe('the credential registry', () => {
     const general = dev().credentials.declared.filter((c) => c.scope === 'general');
     expect(general.length).toBeGreaterThan(0);
     for (const c of general) expect({ [c.name]: GENERAL_CREDENTIALS[c.name] }).toEqual({ [c.name]: expect.anything() });
+  });
+
+  test('every kind has its runbook page, and each page says who owns it, where it lives and how to verify', () => {
+    const root = path.join(__dirname, '..', '..');
+    for (const runbook of new Set(Object.values(CREDENTIAL_KINDS))) {
+      const page = fs.readFileSync(path.join(root, runbook), 'utf8');
+      expect({
+        runbook,
+        owner: /\*\*Owner:\*\*/.test(page),
+        lives: /\*\*Where it lives:|\*\*Where they live:/.test(page),
+      }).toEqual({
+        runbook,
+        owner: true,
+        lives: true,
+      });
+    }
   });
 
   test('owners are teams or roles: a person-like owner is refused at startup', () => {
