@@ -1,6 +1,7 @@
 import type { ActivitiesOf } from './flows/common/activities';
 import type { TemporalActivities } from './kit/temporal-activities';
 import type { CanonicalEvent } from './domain/events';
+import type { CredentialStateSource } from './kit/credentials';
 import { accounting } from './systems/accounting/system';
 import { emailPlatform } from './systems/email-platform/system';
 import { crm } from './systems/crm/system';
@@ -22,6 +23,7 @@ import { scheduleWatchdogFlow } from './flows/schedule-watchdog/flow';
 import { throttleGateFlow } from './flows/throttle-gate/flow';
 import { connectionFlow } from './flows/connection/flow';
 import type { ConnectionActivities } from './kit/connections/activities';
+import { credentialCheckFlow } from './flows/credential-check/flow';
 
 // The only lists. Every integration is one folder and one line here (docs/extending.md):
 // - a system we call:    src/systems/<name>/ (system.ts, activities, stand-in.ts, which only the sandbox loads)
@@ -49,7 +51,14 @@ export const FLOWS = {
   scheduleWatchdog: scheduleWatchdogFlow,
   throttleGate: throttleGateFlow,
   connection: connectionFlow,
+  credentialCheck: credentialCheckFlow,
 } as const;
+
+/**
+ * Where credentials that are not variables report their state (issued, expires, broken): OAuth connections add theirs
+ * here. The variables' own credentials are derived, never listed (src/config/credentials.ts).
+ */
+export const CREDENTIAL_STATE_SOURCES: readonly CredentialStateSource[] = [];
 
 export type SystemName = (typeof SYSTEMS)[number]['name'];
 export type SourceName = (typeof SOURCES)[number]['name'];

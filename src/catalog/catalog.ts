@@ -34,6 +34,7 @@ import { connectorVariable } from '../config/derived';
 import { FLOWS, SOURCES, SYSTEMS, type WorkflowType } from '../registry';
 import { TEMPORAL_ACTIVITY_DOCS } from '../kit/temporal-activities';
 import { CONNECTION_ACTIVITY_DOCS } from '../kit/connections/activities';
+import type { DeclaredCredential } from '../kit/credentials';
 
 // The integration catalog: what Switchyard connects, derived from the declarations and the code (never a hand-written
 // list), as plain JSON. `npm run catalog` renders it to docs/CATALOG.md and .env.example, `GET /admin/catalog` and
@@ -181,6 +182,8 @@ export interface Catalog {
     items: CatalogSchedule[];
   };
   ownership: CatalogField[];
+  /** Every credential as declared: owner, kind, storage, rotation runbook (the states are `ops credentials`'). */
+  credentials: DeclaredCredential[];
   variables: VariableDoc[];
   alerts: {
     destination: { system: string; title: string; variable: string };
@@ -561,6 +564,7 @@ export function buildCatalog(options: CatalogOptions = {}): Catalog {
       items: schedules,
     },
     ownership,
+    credentials: config.credentials.declared,
     variables: docs,
     alerts: {
       destination: { system: alertSystem.name, title: alertSystem.title, variable: alertSystem.url.variable },

@@ -251,6 +251,7 @@ const SECTIONS = [
   'Failure types',
   'Schedules',
   'Ownership of contact fields',
+  'Credentials',
   'Environment variables',
   'Alerts',
   'Operator entry points',
@@ -414,6 +415,24 @@ export function renderCatalogMarkdown(catalog: Catalog): string {
         md(f.conflictRule),
         code(f.syncedBy),
         f.tests.map((t) => code(t)).join('<br>'),
+      ]),
+    ),
+    '## Credentials',
+    '',
+    'Every secret Switchyard holds, derived from the secret variables; who owns it and how to rotate it. Their dates ' +
+      'come from `CREDENTIAL_DATES`, their states from `npm run ops -- credentials` and `GET /admin/credentials`; a ' +
+      'daily check alerts on each one expiring, expired or broken. See [docs/credentials/](credentials/README.md).',
+    '',
+    table(
+      ['credential', 'kind', 'of', 'owner', 'stored in', 'read by', 'rotation'],
+      catalog.credentials.map((c) => [
+        code(c.name),
+        c.kind,
+        c.of ?? c.scope,
+        c.owner,
+        c.storage.variable ? `variable ${code(c.storage.variable)}` : md(c.storage.store),
+        c.readBy.join(', '),
+        `[${c.runbook.replace(/^docs\/credentials\//, '')}](${c.runbook.replace(/^docs\//, '')}): ${md(c.rotation)}`,
       ]),
     ),
     '## Environment variables',

@@ -43,7 +43,7 @@ function zodProblems(schema: z.ZodType, value: string): string[] {
 
 export type Systems = readonly Pick<
   SystemDeclaration,
-  'name' | 'title' | 'auth' | 'defaultRatePerSecond' | 'deprecatedVariables' | 'connectors'
+  'name' | 'title' | 'auth' | 'defaultRatePerSecond' | 'deprecatedVariables' | 'connectors' | 'owner'
 >[];
 
 export type Sources = readonly SourceDeclaration[];

@@ -12,6 +12,8 @@ import {
   type Systems,
 } from './derived';
 import { developmentToken } from './development';
+import type { CredentialSettings } from '../kit/credentials';
+import { credentialDatesProblems, credentialPresence, declaredCredentials, DEFAULT_STORE } from './credentials';
 import { parsePayloadKeys } from './payload-keys';
 import { productionSecretProblems } from './production';
 import { generalSchema, type Role, type VariableDoc } from './variables';
@@ -186,6 +188,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
       connector: { name: string; settings: Record<string, string | undefined> };
     }
   >;
+  // The credential registry, checked here so a person named as an owner or a date for no credential stops startup.
+  let credentialList: CredentialSettings['declared'] = [];
+  try {
+    credentialList = declaredCredentials(declared, c.CREDENTIAL_STORE ?? DEFAULT_STORE);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  problems.push(...credentialDatesProblems(c.CREDENTIAL_DATES ?? {}, credentialList));
   if (problems.length) throw new ConfigError(problems);
 
   const sources = Object.fromEntries(
@@ -205,6 +215,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
   const developmentKeys = defaulted.includes('PAYLOAD_KEYS');
   // The public development codec token only ever decrypts what the public development key encrypted.
   const codecToken = c.CODEC_TOKEN ?? (developmentKeys ? developmentToken('CODEC_TOKEN') : undefined);
+  const credentials: CredentialSettings = {
+    role,
+    declared: credentialList,
+    presence: credentialPresence(declared, env, values, {
+      role,
+      sandboxPort,
+      codecDevelopment: c.CODEC_TOKEN === undefined && developmentKeys,
+    }),
+    dates: c.CREDENTIAL_DATES ?? {},
+    warningDays: c.CREDENTIAL_EXPIRY_WARNING_DAYS,
+  };
 
   return {
     env: c.NODE_ENV,
@@ -270,6 +291,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
           development: c.CODEC_TOKEN === undefined,
         }
       : undefined,
+    /** The credential registry and what this process knows of each (never a value): src/kit/credentials.ts. */
+    credentials,
     schedules: {
       applyOnStart: c.SCHEDULES_APPLY_ON_START === 'true',
       timeZone: c.SCHEDULES_TIME_ZONE,

@@ -44,6 +44,41 @@ interface GeneralDoc {
   neverSetByExample?: true;
 }
 
+/** A calendar date, YYYY-MM-DD (UTC). */
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, YYYY-MM-DD')
+  .refine((v) => {
+    const at = new Date(`${v}T00:00:00Z`);
+    return !Number.isNaN(at.getTime()) && at.toISOString().startsWith(v);
+  }, 'is not a calendar date');
+
+/** CREDENTIAL_DATES once parsed: when each credential variable was issued and when its provider says it expires. */
+export const credentialDatesSchema = z.record(
+  z.string(),
+  z
+    .object({ issued: isoDate.optional(), expires: isoDate.optional() })
+    .strict()
+    .refine((d) => !d.issued || !d.expires || d.issued <= d.expires, 'is issued after it expires'),
+);
+export type CredentialDates = z.output<typeof credentialDatesSchema>;
+
+// JSON in a variable: a parse error names neither the value nor a piece of it.
+const credentialDates = z
+  .string()
+  .transform((raw, ctx) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be JSON: {"<VARIABLE>": {"issued": "YYYY-MM-DD", "expires": "YYYY-MM-DD"}}',
+      });
+      return z.NEVER;
+    }
+  })
+  .pipe(credentialDatesSchema);
+
 const general = {
   NODE_ENV: [
     z.enum(['development', 'test', 'production']).default('development'),
@@ -370,6 +405,36 @@ const general = {
   WATCHDOG_PAUSED_ALERT_AFTER_MINUTES: [
     positiveInt.default(24 * 60),
     { group: 'Schedules', roles: ['worker'], description: 'a schedule paused longer than this raises an alert' },
+  ],
+  CREDENTIAL_DATES: [
+    credentialDates.optional(),
+    {
+      group: 'Credentials',
+      roles: BOTH,
+      description:
+        'when each credential was issued and when its provider says it expires, as JSON by variable name: ' +
+        '{"SHOP_WEBHOOK_SECRET": {"issued": "2026-01-31", "expires": "2027-01-31"}}; a name that is not a secret ' +
+        'variable, or a bad date, stops startup. Shown by `npm run ops -- credentials` and alerted by the daily ' +
+        'credential check (docs/credentials/)',
+    },
+  ],
+  CREDENTIAL_EXPIRY_WARNING_DAYS: [
+    positiveInt.default(14),
+    {
+      group: 'Credentials',
+      roles: BOTH,
+      description: 'a credential that expires within this many days is `expiring`, and alerted once',
+    },
+  ],
+  CREDENTIAL_STORE: [
+    z.string().max(200).optional(),
+    {
+      group: 'Credentials',
+      roles: BOTH,
+      description:
+        'where this deployment keeps its secret values (e.g. "Vault kv/switchyard/prod"), shown as each ' +
+        "credential's storage; unset: the process environment, as the deployment sets it",
+    },
   ],
 } as const satisfies Record<string, readonly [z.ZodType, GeneralDoc]>;
 

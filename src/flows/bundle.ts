@@ -15,6 +15,7 @@ import { reconcilePayments } from './reconcile-payments/workflow';
 import { scheduleWatchdog } from './schedule-watchdog/workflow';
 import { throttleGate } from './throttle-gate/workflow';
 import { connection } from './connection/workflow';
+import { credentialCheck } from './credential-check/workflow';
 
 export {
   orderPaid,
@@ -28,6 +29,7 @@ export {
   scheduleWatchdog,
   throttleGate,
   connection,
+  credentialCheck,
 };
 
 // An unversioned worker (WORKER_BUILD_ID unset, the time-skipping tests) must not declare a behaviour: the SDK
@@ -52,3 +54,4 @@ setWorkflowOptions(behaviour('PINNED'), scheduleWatchdog);
 setWorkflowOptions(behaviour('AUTO_UPGRADE'), throttleGate);
 // connection: a connection lives as long as its authorisation: it must never wait on a drained version.
 setWorkflowOptions(behaviour('AUTO_UPGRADE'), connection);
+setWorkflowOptions(behaviour('PINNED'), credentialCheck);

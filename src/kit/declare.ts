@@ -57,6 +57,11 @@ export interface SystemDeclaration<A extends ActivityFunctions = ActivityFunctio
    * leaves the rest to the API; each lives in src/systems/<name>/<connector>/.
    */
   connectors?: readonly ConnectorDeclaration<A>[];
+  /**
+   * The team or role that owns its credentials (API key or secret URL, connector secrets): who rotates them. Never a
+   * person's name; unset, the registry's default owner (src/kit/credentials.ts).
+   */
+  owner?: string;
 }
 
 /** One variable a connector reads, named <SYSTEM PREFIX>_<CONNECTOR PREFIX>_<suffix> (EMAIL_PLATFORM_SMTP_URL). */
@@ -148,6 +153,8 @@ export interface SourceDeclaration<N extends string = string> {
   /** Provider event types that start a flow, and the canonical event each becomes. */
   events: Record<string, string>;
   deprecatedVariable?: string;
+  /** The team or role that owns its webhook secret, never a person's name; unset, the registry's default owner. */
+  owner?: string;
   adapter(options: { toleranceSeconds?: number }): SourceAdapter;
   /** Signs sample deliveries as the provider does: `npm run send-sample`, the benchmarks and the tests use it. */
   sender: SampleSender;

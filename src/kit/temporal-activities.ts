@@ -17,13 +17,18 @@ import {
   syncStateQuery,
 } from '../contracts/sync-state';
 import type { ActivityDoc } from './declare';
+import type { CredentialProblem } from './credentials';
 
 // Activities that talk to Temporal itself, on the orchestration queue: the sync watermark kept in a workflow, and the
 // schedule inspection the watchdog judges.
 
 const TERMINAL_FAILURES = new Set(['FAILED', 'TIMED_OUT', 'TERMINATED', 'CANCELLED']);
 
-export function createTemporalActivities(deps: { temporal: Client }) {
+export function createTemporalActivities(deps: {
+  temporal: Client;
+  /** The credentials this worker finds expiring, expired or broken (src/kit/credentials.ts); none without it. */
+  credentialProblems?: () => Promise<CredentialProblem[]>;
+}) {
   async function stateHandle(workflowId: string, taskQueue: string) {
     const handle = deps.temporal.workflow.getHandle(workflowId);
     let initial = EMPTY_SYNC_STATE;
@@ -187,6 +192,11 @@ export function createTemporalActivities(deps: { temporal: Client }) {
       await handle.executeUpdate(releaseWriterUpdate, { args: [input.writer] });
     },
 
+    /** The credentials that are expiring, expired or broken now, by name, owner and runbook: never a value. */
+    async checkCredentials(): Promise<CredentialProblem[]> {
+      return (await deps.credentialProblems?.()) ?? [];
+    },
+
     /** What the watchdog needs to know about each schedule: paused state, the last finished run, the last success. */
     async inspectSchedules(input: { schedules: WatchedSchedule[] }): Promise<ScheduleObservation[]> {
       const observations: ScheduleObservation[] = [];
@@ -198,8 +208,14 @@ export function createTemporalActivities(deps: { temporal: Client }) {
 
 export type TemporalActivities = ReturnType<typeof createTemporalActivities>;
 
-/** Docs of the activities on the orchestration queue, which only talk to Temporal. */
+/** Docs of the activities on the orchestration queue, which talk to Temporal (and judge the credentials). */
 export const TEMPORAL_ACTIVITY_DOCS: { [K in keyof TemporalActivities]: ActivityDoc } = {
+  checkCredentials: {
+    does: "computes each credential's state from the worker's config, dates and state sources (never a value)",
+    kind: 'read',
+    profile: 'temporal',
+    note: 'runs on the orchestration queue: the OAuth state sources may read Temporal',
+  },
   readSyncState: {
     does: 'reads the sync watermark (starts the sync-state workflow if it does not run yet)',
     kind: 'read',

@@ -10,6 +10,7 @@ import { cancel, type ActionResult, reset, RESET_POINTS, type ResetPoint, termin
 import { type OpsContext, OpsInputError } from './context';
 import { find, list, LIST_STATUSES, type ListStatus, stuck } from './executions';
 import { checkKeys, type KeysCheck } from './keys';
+import { credentialReport, credentialsText } from './credentials';
 import { showHistory } from './show';
 import { printable } from '../printable';
 import { executionsTable, shown, table } from './format';
@@ -431,6 +432,19 @@ export function buildProgram(): Command {
       });
       out(program, report, () => keysText(report, configured));
       if (report.missing.length || report.schedules.length || report.truncated) process.exitCode = 1;
+    });
+
+  program
+    .command('credentials')
+    .description(
+      'every credential (webhook secrets, API keys, secret URLs, tokens, keys) with its owner, kind, storage, expiry, ' +
+        'state and rotation runbook, never a value (exit code 1 if one is expired or broken)',
+    )
+    .action(async () => {
+      // The config only: no Temporal connection, so it works while Temporal is down.
+      const states = await credentialReport(loadConfig());
+      out(program, states, () => credentialsText(states));
+      if (states.some((s) => s.state === 'expired' || s.state === 'broken')) process.exitCode = 1;
     });
 
   const dlq = program

@@ -6,6 +6,7 @@ import type { ReconcilePaymentsInput } from '../flows/reconcile-payments/workflo
 import type { WatchedSchedule } from '../contracts/schedules';
 import { scheduleId, syncStateId } from '../contracts/workflow-ids';
 import type { ScheduleWatchdogInput } from '../flows/schedule-watchdog/workflow';
+import type { CredentialCheckInput } from '../flows/credential-check/workflow';
 import { queueFor } from '../contracts/task-queues';
 
 // Every schedule of the deployment, declared here and applied with `npm run schedules -- apply` (and by the worker
@@ -17,7 +18,8 @@ type Action =
   | { workflowType: 'contactSync'; args: [ContactSyncInput] }
   | { workflowType: 'reconcileOrders'; args: [ReconcileOrdersInput] }
   | { workflowType: 'reconcilePayments'; args: [ReconcilePaymentsInput] }
-  | { workflowType: 'scheduleWatchdog'; args: [ScheduleWatchdogInput] };
+  | { workflowType: 'scheduleWatchdog'; args: [ScheduleWatchdogInput] }
+  | { workflowType: 'credentialCheck'; args: [CredentialCheckInput] };
 
 export type ScheduleDefinition = Action & {
   id: string;
@@ -77,6 +79,17 @@ export function scheduleDefinitions(config: Config): ScheduleDefinition[] {
       overlap: 'SKIP',
       catchupWindow: '6 hours',
       expectedIntervalMs: HOUR,
+    },
+    {
+      id: scheduleId(prefix, 'credential-check'),
+      description: 'one alert per credential that became expiring, expired or broken (docs/credentials/)',
+      spec: { cron: '0 7 * * *', timeZone },
+      workflowType: 'credentialCheck',
+      args: [{}],
+      taskQueue,
+      overlap: 'SKIP',
+      catchupWindow: '1 day',
+      expectedIntervalMs: 24 * HOUR,
     },
   ];
   return withWatchdog(synced, {

@@ -6,11 +6,12 @@ import { Client } from '@temporalio/client';
 import { createAlertActivities } from '../systems/alerts/activities';
 import { createDownstreamClient } from '../kit/http';
 import { createTemporalActivities } from '../kit/temporal-activities';
+import { checkCredentials, credentialProblems } from '../kit/credentials';
 import { createSharedWindows } from '../kit/shared-gate';
 import { ThrottleGate } from '../kit/throttle';
 import type { SystemName } from '../config';
 import { queueFor } from '../contracts/task-queues';
-import { SYSTEMS } from '../registry';
+import { CREDENTIAL_STATE_SOURCES, SYSTEMS } from '../registry';
 import { dataConverterFor, FAILURE_CONVERTER_PATH, workerDataConverterFor } from '../temporal/codec';
 import type { ActivityFunctions, SystemDeclaration } from '../kit/declare';
 import type { SystemActivityDeps } from '../kit/activity-deps';
@@ -220,7 +221,11 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       sinks: workflowTracingSinks(),
       dataConverter,
       // Only the activities that talk to Temporal itself run here; every third-party call runs on its system's queue.
-      activities: createTemporalActivities({ temporal }),
+      activities: createTemporalActivities({
+        temporal,
+        credentialProblems: async () =>
+          credentialProblems(await checkCredentials(config.credentials, CREDENTIAL_STATE_SOURCES)),
+      }),
       ...workerOptions,
     }),
   ];

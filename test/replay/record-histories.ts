@@ -40,6 +40,11 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'warn',
       TASK_QUEUE_PREFIX: 'record-',
       ...sandboxEnv(url, sandboxKeys(probe)),
+      // A credential the credential check alerts on (expiring in a week): test/flows/credential-check/recording.ts.
+      ADMIN_TOKEN: 'record-admin-token-0123456789',
+      CREDENTIAL_DATES: JSON.stringify({
+        ADMIN_TOKEN: { expires: new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10) },
+      }),
     });
     const nativeConnection = await NativeConnection.connect({ address: server.address });
     stops.push(() => nativeConnection.close());

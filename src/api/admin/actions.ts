@@ -19,6 +19,7 @@ const ROUTES: Array<{ method: string; path: RegExp; action: (m: RegExpExecArray)
     target: ['id'],
   },
   { method: 'GET', path: /^\/catalog\/?$/i, action: () => 'catalog' },
+  { method: 'GET', path: /^\/credentials\/?$/i, action: () => 'credentials' },
 ];
 
 /** The action and the path parameters (decoded when they can be) of a call, known before its handler runs. */

@@ -6,6 +6,7 @@ import type { OpsContext } from '../../ops/context';
 import { auditAttempt, auditOutcome } from './audit';
 import { AuthFailureLimiter, authenticate } from './auth';
 import { catalogRoutes } from './catalog';
+import { credentialRoutes } from './credentials';
 import { deadLetterRoutes } from './dead-letters';
 import { mapOpsErrors } from './errors';
 import { executionRoutes } from './executions';
@@ -40,6 +41,7 @@ export function adminRouter(deps: AdminDeps): Router | undefined {
 
   executionRoutes(router, ctx, tokenName);
   catalogRoutes(router);
+  credentialRoutes(router, config);
   redriveRoutes(router, ctx, tokenName, logger);
   deadLetterRoutes(router, ctx, config.temporal.taskQueuePrefix);
 

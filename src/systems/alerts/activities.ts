@@ -16,7 +16,7 @@ const keyShown = (key: string) => printable(redactEmails(key));
 
 export interface AlertInput {
   /** needs-review: the flow finished without acting, because a person must decide (`error` says what is wrong). */
-  kind: Exclude<AlertKind, 'schedule'>;
+  kind: Exclude<AlertKind, 'schedule' | 'credential'>;
   workflowId: string;
   runId: string;
   workflowType: string;
@@ -52,6 +52,20 @@ export interface DeadLetterAlertInput {
   added: Array<{ id: string; error: string; firstSeen: string; email?: string }>;
   /** Records rejected while the list was full: not kept, so said here. */
   notKept: string[];
+}
+
+export interface CredentialAlertInput {
+  /** Unique per problem and check run: a retried delivery repeats it. */
+  key: string;
+  /** The variable that holds it (or a connection's id): never its value. */
+  credential: string;
+  state: 'expiring' | 'expired' | 'broken';
+  kind: string;
+  owner: string;
+  runbook: string;
+  expires?: string;
+  /** Why, in the registry's words (a date, or what a state source reported). */
+  detail: string;
 }
 
 export function createAlertActivities(deps: SystemActivityDeps) {
@@ -132,6 +146,30 @@ export function createAlertActivities(deps: SystemActivityDeps) {
         },
       });
       deps.onAlertSent?.('dead-letter');
+    },
+
+    /** One alert per credential problem: its variable, owner and runbook, never its value. */
+    async sendCredentialAlert(input: CredentialAlertInput): Promise<void> {
+      const icon = input.state === 'expiring' ? ':hourglass_flowing_sand:' : ':closed_lock_with_key:';
+      const detail = quoted(input.detail);
+      const credential = printable(input.credential);
+      await client.request('POST', '', {
+        idempotencyKey: `credential-alert:${input.key}`,
+        body: {
+          text:
+            `${icon} credential ${credential} is ${input.state}: ${detail}. Owner: ${printable(input.owner)}. ` +
+            `Rotate it: ${printable(input.runbook)}`,
+          kind: 'credential' satisfies AlertKind,
+          credential,
+          state: input.state,
+          credential_kind: input.kind,
+          owner: printable(input.owner),
+          runbook: printable(input.runbook),
+          expires: input.expires,
+          detail,
+        },
+      });
+      deps.onAlertSent?.('credential');
     },
 
     async sendScheduleAlert(input: ScheduleAlertInput): Promise<void> {

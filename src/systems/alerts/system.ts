@@ -4,7 +4,7 @@ import { createAlertActivities } from './activities';
 export const alerts = defineSystem({
   name: 'alerts',
   title: 'Alert inbox',
-  owns: 'nothing: it receives one message per failure, retrying flow, schedule problem and dead-lettered record',
+  owns: 'nothing: it receives one message per failure, retrying flow, schedule problem, dead-lettered record and credential problem',
   auth: 'secret-url',
   defaultRatePerSecond: 5,
   deprecatedVariables: { url: 'ALERT_WEBHOOK_URL' },
@@ -32,6 +32,14 @@ export const alerts = defineSystem({
       idempotencyKey: 'schedule-alert:<problem>:<watchdog run>',
       perRun: true,
       note: 'keyed per problem and run: a re-run alerts again on the problems it finds',
+    },
+    sendCredentialAlert: {
+      does: 'posts one alert per credential that became expiring, expired or broken',
+      kind: 'write',
+      profile: 'alert',
+      idempotencyKey: 'credential-alert:<variable>:<state>:<expiry date>:<check run>',
+      perRun: true,
+      note: 'the check alerts only on problems its previous run did not have: a re-run alerts again on what it finds',
     },
   },
 });
