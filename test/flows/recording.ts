@@ -38,6 +38,11 @@ export interface Harness {
   /** Starts a workflow on the orchestration queue; resolves with its end. */
   start(type: string, args: unknown[], ids: StartIds): Promise<{ done: Promise<void> }>;
   run(type: string, args: unknown[], ids: StartIds): Promise<void>;
+  /**
+   * Workers of another deployment on the same server and sandbox (a prefix of its own), with `env` on top of the
+   * recording's: a connector selected (ACCOUNTING_CONNECTOR=xero). Stopped when the recording ends.
+   */
+  deployment(env: Record<string, string>): Promise<{ config: Config }>;
 }
 
 /** Resolves with the workflow id whose (latest, or the given) run's history is recorded. */

@@ -35,11 +35,14 @@ async function main(): Promise<void> {
     const sandbox = createSandbox(sandboxKeys(probe));
     const { server: sandboxServer, url } = await sandbox.listen(0);
     stops.push(() => new Promise((r) => sandboxServer.close(r)));
-    const config = loadConfig({
+    const baseEnv = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
-      TASK_QUEUE_PREFIX: 'record-',
       ...sandboxEnv(url, sandboxKeys(probe)),
+    };
+    const config = loadConfig({
+      ...baseEnv,
+      TASK_QUEUE_PREFIX: 'record-',
       // A credential the credential check alerts on (expiring in a week): test/flows/credential-check/recording.ts.
       ADMIN_TOKEN: 'record-admin-token-0123456789',
       CREDENTIAL_DATES: JSON.stringify({
@@ -94,7 +97,24 @@ async function main(): Promise<void> {
           await this.start(type, args, ids)
         ).done;
       },
+      async deployment(env) {
+        deployments += 1;
+        const other = loadConfig({ ...baseEnv, TASK_QUEUE_PREFIX: `record-${deployments}-`, ...env });
+        const extra = await createWorkers({
+          connection: nativeConnection,
+          namespace: server.namespace,
+          config: other,
+          logger: createLogger({ level: 'warn' }),
+        });
+        const runningExtra = Promise.all(extra.map((w) => w.run()));
+        stops.push(async () => {
+          for (const w of extra) w.shutdown();
+          await runningExtra;
+        });
+        return { config: other };
+      },
     };
+    let deployments = 0;
 
     const missing: string[] = [];
     let written = 0;

@@ -10,5 +10,11 @@ export const connectionFlow = defineFlow({
   trigger: { by: 'GET /connections/<system>/authorize on the operator listener (Update-With-Start, USE_EXISTING)' },
   versioning: 'AUTO_UPGRADE',
   versioningNote: 'a connection lives as long as its authorisation: it must never wait on a drained version',
-  activities: ['beginConnectionAuthorization', 'exchangeConnectionCode', 'refreshConnectionToken', 'sendAlert'],
+  activities: [
+    'beginConnectionAuthorization',
+    'exchangeConnectionCode',
+    'findConnectionTenant',
+    'refreshConnectionToken',
+    'sendAlert',
+  ],
 });

@@ -141,10 +141,12 @@ export async function connection(input: ConnectionInput): Promise<void> {
     async (callback: AuthorizationCallback) => {
       const pending = s.pending!;
       s = { ...s, pending: undefined };
-      const { tokens, tenant, authorizeLink } = await oauth.exchangeConnectionCode({
+      const { tokens, authorizeLink } = await oauth.exchangeConnectionCode({
         code: callback.code!,
         verifier: pending.verifier,
       });
+      // Its own activity: retried, it presents the new access token again, never the used code.
+      const tenant = await oauth.findConnectionTenant({ accessToken: tokens.accessToken });
       s = { ...s, tokens, tenant, authorizeLink, authorizedAt: new Date().toISOString() };
       brokenReason = undefined;
       return tenant;

@@ -158,11 +158,14 @@ export function createConnectionActivities(provider: OAuthProvider) {
       };
     },
 
-    /** Trades the callback's code (with the PKCE verifier) for a token set, and finds the account it acts for. */
+    /**
+     * Trades the callback's code (with the PKCE verifier) for a token set. A code is good once, so nothing that can
+     * fail after the trade is in this activity: its retry would present a used code.
+     */
     async exchangeConnectionCode(input: {
       code: string;
       verifier: string;
-    }): Promise<{ tokens: TokenSet; tenant: AuthorizedTenant; authorizeLink: string }> {
+    }): Promise<{ tokens: TokenSet; authorizeLink: string }> {
       const now = Date.now();
       const answer = await post(provider, {
         grant_type: 'authorization_code',
@@ -182,8 +185,12 @@ export function createConnectionActivities(provider: OAuthProvider) {
           FailureType.rejected,
         );
       }
-      const tokens = tokenSetOf(answer, provider, now);
-      return { tokens, tenant: await tenantOf(provider, tokens.accessToken), authorizeLink: authorizeLinkOf(provider) };
+      return { tokens: tokenSetOf(answer, provider, now), authorizeLink: authorizeLinkOf(provider) };
+    },
+
+    /** The account a new token set acts for: the configured tenant, or the only (else first) one it reaches. */
+    async findConnectionTenant(input: { accessToken: string }): Promise<AuthorizedTenant> {
+      return tenantOf(provider, input.accessToken);
     },
 
     /**
@@ -221,10 +228,15 @@ export const CONNECTION_ACTIVITY_DOCS: Record<keyof ConnectionActivities, Activi
     profile: 'command',
   },
   exchangeConnectionCode: {
-    does: 'trades the callback’s code for the connection’s token set, and finds its tenant',
+    does: 'trades the callback’s code for the connection’s token set',
     kind: 'write',
     profile: 'command',
     note: 'a code is single-use: a re-run fails, and the operator opens the authorise link again',
+  },
+  findConnectionTenant: {
+    does: 'reads which account (Xero: organisation) a new token set acts for',
+    kind: 'read',
+    profile: 'command',
   },
   refreshConnectionToken: {
     does: 'trades the refresh token for a new token set (the provider rotates it)',

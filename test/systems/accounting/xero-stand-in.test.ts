@@ -204,10 +204,16 @@ describe('the Xero stand-in', () => {
     expect(consent.status).toBe(302);
     const back = new URL(consent.headers.get('location')!);
     expect(back.searchParams.get('state')).toBe(pending.state);
-    const { tokens, tenant } = await oauth.exchangeConnectionCode({
+    const { tokens } = await oauth.exchangeConnectionCode({
       code: back.searchParams.get('code')!,
       verifier: pending.verifier,
     });
+    // The code is spent: the tenant is found with the new token, in an activity of its own that may be retried.
+    await expect(
+      oauth.exchangeConnectionCode({ code: back.searchParams.get('code')!, verifier: pending.verifier }),
+    ).rejects.toThrow(/refused the authorisation code/);
+    const tenant = await oauth.findConnectionTenant({ accessToken: tokens.accessToken });
+    expect(await oauth.findConnectionTenant({ accessToken: tokens.accessToken })).toEqual(tenant);
     expect(tenant).toEqual({
       tenantId: sandbox.data['accounting-xero'].identity.organisation.tenantId,
       tenantName: 'Demo Company (Sandbox)',

@@ -1,0 +1,158 @@
+import { connectionQuery, connectionWorkflowId } from '../../../src/contracts/connections';
+import { ConnectionFailure } from '../../../src/contracts/failures';
+import { createConnections } from '../../../src/kit/connections/client';
+import type { XeroData } from '../../../src/systems/accounting/xero/stand-in';
+import { orderPaidBody, post, signShop } from '../../helpers/signing';
+import { type Stack, startStack, uniqueId } from '../../helpers/stack';
+
+// The accounting connection with ACCOUNTING_CONNECTOR=xero, on the dev server, against the sandbox's Xero stand-in:
+// authorised from the operator listener, the only writer of its tokens, broken by a revoked consent and healed by
+// authorising again.
+
+jest.setTimeout(120_000);
+
+let stack: Stack;
+const OPERATOR_CALLBACK = 'http://127.0.0.1:3001/connections/accounting/callback';
+
+beforeAll(async () => {
+  stack = await startStack({
+    env: { ACCOUNTING_CONNECTOR: 'xero', ACCOUNTING_XERO_REDIRECT_URL: OPERATOR_CALLBACK },
+  });
+});
+afterAll(() => stack?.stop());
+
+const workflowId = () => connectionWorkflowId(stack.config.temporal.taskQueuePrefix, 'accounting');
+const summary = () => stack.client.workflow.getHandle(workflowId()).query(connectionQuery);
+const connections = () => createConnections({ temporal: stack.client, prefix: stack.config.temporal.taskQueuePrefix });
+/** Refresh tokens the stand-in's identity server has exchanged: one per refresh it answered. */
+const refreshesSeen = () =>
+  [...(stack.sandbox.data['accounting-xero'] as XeroData).identity.refreshTokens.values()].filter((t) => t.used).length;
+
+/** Opens the authorise link as a browser would: to the stand-in's consent, and back with its code and state. */
+async function consent(): Promise<URL> {
+  const start = await fetch(`${stack.adminUrl}/connections/accounting/authorize`, { redirect: 'manual' });
+  expect(start.status).toBe(302);
+  const authorize = new URL(start.headers.get('location')!);
+  expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+  expect(authorize.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  expect(authorize.searchParams.get('redirect_uri')).toBe(OPERATOR_CALLBACK);
+  const consented = await fetch(authorize, { redirect: 'manual' });
+  expect(consented.status).toBe(302);
+  const back = new URL(consented.headers.get('location')!);
+  expect(back.origin + back.pathname).toBe(OPERATOR_CALLBACK);
+  return back;
+}
+
+/** The provider's redirect, delivered to this stack's operator listener (its port is not the registered 3001). */
+const callback = (back: URL, query = back.search) => fetch(`${stack.adminUrl}/connections/accounting/callback${query}`);
+
+test('a callback that is not the pending authorisation’s is refused and changes nothing', async () => {
+  const back = await consent();
+  const forged = new URLSearchParams(back.search);
+  forged.set('state', 'x'.repeat(32));
+  const refused = await callback(back, `?${forged}`);
+  expect(refused.status).toBe(400);
+  expect(await refused.text()).toMatch(/state does not match/);
+  expect((await summary()).status).toBe('pending');
+  const denied = await callback(back, `?error=access_denied&state=${back.searchParams.get('state')}`);
+  expect(denied.status).toBe(400);
+  const array = await callback(back, `?code[]=a&state=${back.searchParams.get('state')}`);
+  expect(array.status).toBe(400);
+  // The real one still goes through afterwards.
+  const ok = await callback(back);
+  expect(ok.status).toBe(200);
+  expect(await ok.text()).toContain('Demo Company (Sandbox)');
+  expect(await summary()).toMatchObject({ status: 'connected', tenantName: 'Demo Company (Sandbox)' });
+  // A replay of the same callback finds no authorisation in progress.
+  expect((await callback(back)).status).toBe(400);
+});
+
+test('callers on many workers get one token; a burst of 401s for it refreshes it once', async () => {
+  if ((await summary().catch(() => undefined))?.status !== 'connected')
+    expect((await callback(await consent())).status).toBe(200);
+  const workers = Array.from({ length: 6 }, connections);
+  const tokens = await Promise.all(workers.map((w) => w.token('accounting')));
+  expect(new Set(tokens.map((t) => t.accessToken)).size).toBe(1);
+  const before = (await summary()).refreshes;
+  const refreshesBefore = refreshesSeen();
+  await Promise.all(workers.map((w) => w.rejected('accounting', tokens[0]!.accessToken)));
+  const after = await Promise.all(workers.map((w) => w.token('accounting')));
+  expect(new Set(after.map((t) => t.accessToken)).size).toBe(1);
+  expect(after[0]!.accessToken).not.toBe(tokens[0]!.accessToken);
+  expect((await summary()).refreshes).toBe(before + 1);
+  expect(refreshesSeen() - refreshesBefore).toBe(1);
+});
+
+test('a revoked consent breaks the connection: one alert with the re-authorise link, a red run, callers held; authorising again heals it', async () => {
+  if ((await summary().catch(() => undefined))?.status !== 'connected')
+    expect((await callback(await consent())).status).toBe(200);
+  const worker = connections();
+  const { accessToken } = await worker.token('accounting');
+  const alertsBefore = stack.sandbox.data.alerts.received.length;
+  await fetch(`${stack.sandboxUrl}/__admin/accounting-xero/revoke`, { method: 'POST' });
+  await worker.rejected('accounting', accessToken);
+
+  const handle = stack.client.workflow.getHandle(workflowId());
+  await expect(handle.result()).rejects.toThrow();
+  expect((await handle.describe()).status.name).toBe('FAILED');
+  const alerts = stack.sandbox.data.alerts.received.slice(alertsBefore);
+  expect(alerts).toHaveLength(1);
+  expect(alerts[0]!.payload).toMatchObject({ kind: 'failed', workflow_type: 'connection' });
+  expect(String(alerts[0]!.payload.text)).toMatch(
+    /re-authorise at http:\/\/127\.0\.0\.1:3001\/connections\/accounting\/authorize/,
+  );
+  expect(JSON.stringify(alerts[0]!.payload)).not.toContain(accessToken);
+
+  const held = await worker.token('accounting').catch((err: unknown) => err);
+  expect(held).toMatchObject({ type: ConnectionFailure.broken, nextRetryDelay: 60_000 });
+
+  expect((await callback(await consent())).status).toBe(200);
+  await expect(worker.token('accounting')).resolves.toMatchObject({ tenantId: expect.any(String) });
+});
+
+test('an order paid before the connection is authorised waits, then is invoiced in Xero once it is', async () => {
+  // A connection of its own: another stack, another prefix, never authorised.
+  const other = await startStack({
+    env: { ACCOUNTING_CONNECTOR: 'xero', ACCOUNTING_XERO_REDIRECT_URL: OPERATOR_CALLBACK },
+  });
+  try {
+    const eventId = uniqueId('evt_');
+    const orderId = uniqueId('ORD-');
+    const body = orderPaidBody(eventId, orderId);
+    const posted = await post(
+      `${other.apiUrl}/webhooks/shop`,
+      signShop(other.config.sources.shop.secrets[0]!, eventId, body),
+    );
+    expect(posted.status).toBe(202);
+    const handle = other.client.workflow.getHandle(`${other.config.temporal.taskQueuePrefix}shop:${eventId}`);
+    // Held: createInvoice fails at once with ConnectionNotAuthorized, without calling Xero.
+    for (let i = 0; i < 100; i += 1) {
+      const pending = (await handle.describe()).raw.pendingActivities ?? [];
+      if (pending.some((a) => a.lastFailure?.message?.includes('not authorised'))) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const pending = (await handle.describe()).raw.pendingActivities ?? [];
+    expect(pending[0]?.activityType?.name).toBe('createInvoice');
+    const xero = () => other.sandbox.data['accounting-xero'] as XeroData;
+    expect(xero().invoices.filter((i) => i.reference === orderId)).toHaveLength(0);
+
+    const start = await fetch(`${other.adminUrl}/connections/accounting/authorize`, { redirect: 'manual' });
+    const consented = await fetch(start.headers.get('location')!, { redirect: 'manual' });
+    const back = new URL(consented.headers.get('location')!);
+    expect((await fetch(`${other.adminUrl}/connections/accounting/callback${back.search}`)).status).toBe(200);
+
+    // The held activity's next attempt (a minute later) would find it; a test does not wait a minute.
+    await other.client.workflow.getHandle(handle.workflowId).describe();
+    const activityId = pending[0]!.activityId!;
+    await other.client.connection.workflowService.resetActivity?.({
+      namespace: other.config.temporal.namespace,
+      execution: { workflowId: handle.workflowId },
+      id: activityId,
+    });
+    const result = await handle.result();
+    expect(result).toMatchObject({ orderId });
+    expect(xero().invoices.filter((i) => i.reference === orderId)).toHaveLength(1);
+  } finally {
+    await other.stop();
+  }
+});
