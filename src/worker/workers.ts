@@ -18,6 +18,7 @@ import type { SystemActivityDeps } from '../kit/activity-deps';
 import type { AlertKind } from '../contracts/alerts';
 import { createConnectionActivities } from '../kit/connections/activities';
 import { createConnections } from '../kit/connections/client';
+import { connectionStateSource } from '../kit/connections/credentials';
 import type { Connections } from '../kit/connections/types';
 import type { Logger } from '../logger';
 import { sdkLogLevel } from './sdk-log';
@@ -205,6 +206,14 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
         }
       : {}),
   };
+  // The OAuth connections of the connectors this deployment selected join the credential registry's daily check.
+  const oauthSelected = systems
+    .filter((system) => system.connectors?.some((c) => c.oauth && c.name === settings(system.name).connector.name))
+    .map((system) => system.name);
+  const credentialSources = [
+    ...CREDENTIAL_STATE_SOURCES,
+    ...(oauthSelected.length ? [connectionStateSource({ temporal, prefix, systems: oauthSelected })] : []),
+  ];
   const workflowBundle =
     options.workflowBundle ??
     (config.worker.workflowBundlePath ? { codePath: config.worker.workflowBundlePath } : await bundleWorkflows());
@@ -224,7 +233,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       activities: createTemporalActivities({
         temporal,
         credentialProblems: async () =>
-          credentialProblems(await checkCredentials(config.credentials, CREDENTIAL_STATE_SOURCES)),
+          credentialProblems(await checkCredentials(config.credentials, credentialSources)),
       }),
       ...workerOptions,
     }),

@@ -1,6 +1,7 @@
 import { connectionQuery, connectionWorkflowId } from '../../../src/contracts/connections';
 import { ConnectionFailure } from '../../../src/contracts/failures';
 import { createConnections } from '../../../src/kit/connections/client';
+import { connectionStateSource } from '../../../src/kit/connections/credentials';
 import type { XeroData } from '../../../src/systems/accounting/xero/stand-in';
 import { orderPaidBody, post, signShop } from '../../helpers/signing';
 import { type Stack, startStack, uniqueId } from '../../helpers/stack';
@@ -88,6 +89,22 @@ test('a revoked consent breaks the connection: one alert with the re-authorise l
     expect((await callback(await consent())).status).toBe(200);
   const worker = connections();
   const { accessToken } = await worker.token('accounting');
+  const registry = connectionStateSource({
+    temporal: stack.client,
+    prefix: stack.config.temporal.taskQueuePrefix,
+    systems: ['accounting'],
+  });
+  const [healthy] = await registry.report({ now: new Date() });
+  expect(healthy).toMatchObject({
+    name: 'connection:accounting',
+    issued: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+  });
+  // Its refresh token dies after 60 days unused: that is when it expires, unless it is refreshed first.
+  const sixtyDays = new Date(Date.parse(healthy!.issued!) + 60 * 86_400_000).toISOString().slice(0, 10);
+  expect([sixtyDays, new Date(Date.parse(sixtyDays) + 86_400_000).toISOString().slice(0, 10)]).toContain(
+    healthy!.expires,
+  );
+  expect(healthy!.broken).toBeUndefined();
   const alertsBefore = stack.sandbox.data.alerts.received.length;
   await fetch(`${stack.sandboxUrl}/__admin/accounting-xero/revoke`, { method: 'POST' });
   await worker.rejected('accounting', accessToken);
@@ -102,6 +119,10 @@ test('a revoked consent breaks the connection: one alert with the re-authorise l
     /re-authorise at http:\/\/127\.0\.0\.1:3001\/connections\/accounting\/authorize/,
   );
   expect(JSON.stringify(alerts[0]!.payload)).not.toContain(accessToken);
+
+  const [broken] = await registry.report({ now: new Date() });
+  expect(broken).toMatchObject({ name: 'connection:accounting', broken: expect.stringMatching(/failed/) });
+  expect(JSON.stringify(broken)).not.toContain(accessToken);
 
   const held = await worker.token('accounting').catch((err: unknown) => err);
   expect(held).toMatchObject({ type: ConnectionFailure.broken, nextRetryDelay: 60_000 });
