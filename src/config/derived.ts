@@ -26,6 +26,8 @@ export interface DerivedVariable {
    * relay: there is nothing to default it to). The message says what needs it.
    */
   requiredBy?: string;
+  /** Outside production, the development value wins over the default (a connector's URLs: the sandbox's stand-in). */
+  developmentFirst?: boolean;
 }
 
 export const apiDisabled = (env: NodeJS.ProcessEnv) => env.API_ENABLED?.trim() === 'false';
@@ -266,6 +268,7 @@ function connectorVariables(system: Systems[number], group: string): DerivedVari
         development: (sandboxPort) => v.development?.(`http://127.0.0.1:${sandboxPort}`) ?? v.default ?? '',
         notNeeded: (env) => !needed(env),
         ...(v.default === undefined && !v.development ? { requiredBy: `${p}_CONNECTOR=${connector.name}` } : {}),
+        ...(v.development ? { developmentFirst: true } : {}),
       });
     }
   }

@@ -96,6 +96,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
         problems.push(`${doc.name} is required with ${variable.requiredBy}${doc.secret ? ' (a secret)' : ''}`);
       continue;
     }
+    if (value === undefined && variable.developmentFirst && !production) {
+      value = variable.development(sandboxPort);
+      if (doc.secret && readers(doc)) defaulted.push(doc.name);
+    }
     if (value === undefined) {
       if (doc.default !== undefined) value = doc.default;
       else if (production) {

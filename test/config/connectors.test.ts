@@ -88,3 +88,19 @@ describe('connectors', () => {
     expect(served.upsertEmailContacts!.toString()).toBe(api.upsertEmailContacts!.toString());
   });
 });
+
+test('outside production a connector’s URLs are its sandbox stand-in’s; in production, the vendor’s defaults', () => {
+  const dev = loadConfig({ NODE_ENV: 'development', ACCOUNTING_CONNECTOR: 'xero', SANDBOX_PORT: '4555' }, 'worker');
+  const settings = dev.systems.accounting.connector.settings;
+  expect(settings.AUTHORIZE_URL).toBe('http://127.0.0.1:4555/accounting-xero/identity/connect/authorize');
+  expect(settings.API_URL).toBe('http://127.0.0.1:4555/accounting-xero');
+  expect(dev.defaultedSecrets).toContain('ACCOUNTING_XERO_CLIENT_SECRET');
+  expect(
+    problemsOf({ NODE_ENV: 'production', ACCOUNTING_CONNECTOR: 'xero' }).filter((p) => p.startsWith('ACCOUNTING_XERO')),
+  ).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/^ACCOUNTING_XERO_CLIENT_SECRET is required in production/),
+      expect.stringMatching(/^ACCOUNTING_XERO_CLIENT_ID is required in production/),
+    ]),
+  );
+});
