@@ -177,3 +177,46 @@ test('an order paid before the connection is authorised waits, then is invoiced 
     await other.stop();
   }
 });
+
+test('8 workers call Xero concurrently while the access token expires twice: one refresh per expiry, none reused, every call succeeds', async () => {
+  if ((await summary().catch(() => undefined))?.status !== 'connected') {
+    expect((await callback(await consent())).status).toBe(200);
+  }
+  const xero = stack.sandbox.data['accounting-xero'] as XeroData;
+  const tokenCalls = () =>
+    stack.sandbox.systems['accounting-xero']!.log.filter(
+      (r) => r.method === 'POST' && r.path.endsWith('/connect/token'),
+    ).length;
+  const workers = Array.from({ length: 8 }, connections);
+  const before = { refreshes: refreshesSeen(), tokenCalls: tokenCalls(), runRefreshes: (await summary()).refreshes };
+  const answers: number[] = [];
+  /** One call as a connector makes it: a current token, a 401 reported and retried with the next one. */
+  async function call(worker: ReturnType<typeof connections>): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const { accessToken } = await worker.token('accounting');
+      const res = await fetch(`${stack.sandboxUrl}/accounting-xero/connections`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      if (res.status !== 401) {
+        answers.push(res.status);
+        return;
+      }
+      await worker.rejected('accounting', accessToken);
+    }
+    answers.push(401);
+  }
+  const round = () => Promise.all(workers.flatMap((w) => [call(w), call(w)]));
+  await round();
+  // The provider's clock passes the token's 30 minutes while the workers keep calling.
+  xero.identity.clockOffsetMs += 31 * 60_000;
+  await Promise.all([round(), round()]);
+  xero.identity.clockOffsetMs += 31 * 60_000;
+  await Promise.all([round(), round()]);
+
+  expect(answers).toHaveLength(5 * 16);
+  expect(new Set(answers)).toEqual(new Set([200]));
+  expect(refreshesSeen() - before.refreshes).toBe(2);
+  expect(tokenCalls() - before.tokenCalls).toBe(2);
+  expect((await summary()).refreshes - before.runRefreshes).toBe(2);
+  expect((await summary()).status).toBe('connected');
+});
