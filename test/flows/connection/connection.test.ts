@@ -4,6 +4,9 @@ import { createConnections } from '../../../src/kit/connections/client';
 import { connectionStateSource } from '../../../src/kit/connections/credentials';
 import type { XeroData } from '../../../src/systems/accounting/xero/stand-in';
 import { orderPaidBody, post, signShop } from '../../helpers/signing';
+import { signStripe, stripePaymentBody } from '../../sources/senders';
+import { seedShopOrders } from '../../../src/sandbox/seed';
+import { queueFor } from '../../../src/contracts/task-queues';
 import { type Stack, startStack, uniqueId } from '../../helpers/stack';
 
 // The accounting connection with ACCOUNTING_CONNECTOR=xero, on the dev server, against the sandbox's Xero stand-in:
@@ -219,4 +222,42 @@ test('8 workers call Xero concurrently while the access token expires twice: one
   expect(tokenCalls() - before.tokenCalls).toBe(2);
   expect((await summary()).refreshes - before.runRefreshes).toBe(2);
   expect((await summary()).status).toBe('connected');
+});
+
+test('reconcileOrders and paymentSucceeded against Xero: missed orders are invoiced there once; a payment is recorded on its invoice', async () => {
+  if ((await summary().catch(() => undefined))?.status !== 'connected') {
+    expect((await callback(await consent())).status).toBe(200);
+  }
+  const prefix = stack.config.temporal.taskQueuePrefix;
+  const shop = stack.sandbox.data.shop;
+  const orderPrefix = uniqueId('ORD-');
+  const since = shop.now();
+  const [first, second] = seedShopOrders(shop, 2, `${orderPrefix}-`) as [string, string];
+  const until = shop.now();
+  const reconcile = () =>
+    stack.client.workflow.execute('reconcileOrders', {
+      workflowId: uniqueId('reconcile-orders-'),
+      taskQueue: queueFor(prefix, 'orchestration'),
+      args: [{ window: { since, until }, idPrefix: prefix }],
+    });
+  const xero = () => stack.sandbox.data['accounting-xero'] as XeroData;
+  const invoicesOf = (orderId: string) => xero().invoices.filter((i) => i.reference === orderId);
+
+  expect(await reconcile()).toMatchObject({ checked: 2, gapsRepaired: 2, failed: [] });
+  expect(invoicesOf(first)).toHaveLength(1);
+  expect(invoicesOf(second)).toHaveLength(1);
+  expect(await reconcile()).toMatchObject({ checked: 2, gapsRepaired: 0 });
+
+  // The seeded order `first` costs 11 PLN: Stripe's 1100 grosze pay it in full.
+  const eventId = uniqueId('evt_');
+  const res = await post(
+    `${stack.apiUrl}/webhooks/stripe`,
+    signStripe(stack.config.sources.stripe.secrets[0]!, stripePaymentBody(eventId, first, { amount: 1100 })),
+  );
+  expect(res.status).toBe(202);
+  const result = await stack.client.workflow.getHandle(`${prefix}stripe:${eventId}`).result();
+  expect(result).toMatchObject({ orderId: first, outcome: 'paid' });
+  expect(invoicesOf(first)[0]!.payments).toHaveLength(1);
+  const logged = stack.sandbox.systems['accounting-xero']!.log.filter((r) => r.method === 'PUT');
+  expect(logged.every((r) => (r.bodyProblems ?? []).length === 0)).toBe(true);
 });
