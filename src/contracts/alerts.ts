@@ -15,6 +15,9 @@ export const ALERT_KINDS = {
     'once per record a sync could not deliver (a per-record rejection), when it joins the dead-letter list kept with ' +
     'the sync state: `npm run ops -- sync-dlq list|retry|drop`',
   schedule: 'once per new problem the schedule watchdog finds, with a link to the schedule',
+  budget:
+    "once per system, tenant and UTC day whose provider reports its daily call budget below a tenth (Xero's " +
+    'X-DayLimit-Remaining): the calls left, before they run out and calls fail with 429',
   credential:
     'once per credential whose state becomes expiring, expired or broken (the daily credentialCheck), naming its ' +
     'variable, owner and rotation runbook, never its value; again only when its state or expiry date changes',

@@ -86,6 +86,20 @@ export interface ConnectorDeps extends SystemActivityDeps {
   settings: Readonly<Record<string, string | undefined>>;
   /** Current access tokens of OAuth connections (src/kit/connections/types.ts); absent where none is configured. */
   connections?: Connections;
+  /**
+   * The provider says a daily budget is running low (remaining calls below a tenth): the worker alerts once per
+   * system, tenant and day. Awaited inside the activity that saw it (once a day); never throws.
+   */
+  onBudgetLow?(report: BudgetReport): Promise<void>;
+}
+
+/** What a connector read from a provider's remaining-budget headers. */
+export interface BudgetReport {
+  system: string;
+  tenant: string;
+  window: 'day';
+  remaining: number;
+  limit: number;
 }
 
 /** A way to reach a system other than its HTTP API: its folder is src/systems/<system>/<name>/. */

@@ -13,7 +13,8 @@ import type { SystemName } from '../config';
 import { queueFor } from '../contracts/task-queues';
 import { CREDENTIAL_STATE_SOURCES, SYSTEMS } from '../registry';
 import { dataConverterFor, FAILURE_CONVERTER_PATH, workerDataConverterFor } from '../temporal/codec';
-import type { ActivityFunctions, SystemDeclaration } from '../kit/declare';
+import type { ActivityFunctions, BudgetReport, SystemDeclaration } from '../kit/declare';
+import { Context } from '@temporalio/activity';
 import type { SystemActivityDeps } from '../kit/activity-deps';
 import type { AlertKind } from '../contracts/alerts';
 import { createConnectionActivities } from '../kit/connections/activities';
@@ -81,12 +82,18 @@ export function withConnector(
   selected: { name: string; settings: Record<string, string | undefined> },
   deps: SystemActivityDeps,
   connections?: Connections,
+  onBudgetLow?: (report: BudgetReport) => Promise<void>,
 ): ActivityFunctions {
   const activities = system.activities(deps);
   if (selected.name === 'api') return activities;
   const connector = system.connectors?.find((c) => c.name === selected.name);
   if (!connector) throw new Error(`${system.name} has no connector "${selected.name}"`);
-  const own = connector.activities({ ...deps, settings: selected.settings, connections }) as ActivityFunctions;
+  const own = connector.activities({
+    ...deps,
+    settings: selected.settings,
+    connections,
+    onBudgetLow,
+  }) as ActivityFunctions;
   for (const name of Object.keys(own)) {
     if (!(name in activities)) {
       throw new Error(`connector ${connector.name} serves ${name}, which ${system.name} lacks`);
@@ -156,7 +163,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       namespace,
       onAlertSent: (kind: AlertKind) => metrics.alertsSent.inc({ kind }),
     };
-    return withConnector(system, s.connector, deps, connections);
+    return withConnector(system, s.connector, deps, connections, budgetLow);
   };
   const alertActivities = createAlertActivities({
     client: createDownstreamClient({ name: 'alerts', baseUrl: config.systems.alerts.url, secretUrl: true }, common),
@@ -164,6 +171,31 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
     namespace,
     onAlertSent: (kind) => metrics.alertsSent.inc({ kind }),
   });
+  // One budget alert per system, tenant and UTC day from this process (the alert's key dedupes across replicas),
+  // linked to the execution whose call saw it.
+  const budgetAlerted = new Set<string>();
+  async function budgetLow(report: BudgetReport): Promise<void> {
+    const day = new Date().toISOString().slice(0, 10);
+    const key = `${report.system}:${report.tenant}:${day}`;
+    if (budgetAlerted.has(key)) return;
+    budgetAlerted.add(key);
+    const info = Context.current().info;
+    await alertActivities
+      .sendAlert({
+        kind: 'budget',
+        workflowId: info.workflowExecution?.workflowId ?? 'unknown',
+        runId: info.workflowExecution?.runId ?? 'unknown',
+        workflowType: info.workflowType ?? 'unknown',
+        businessKey: `budget:${key}`,
+        error:
+          `${report.system} (tenant ${report.tenant}) has ${report.remaining} of its ${report.limit} calls left today: ` +
+          'scheduled syncs can wait; event flows will be throttled (429) when it runs out',
+      })
+      .catch((err: unknown) => {
+        budgetAlerted.delete(key);
+        logger.warn({ err, system: report.system }, 'could not send the budget alert');
+      });
+  }
   const interceptors = {
     activity: [
       retryingAlertInterceptor({

@@ -79,12 +79,18 @@ export function createAlertActivities(deps: SystemActivityDeps) {
       const headline =
         input.kind === 'failed'
           ? `:red_circle: ${input.workflowType} failed for ${subject}`
-          : input.kind === 'needs-review'
-            ? `:large_orange_circle: ${input.workflowType} needs review for ${subject}`
-            : `:warning: ${input.workflowType} is still retrying ${input.activityType ?? 'an activity'} ` +
-              `(attempt ${input.attempt ?? '?'}) for ${subject}`;
+          : input.kind === 'budget'
+            ? `:hourglass_flowing_sand: the daily call budget is running low for ${subject}`
+            : input.kind === 'needs-review'
+              ? `:large_orange_circle: ${input.workflowType} needs review for ${subject}`
+              : `:warning: ${input.workflowType} is still retrying ${input.activityType ?? 'an activity'} ` +
+                `(attempt ${input.attempt ?? '?'}) for ${subject}`;
       // One alert per failed run, and one per retrying activity of a run: a redelivery repeats the same key.
-      const scope = [input.workflowId, input.runId, input.activityId].filter(Boolean).join(':');
+      // A budget alert is one per system, tenant and day (its business key), whichever run saw it first.
+      const scope =
+        input.kind === 'budget'
+          ? (input.businessKey ?? input.workflowId)
+          : [input.workflowId, input.runId, input.activityId].filter(Boolean).join(':');
       await client.request('POST', '', {
         idempotencyKey: idempotencyKey(`alert-${input.kind}`, scope),
         body: {

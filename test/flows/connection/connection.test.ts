@@ -261,3 +261,37 @@ test('reconcileOrders and paymentSucceeded against Xero: missed orders are invoi
   const logged = stack.sandbox.systems['accounting-xero']!.log.filter((r) => r.method === 'PUT');
   expect(logged.every((r) => (r.bodyProblems ?? []).length === 0)).toBe(true);
 });
+
+test('a daily budget running low is one alert per tenant and day, before any call fails', async () => {
+  const other = await startStack({
+    env: { ACCOUNTING_CONNECTOR: 'xero', ACCOUNTING_XERO_REDIRECT_URL: OPERATOR_CALLBACK },
+  });
+  try {
+    const start = await fetch(`${other.adminUrl}/connections/accounting/authorize`, { redirect: 'manual' });
+    const consented = await fetch(start.headers.get('location')!, { redirect: 'manual' });
+    const back = new URL(consented.headers.get('location')!);
+    expect((await fetch(`${other.adminUrl}/connections/accounting/callback${back.search}`)).status).toBe(200);
+    // This organisation has 450 calls a day: under a tenth of Xero's 5,000 from the first call.
+    await fetch(`${other.sandboxUrl}/__admin/accounting-xero/limits`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ day: 450 }),
+    });
+    const secret = other.config.sources.shop.secrets[0]!;
+    for (let i = 0; i < 2; i += 1) {
+      const eventId = uniqueId('evt_');
+      const orderId = uniqueId('ORD-');
+      expect(
+        (await post(`${other.apiUrl}/webhooks/shop`, signShop(secret, eventId, orderPaidBody(eventId, orderId))))
+          .status,
+      ).toBe(202);
+      await other.client.workflow.getHandle(`${other.config.temporal.taskQueuePrefix}shop:${eventId}`).result();
+    }
+    const budget = other.sandbox.data.alerts.received.filter((a) => a.payload.kind === 'budget');
+    expect(budget).toHaveLength(1);
+    expect(String(budget[0]!.payload.text)).toMatch(/daily call budget is running low/);
+    expect(String(budget[0]!.payload.error)).toMatch(/has \d+ of its 5000 calls left today/);
+  } finally {
+    await other.stop();
+  }
+});

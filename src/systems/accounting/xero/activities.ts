@@ -38,6 +38,9 @@ const REFERENCES_PER_QUERY = 25;
 const PAGE_SIZE = 100;
 
 /** The Xero activities, from ACCOUNTING_XERO_* (by suffix) and the worker's connections. */
+/** Calls a Xero organisation allows a day (Xero's published limits; the stand-in's too). */
+const XERO_DAY_LIMIT = 5000;
+
 export function createXeroActivities(deps: ConnectorDeps): Partial<AccountingActivities> {
   const { client, settings, connections } = deps;
   if (!connections) {
@@ -67,6 +70,16 @@ export function createXeroActivities(deps: ConnectorDeps): Partial<AccountingAct
         // Xero's own count of what is left, per window: in the activity's log, and low values as warnings.
         const low = (call.remaining.minute ?? 60) < 10 || (call.remaining.day ?? 5000) < 500;
         ctx.log[low ? 'warn' : 'debug']('Xero rate limits remaining', { ...call.remaining });
+        // Xero's daily limit is 5,000 calls per organisation: a tenth left is an alert before it is a failure.
+        if (call.remaining.day !== undefined && call.remaining.day < XERO_DAY_LIMIT / 10) {
+          await deps.onBudgetLow?.({
+            system: 'accounting',
+            tenant: token.tenantId,
+            window: 'day',
+            remaining: call.remaining.day,
+            limit: XERO_DAY_LIMIT,
+          });
+        }
       }
     }
   }
