@@ -94,30 +94,31 @@ export function invoiceDifferences(invoice: Invoice, input: CreateInvoiceInput):
   return INVOICE_FIELDS.filter((field) => differs[field]);
 }
 
+/**
+ * Fails InvoiceConflict unless the order's existing `invoice` is the one `input` asks for, naming the fields that
+ * differ (never their values). `where` names the system in the message when it is not just "accounting".
+ */
+export function assertInvoiceAsked(system: string, invoice: Invoice, input: CreateInvoiceInput, where = ''): void {
+  const fields = invoiceDifferences(invoice, input);
+  if (fields.length === 0) return;
+  const details: InvoiceConflictDetails = { system, orderId: input.orderId, invoiceId: invoice.id, fields };
+  throw ApplicationFailure.create({
+    message:
+      `order ${input.orderId} is already invoiced${where} as ${invoice.id} with another ${fields.join(', ')} than ` +
+      'asked: nothing was changed',
+    type: INVOICE_CONFLICT,
+    nonRetryable: true,
+    details: [details],
+  });
+}
+
 export function createAccountingActivities({ client }: SystemActivityDeps) {
+  const assertAsked = (invoice: Invoice, input: CreateInvoiceInput) =>
+    assertInvoiceAsked(client.system, invoice, input);
+
   async function invoiceOf(orderId: string): Promise<Invoice | undefined> {
     const res = await client.request<Page<Invoice>>('GET', '/invoices', { query: { order_id: orderId } });
     return res.body.data[0];
-  }
-
-  /** Fails InvoiceConflict unless the order's existing `invoice` is the one `input` asks for. */
-  function assertAsked(invoice: Invoice, input: CreateInvoiceInput): void {
-    const fields = invoiceDifferences(invoice, input);
-    if (fields.length === 0) return;
-    const details: InvoiceConflictDetails = {
-      system: client.system,
-      orderId: input.orderId,
-      invoiceId: invoice.id,
-      fields,
-    };
-    throw ApplicationFailure.create({
-      message:
-        `order ${input.orderId} is already invoiced as ${invoice.id} with another ${fields.join(', ')} than asked: ` +
-        'nothing was changed',
-      type: INVOICE_CONFLICT,
-      nonRetryable: true,
-      details: [details],
-    });
   }
 
   return {

@@ -1,14 +1,12 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { AccountingApi, Invoices, type Invoice as XeroInvoice } from 'xero-node';
-import { INVOICE_CONFLICT, type InvoiceConflictDetails } from '../../../contracts/failures';
 import type { ConnectorDeps } from '../../../kit/declare';
 import { idempotencyKey } from '../../../kit/keys';
 import {
   type AccountingActivities,
   type CreatedInvoice,
   type CreateInvoiceInput,
-  invoiceDifferences,
+  assertInvoiceAsked,
   type MarkInvoicePaidInput,
   outstandingOn,
   paymentProblems,
@@ -112,24 +110,8 @@ export function createXeroActivities(deps: ConnectorDeps): Partial<AccountingAct
     return found && fromXeroInvoice(found);
   };
 
-  function assertAsked(invoice: Invoice, input: CreateInvoiceInput): void {
-    const fields = invoiceDifferences(invoice, input);
-    if (fields.length === 0) return;
-    const details: InvoiceConflictDetails = {
-      system: client.system,
-      orderId: input.orderId,
-      invoiceId: invoice.id,
-      fields,
-    };
-    throw ApplicationFailure.create({
-      message:
-        `order ${input.orderId} is already invoiced in Xero as ${invoice.id} with another ${fields.join(', ')} than ` +
-        'asked: nothing was changed',
-      type: INVOICE_CONFLICT,
-      nonRetryable: true,
-      details: [details],
-    });
-  }
+  const assertAsked = (invoice: Invoice, input: CreateInvoiceInput) =>
+    assertInvoiceAsked(client.system, invoice, input, ' in Xero');
 
   return {
     /**
