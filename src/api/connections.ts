@@ -18,6 +18,7 @@ import {
 import { queueFor } from '../contracts/task-queues';
 import { SYSTEMS } from '../registry';
 import type { SystemDeclaration } from '../kit/declare';
+import { escapeHtml } from '../html';
 import { safeText } from '../redaction';
 
 // OAuth connections on the operator listener (loopback by default, like /admin): an operator authorises a system's
@@ -32,9 +33,6 @@ import { safeText } from '../redaction';
 export function oauthSystems(systems: readonly SystemDeclaration[] = SYSTEMS as readonly SystemDeclaration[]) {
   return systems.filter((s) => s.connectors?.some((c) => c.oauth)).map((s) => s.name);
 }
-
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function page(title: string, body: string): string {
   return `<!doctype html><meta charset="utf-8"><title>${escapeHtml(title)}</title><h1>${escapeHtml(title)}</h1><p>${escapeHtml(body)}</p>`;
@@ -77,15 +75,17 @@ export function connectionsRouter(deps: {
     res.json({ connections: out });
   });
 
+  // Only systems with an OAuth connector have a connection.
+  router.param('system', (_req, res, next, system: string) => {
+    if (names.has(system)) return next();
+    res
+      .status(404)
+      .type('html')
+      .send(page('Unknown connection', `${system.slice(0, 60)} has no OAuth connector.`));
+  });
+
   router.get('/:system/authorize', async (req, res) => {
-    const system = req.params.system;
-    if (!names.has(system)) {
-      res
-        .status(404)
-        .type('html')
-        .send(page('Unknown connection', `${system.slice(0, 60)} has no OAuth connector.`));
-      return;
-    }
+    const system = req.params.system!;
     try {
       const { authorizeUrl } = await client.workflow.executeUpdateWithStart(beginAuthorizationUpdate, {
         args: [],
@@ -113,14 +113,7 @@ export function connectionsRouter(deps: {
   });
 
   router.get('/:system/callback', async (req, res) => {
-    const system = req.params.system;
-    if (!names.has(system)) {
-      res
-        .status(404)
-        .type('html')
-        .send(page('Unknown connection', `${system.slice(0, 60)} has no OAuth connector.`));
-      return;
-    }
+    const system = req.params.system!;
     const callback = {
       code: param(req.query.code),
       state: param(req.query.state, 256),

@@ -126,6 +126,22 @@ export interface ConnectorDeclaration<A extends ActivityFunctions = ActivityFunc
   oauth?(settings: Readonly<Record<string, string | undefined>>, system: string): OAuthProvider;
 }
 
+/**
+ * A variable check: the value is a URL with one of `protocols` (`['smtp:', 'smtps:']`), or empty when `optional`;
+ * else `problem`, which never quotes the value.
+ */
+export function urlCheck(protocols: readonly string[], problem: string, options: { optional?: boolean } = {}) {
+  return (value: string): string[] => {
+    if (options.optional && value === '') return [];
+    try {
+      if (protocols.includes(new URL(value).protocol)) return [];
+    } catch {
+      // not a URL at all: the same problem
+    }
+    return [problem];
+  };
+}
+
 /** Declares a connector of a system whose activities are `A`, checking its activities' signatures against them. */
 export function defineConnector<A extends ActivityFunctions>(d: ConnectorDeclaration<A>): ConnectorDeclaration<A> {
   return d;

@@ -51,6 +51,12 @@ async function consent(): Promise<URL> {
 const callback = (back: URL, query = back.search) => fetch(`${stack.adminUrl}/connections/accounting/callback${query}`);
 
 test('a callback that is not the pending authorisation’s is refused and changes nothing', async () => {
+  // A system without an OAuth connector has no connection to authorise.
+  for (const route of ['authorize', 'callback']) {
+    const unknown = await fetch(`${stack.adminUrl}/connections/crm/${route}`, { redirect: 'manual' });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toContain('crm has no OAuth connector');
+  }
   const back = await consent();
   const forged = new URLSearchParams(back.search);
   forged.set('state', 'x'.repeat(32));

@@ -1,5 +1,5 @@
 import type { OAuthProvider } from '../../../kit/connections/oauth';
-import { defineConnector } from '../../../kit/declare';
+import { defineConnector, urlCheck } from '../../../kit/declare';
 import type { AccountingActivities } from '../activities';
 import { createXeroActivities } from './activities';
 
@@ -31,14 +31,7 @@ export function xeroOAuth(settings: Readonly<Record<string, string | undefined>>
   };
 }
 
-const isHttpUrl = (v: string) => {
-  try {
-    return ['http:', 'https:'].includes(new URL(v).protocol);
-  } catch {
-    return false;
-  }
-};
-const httpUrl = (v: string) => (isHttpUrl(v) ? [] : ['must be an http(s) URL']);
+const httpUrl = urlCheck(['http:', 'https:'], 'must be an http(s) URL');
 const accountCode = (v: string) => (/^[A-Za-z0-9-]{1,10}$/.test(v) ? [] : ['must be a Xero account code']);
 
 export const xeroConnector = defineConnector<AccountingActivities>({

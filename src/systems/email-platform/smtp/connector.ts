@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import nodemailer from 'nodemailer';
-import { defineConnector, type ConnectorDeps } from '../../../kit/declare';
+import { defineConnector, type ConnectorDeps, urlCheck } from '../../../kit/declare';
 import type { EmailMessage, EmailPlatformActivities, SendInvoiceEmailInput } from '../activities';
 import { renderInvoicePdf } from './invoice-pdf';
 import { invoiceMessage, senderName, type SenderSettings } from './message';
@@ -15,14 +15,6 @@ import { smtpFailure } from './replies';
 const CONNECT_TIMEOUT_MS = 10_000;
 const SOCKET_TIMEOUT_MS = 20_000;
 const LOG_TIMEOUT_MS = 10_000;
-
-const isUrl = (v: string, protocols: string[]) => {
-  try {
-    return protocols.includes(new URL(v).protocol);
-  } catch {
-    return false;
-  }
-};
 
 /** The relay as errors and logs may name it: host and port, never the credentials in its URL. */
 export function relayLabel(url: string): string {
@@ -104,7 +96,7 @@ export const smtpConnector = defineConnector<EmailPlatformActivities>({
       description:
         'the SMTP relay: smtp://user:password@host:587 (STARTTLS when offered) or smtps://…:465; a secret, never logged',
       secret: true,
-      check: (v) => (isUrl(v, ['smtp:', 'smtps:']) ? [] : ['must be an smtp:// or smtps:// URL']),
+      check: urlCheck(['smtp:', 'smtps:'], 'must be an smtp:// or smtps:// URL'),
     },
     {
       suffix: 'FROM',
@@ -116,7 +108,7 @@ export const smtpConnector = defineConnector<EmailPlatformActivities>({
       suffix: 'UNSUBSCRIBE_URL',
       description: 'the List-Unsubscribe target (an https: or mailto: URL); https also announces one-click (RFC 8058)',
       default: '',
-      check: (v) => (v === '' || isUrl(v, ['https:', 'mailto:']) ? [] : ['must be an https: or mailto: URL']),
+      check: urlCheck(['https:', 'mailto:'], 'must be an https: or mailto: URL', { optional: true }),
     },
     {
       suffix: 'MESSAGE_LOG',
@@ -130,7 +122,7 @@ export const smtpConnector = defineConnector<EmailPlatformActivities>({
       suffix: 'MESSAGE_LOG_URL',
       description: 'the message log’s base URL (Mailpit’s web UI), with EMAIL_PLATFORM_SMTP_MESSAGE_LOG=mailpit',
       default: '',
-      check: (v) => (v === '' || isUrl(v, ['http:', 'https:']) ? [] : ['must be an http(s) URL']),
+      check: urlCheck(['http:', 'https:'], 'must be an http(s) URL', { optional: true }),
     },
   ],
   checkSettings: (s) =>

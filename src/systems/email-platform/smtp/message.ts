@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SendMailOptions } from 'nodemailer';
 import type { SendInvoiceEmailInput } from '../activities';
+import { escapeHtml } from '../../../html';
 import { formatAmount } from './invoice-pdf';
 
 // The invoice email as MIME: a text part, an HTML part, the invoice as a PDF, and the headers a transactional
@@ -38,9 +39,6 @@ export function invoiceMessageId(input: Pick<SendInvoiceEmailInput, 'orderId' | 
     .slice(0, 40);
   return `<invoice-email.${digest}@${senderDomain(from)}>`;
 }
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** The nodemailer message for the invoice email, with the PDF attached. */
 export function invoiceMessage(
