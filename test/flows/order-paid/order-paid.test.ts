@@ -1,6 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { CreateInvoiceInput } from '../../../src/systems/accounting/activities';
 import type { AlertInput } from '../../../src/systems/alerts/activities';
@@ -8,8 +7,9 @@ import type { SendInvoiceEmailInput } from '../../../src/systems/email-platform/
 import type { OrderPaid } from '../../../src/domain/events';
 import { orderPaid } from '../../../src/flows/bundle';
 import { queueFor } from '../../../src/contracts/task-queues';
-import { testDataConverter, uniqueId } from '../../helpers/stack';
+import { uniqueId } from '../../helpers/stack';
 import { startTimeSkippingEnv } from '../../helpers/time-skipping';
+import { withOrderPaidWorkers } from './workers';
 
 // Workflow logic in the time-skipping server: hours of retry backoff pass in seconds of wall time.
 // The activities here are stand-ins for the third-party calls; the real ones are tested against the sandbox.
@@ -29,39 +29,8 @@ describe('orderPaid (time-skipping)', () => {
     order: { id: orderId, total: 1499, currency: 'PLN', customerEmail: 'k.nowak@example.com' },
   });
 
-  async function run(
-    activities: Record<string, (...args: any[]) => Promise<unknown>>,
-    body: (prefix: string) => Promise<void>,
-  ): Promise<void> {
-    const prefix = `${uniqueId()}-`;
-    const workers = await Promise.all([
-      Worker.create({
-        connection: env.nativeConnection,
-        taskQueue: queueFor(prefix, 'orchestration'),
-        workflowBundle: { codePath: process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE! },
-        dataConverter: testDataConverter(),
-      }),
-      ...(['accounting', 'email-platform', 'alerts'] as const).map((system) =>
-        Worker.create({
-          connection: env.nativeConnection,
-          taskQueue: queueFor(prefix, system),
-          activities,
-          dataConverter: testDataConverter(),
-        }),
-      ),
-    ]);
-    let done = false;
-    const running = Promise.all(workers.map((w) => w.run()));
-    try {
-      await body(prefix);
-      done = true;
-    } finally {
-      workers.forEach((w) => w.shutdown());
-      await running.catch((err) => {
-        if (done) throw err;
-      });
-    }
-  }
+  const run = (activities: Parameters<typeof withOrderPaidWorkers>[1], body: (prefix: string) => Promise<void>) =>
+    withOrderPaidWorkers(env, activities, body);
 
   test('when accounting fails for hours and then recovers, the invoice is created and emailed, in seconds', async () => {
     const orderId = uniqueId('ORD-');

@@ -1,5 +1,4 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
 import { mailpitPath } from '../../../src/dev/provision-tools.js';
 import { type Mailpit, startMailpit } from '../../../src/dev/mailpit';
@@ -11,8 +10,9 @@ import type { DownstreamClient } from '../../../src/kit/http';
 import type { OrderPaid } from '../../../src/domain/events';
 import { orderPaid } from '../../../src/flows/bundle';
 import { queueFor } from '../../../src/contracts/task-queues';
-import { testDataConverter, uniqueId } from '../../helpers/stack';
+import { uniqueId } from '../../helpers/stack';
 import { startTimeSkippingEnv } from '../../helpers/time-skipping';
+import { withOrderPaidWorkers } from './workers';
 
 // orderPaid with the invoice email sent over SMTP to Mailpit, on the time-skipping server: a greylisted message
 // waits out the relay's delay in skipped time and is delivered once; a refused one fails the run and alerts.
@@ -50,7 +50,6 @@ describe('orderPaid over SMTP (time-skipping, Mailpit)', () => {
     alerts: AlertInput[],
     body: (prefix: string) => Promise<void>,
   ): Promise<void> {
-    const prefix = `${uniqueId()}-`;
     const activities = {
       async createInvoice(input: CreateInvoiceInput) {
         return { id: `inv_${input.orderId}`, order_id: input.orderId, total: input.total, currency: input.currency };
@@ -60,29 +59,7 @@ describe('orderPaid over SMTP (time-skipping, Mailpit)', () => {
         alerts.push(input);
       },
     };
-    const workers = await Promise.all([
-      Worker.create({
-        connection: env.nativeConnection,
-        taskQueue: queueFor(prefix, 'orchestration'),
-        workflowBundle: { codePath: process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE! },
-        dataConverter: testDataConverter(),
-      }),
-      ...(['accounting', 'email-platform', 'alerts'] as const).map((system) =>
-        Worker.create({
-          connection: env.nativeConnection,
-          taskQueue: queueFor(prefix, system),
-          activities,
-          dataConverter: testDataConverter(),
-        }),
-      ),
-    ]);
-    const running = Promise.all(workers.map((w) => w.run()));
-    try {
-      await body(prefix);
-    } finally {
-      workers.forEach((w) => w.shutdown());
-      await running;
-    }
+    await withOrderPaidWorkers(env, activities, body);
   }
 
   const event = (orderId: string, customerEmail: string): OrderPaid => ({
