@@ -15,6 +15,12 @@ import type { SharedWindows } from './throttle';
 // answers from the execution's state without a worker. Reads are coalesced: the callers of one system that arrive
 // while a read is in flight share it, so each process has at most one read per system outstanding.
 //
+// A call does not wait for a read: what was read less than `maxAgeMs` ago (500 ms) is the answer, and once it is
+// half that old the next caller starts a fresh read in the background. So while a system is called steadily, no call
+// makes a round trip to Temporal, and no call goes on a read older than `maxAgeMs` (plus the read's own time): a window
+// another replica reported holds this one within that. Only a system not called for a while, or the first call to it,
+// waits for its read.
+//
 // Temporal unreachable or slow: the read answers "open" after `timeoutMs` and the report is dropped, both logged and
 // counted. The local gate still holds, and the system's own 429 is the backstop; a throttle gate must never be the
 // reason a call fails.
@@ -28,6 +34,8 @@ export interface SharedGateOptions {
   logger: Logger;
   /** Deadline of each read and report (default 2 s). */
   timeoutMs?: number;
+  /** The oldest read a call goes on (default SHARED_READ_MAX_AGE_MS); a read half as old is refreshed ahead. */
+  maxAgeMs?: number;
   /** This worker's identity in reports (default pid@host, as the SDK's worker identity). */
   identity?: string;
   /** Called when a read or report could not reach Temporal. */
@@ -36,11 +44,33 @@ export interface SharedGateOptions {
   onReported?(system: string): void;
 }
 
+/** How old a read of the shared window a call may go on, by default. */
+export const SHARED_READ_MAX_AGE_MS = 500;
+
 export function createSharedWindows(options: SharedGateOptions): SharedWindows {
   const { client, prefix, taskQueue, logger } = options;
   const timeoutMs = options.timeoutMs ?? 2000;
+  const maxAgeMs = options.maxAgeMs ?? SHARED_READ_MAX_AGE_MS;
   const identity = options.identity ?? `${process.pid}@${os.hostname()}`;
   const reading = new Map<string, Promise<number>>();
+  /** The latest read of each system: the window, and when the read was sent (its age counts from there). */
+  const known = new Map<string, { until: number; at: number }>();
+
+  function refresh(system: string): Promise<number> {
+    let pending = reading.get(system);
+    if (!pending) {
+      const at = Date.now();
+      pending = read(system)
+        .then((until) => {
+          // This process's own reports close its gate directly (ThrottleGate.report), so the read is all to keep.
+          known.set(system, { until, at });
+          return until;
+        })
+        .finally(() => reading.delete(system));
+      reading.set(system, pending);
+    }
+    return pending;
+  }
 
   const withDeadline = <T>(fn: () => Promise<T>) => client.connection.withDeadline(Date.now() + timeoutMs, fn);
 
@@ -61,12 +91,11 @@ export function createSharedWindows(options: SharedGateOptions): SharedWindows {
 
   return {
     closedUntil(system) {
-      let pending = reading.get(system);
-      if (!pending) {
-        pending = read(system).finally(() => reading.delete(system));
-        reading.set(system, pending);
-      }
-      return pending;
+      const last = known.get(system);
+      const age = last ? Date.now() - last.at : Infinity;
+      if (!last || age >= maxAgeMs) return refresh(system);
+      if (age >= maxAgeMs / 2) void refresh(system);
+      return Promise.resolve(last.until);
     },
 
     async close(system, until, reason) {
