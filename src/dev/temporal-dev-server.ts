@@ -76,7 +76,23 @@ function tail(file: string | undefined, lines = 15): string {
  * Starts `temporal server start-dev` with our search attributes registered and the namespace's retention set,
  * and resolves once it answers gRPC.
  */
+/**
+ * Starts the dev server. With no port given, the ports are picked free and the server binds them a moment later, so
+ * another process can take one in between (several test runs on one machine): a server that exits with "address
+ * already in use" is started again on new ports, up to three times.
+ */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServerOnce(options);
+    } catch (err) {
+      const raced = err instanceof Error && /address already in use/.test(err.message);
+      if (!raced || options.port || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startDevServerOnce(options: DevServerOptions): Promise<DevServer> {
   const namespace = options.namespace ?? 'default';
   const port = options.port || (await freePort());
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
