@@ -157,6 +157,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
       for (const problem of declaredConnector?.checkSettings?.(connector.settings) ?? []) {
         problems.push(`${p}_CONNECTOR=${connector.name}: ${problem}`);
       }
+      // Each worker takes a whole share of a provider's calls in flight: more replicas than calls overrun it.
+      for (const w of declaredConnector?.limits?.windows ?? []) {
+        if (w.spanMs === undefined && c.WORKER_REPLICAS > w.limit) {
+          problems.push(
+            `WORKER_REPLICAS=${c.WORKER_REPLICAS} is more than ${w.description} (${p}_CONNECTOR=${connector.name}): ` +
+              'each worker needs at least one; run fewer workers for this system',
+          );
+        }
+      }
       if (workerRatePerSecond < 1) {
         problems.push(
           `${p}_RATE_LIMIT_PER_SECOND=${ratePerSecond} leaves the workers nothing: API_REPLICAS=${c.API_REPLICAS} × ` +
@@ -258,7 +267,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
     },
     sources,
     systems,
-    downstream: { timeoutMs: c.DOWNSTREAM_TIMEOUT_MS, headroomPercent: c.RATE_LIMIT_HEADROOM_PERCENT },
+    downstream: {
+      timeoutMs: c.DOWNSTREAM_TIMEOUT_MS,
+      headroomPercent: c.RATE_LIMIT_HEADROOM_PERCENT,
+      workerReplicas: c.WORKER_REPLICAS,
+    },
     alerts: { retryingAfterAttempts: c.RETRYING_ALERT_AFTER_ATTEMPTS },
     /** The request/response API (/api/v1); undefined when API_ENABLED=false. */
     api:

@@ -228,6 +228,16 @@ const general = {
         'and the workers get the rest of the limit (0: no API reads, the workers get all of it)',
     },
   ],
+  WORKER_REPLICAS: [
+    z.coerce.number().int().min(1).default(1),
+    {
+      group: 'Downstream systems',
+      roles: ['worker'],
+      description:
+        "the most worker processes serving a system at once (an autoscaler's maximum): each keeps to its share of a " +
+        "provider's limit on calls in flight (Xero's 5 per organisation)",
+    },
+  ],
   RETRYING_ALERT_AFTER_ATTEMPTS: [
     positiveInt.default(5),
     {

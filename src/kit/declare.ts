@@ -1,3 +1,4 @@
+import { limitsProblems, type ProviderLimits } from './provider-limits';
 import type { SystemActivityDeps } from './activity-deps';
 import type { Connections } from './connections/types';
 import type { OAuthProvider } from './connections/oauth';
@@ -124,6 +125,12 @@ export interface ConnectorDeclaration<A extends ActivityFunctions = ActivityFunc
    * then has a connection workflow (src/flows/connection/), and its queue serves the connection's activities.
    */
   oauth?(settings: Readonly<Record<string, string | undefined>>, system: string): OAuthProvider;
+  /**
+   * The provider's limits as it publishes them (calls in flight, per minute, per day, and the answer headers that say
+   * what is left of each): the client layer's gate holds the system's calls to all of them (src/kit/provider-limits.ts),
+   * on top of <PREFIX>_RATE_LIMIT_PER_SECOND.
+   */
+  limits?: ProviderLimits;
 }
 
 /**
@@ -144,6 +151,8 @@ export function urlCheck(protocols: readonly string[], problem: string, options:
 
 /** Declares a connector of a system whose activities are `A`, checking its activities' signatures against them. */
 export function defineConnector<A extends ActivityFunctions>(d: ConnectorDeclaration<A>): ConnectorDeclaration<A> {
+  const problems = d.limits ? limitsProblems(d.limits) : [];
+  if (problems.length) throw new Error(`connector ${d.name}: its limits are wrong: ${problems.join('; ')}`);
   return d;
 }
 

@@ -1,3 +1,5 @@
+import { type ProviderLimits, WindowBudget } from './provider-limits';
+
 // A per-system gate in the worker process, consulted by the client layer before every call. It does two things:
 // - after a 429 (or 503 with Retry-After) it closes for that window, so every later call to the same system, from
 //   any activity of this process, waits it out rather than only the activity that was told;
@@ -49,6 +51,14 @@ export interface SharedWindows {
   close(system: string, until: number, reason: string): Promise<void>;
 }
 
+/** A call the gate holds back: how long, and (for a provider's declared window) which one and why. */
+export interface GateHold {
+  waitMs: number;
+  reason?: string;
+  /** A scheduled sync's call held by a window's reserve for event flows. */
+  yielded?: boolean;
+}
+
 export interface ThrottleGateOptions {
   /** Windows shared across replicas; without it the gate knows only what this process was told. */
   shared?: SharedWindows;
@@ -56,6 +66,8 @@ export interface ThrottleGateOptions {
   headroomPercent?: number;
   /** The clock, in epoch milliseconds (tests drive it by hand). */
   now?: () => number;
+  /** Worker processes sharing each system's budget (WORKER_REPLICAS): each takes its share of a provider's windows. */
+  replicas?: number;
 }
 
 /** Closed windows and call spacing per system, in epoch milliseconds. */
@@ -71,6 +83,9 @@ export class ThrottleGate {
   private readonly sharedUntil = new Map<string, number>();
   private readonly shared: SharedWindows | undefined;
   private readonly now: () => number;
+  private readonly replicas: number;
+  /** The windows a provider publishes, for systems whose connector declares them. */
+  private readonly budgets = new Map<string, WindowBudget>();
   /** 1000 ms × (1 + headroom); whole numbers keep the spacing exact (220 ms at 5 req/s, not 220.00000000000003). */
   private readonly windowMs: number;
 
@@ -82,6 +97,27 @@ export class ThrottleGate {
     this.now = options.now ?? Date.now;
     this.shared = options.shared;
     this.windowMs = 10 * (100 + headroom);
+    this.replicas = Math.max(1, options.replicas ?? 1);
+  }
+
+  /** Holds calls to `system` to the windows its provider publishes as well (provider-limits.ts). */
+  setLimits(system: string, limits: ProviderLimits): void {
+    this.budgets.set(system, new WindowBudget(limits, { replicas: this.replicas, now: this.now }));
+  }
+
+  /** Reads what an answer of `system` says is left of its provider's windows (and, on a 429, which one it hit). */
+  observe(system: string, headers: Headers, status?: number): void {
+    this.budgets.get(system)?.observe(headers, status);
+  }
+
+  /** The provider's window a throttling answer of `system` names, for its message. */
+  windowNamed(system: string, headers: Headers): string | undefined {
+    return this.budgets.get(system)?.named(headers);
+  }
+
+  /** What is left of a provider's window of `system` by its latest count (undefined: not declared, or not read yet). */
+  left(system: string, window: string): number | undefined {
+    return this.budgets.get(system)?.left(window);
   }
 
   /** Spaces calls to `system` below `perSecond` (by the headroom) from this process. */
@@ -163,26 +199,35 @@ export class ThrottleGate {
    * would otherwise bunch up with the next ones. A call counts from the moment it leaves until the window (1000 ms
    * stretched by the headroom) after its answer came back: a provider counts a call when it arrives, which is after
    * it left and before its answer, so however late either side runs, no more than the rate arrive in any of its
-   * seconds. Returns `answered`, to call when the call has settled (answer, error or timeout), or else the
-   * milliseconds to wait before asking again.
+   * seconds. Then the provider's own windows, where declared (a `background` call, a scheduled sync's, also keeps off
+   * their reserves). Returns `answered`, to call when the call has settled (answer, error or timeout), or else how
+   * long to wait before asking again.
    */
-  admit(system: string): { answered: () => void } | { waitMs: number } {
+  admit(system: string, background = false): { answered: () => void } | GateHold {
     const limit = this.perSecond.get(system);
-    if (limit === undefined) return { answered: () => {} };
+    const budget = this.budgets.get(system);
+    if (limit === undefined && !budget) return { answered: () => {} };
     const now = this.now();
     const counted = (this.sent.get(system) ?? []).filter(
       (c) => c.answeredAt === undefined || c.answeredAt > now - this.windowMs,
     );
     this.sent.set(system, counted);
-    if (counted.length >= limit) {
+    if (limit !== undefined && counted.length >= limit) {
       // The place frees up one window after the earliest answer that brings the count below the rate; while the
       // calls holding it are still in flight, that time is unknown, so ask again shortly.
       const ends = counted.map((c) => c.answeredAt ?? Infinity).sort((a, b) => a - b);
       const end = ends[counted.length - limit]!;
       return { waitMs: Number.isFinite(end) ? end + this.windowMs - now : IN_FLIGHT_POLL_MS };
     }
+    const taken = budget?.take(background);
+    if (taken && 'waitMs' in taken) return taken;
     const call: { answeredAt?: number } = {};
-    counted.push(call);
-    return { answered: () => void (call.answeredAt ??= this.now()) };
+    if (limit !== undefined) counted.push(call);
+    return {
+      answered: () => {
+        call.answeredAt ??= this.now();
+        taken?.answered();
+      },
+    };
   }
 }

@@ -11,7 +11,7 @@ import { createSharedWindows } from '../kit/shared-gate';
 import { ThrottleGate } from '../kit/throttle';
 import type { SystemName } from '../config';
 import { queueFor } from '../contracts/task-queues';
-import { CREDENTIAL_STATE_SOURCES, SYSTEMS } from '../registry';
+import { CREDENTIAL_STATE_SOURCES, FLOWS, SYSTEMS } from '../registry';
 import { dataConverterFor, FAILURE_CONVERTER_PATH, workerDataConverterFor } from '../temporal/codec';
 import type { ActivityFunctions, BudgetReport, SystemDeclaration } from '../kit/declare';
 import { Context } from '@temporalio/activity';
@@ -26,6 +26,11 @@ import { sdkLogLevel } from './sdk-log';
 import { createWorkerMetrics, serveWorkerMetrics, type WorkerMetrics } from './metrics';
 import { retryingAlertInterceptor } from './retrying-alerts';
 import { activityTracingInterceptor, workflowInterceptorModules, workflowTracingSinks } from '../tracing/install';
+
+/** The workflow types a schedule starts: their activities' calls are background work. */
+const SCHEDULED_FLOWS: ReadonlySet<string> = new Set(
+  Object.entries(FLOWS).flatMap(([type, flow]) => ('schedule' in flow.trigger ? [type] : [])),
+);
 
 /** The SDK's own Prometheus exporter listens on loopback next to WORKER_METRICS_PORT; /metrics there merges it. */
 export function sdkMetricsPort(metricsPort: number): number {
@@ -134,6 +139,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
   // replica through a throttle-gate workflow per system.
   const gate = new ThrottleGate({
     headroomPercent: config.downstream.headroomPercent,
+    replicas: config.downstream.workerReplicas,
     shared: createSharedWindows({
       client: temporal,
       prefix,
@@ -144,7 +150,14 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
     }),
   });
   const connections = createConnections({ temporal, prefix });
-  const common = { timeoutMs: config.downstream.timeoutMs, maxRetryDelayMs: 10 * 60 * 1000, gate, ...metrics.observer };
+  const common = {
+    timeoutMs: config.downstream.timeoutMs,
+    maxRetryDelayMs: 10 * 60 * 1000,
+    gate,
+    // A scheduled run's calls keep off the reserve of a provider's windows (a day's last 500 Xero calls).
+    isBackground: (workflowType: string) => SCHEDULED_FLOWS.has(workflowType),
+    ...metrics.observer,
+  };
   const settings = (name: string) => {
     const s = (config.systems as Record<string, Config['systems'][SystemName] | undefined>)[name];
     if (!s) throw new Error(`system "${name}" is declared but has no configuration`);
@@ -153,6 +166,8 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
   const activitiesOf = (system: SystemDeclaration) => {
     const s = settings(system.name);
     gate.setRate(system.name, s.workerRatePerSecond);
+    const limits = system.connectors?.find((c) => c.name === s.connector.name)?.limits;
+    if (limits) gate.setLimits(system.name, limits);
     const client = createDownstreamClient(
       { name: system.name, baseUrl: s.url, apiKey: s.apiKey, secretUrl: s.secretUrl },
       common,

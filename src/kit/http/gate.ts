@@ -16,32 +16,36 @@ export async function passGate(
   const { ctx, method, path, signal } = call;
   const gate = options.gate;
   if (!gate) return () => {};
-  await gate.learn(systemName);
-  const left = gate.remainingMs(systemName);
-  const turn =
-    left > (options.maxGateWaitMs ?? 0)
-      ? { retryInMs: left }
-      : gate.reserve(systemName, options.maxQueueWaitMs ?? 10_000);
-  if ('retryInMs' in turn) {
+  const maxQueueWaitMs = options.maxQueueWaitMs ?? 10_000;
+  /** Ends the attempt without a call: Temporal retries it when the turn has come. */
+  const defer = (retryInMs: number, why: string): never => {
     const details: DownstreamFailureDetails = {
       system: systemName,
       method,
       ...(path === undefined ? {} : { path }),
       status: 0,
-      retryAfterMs: turn.retryInMs,
+      retryAfterMs: retryInMs,
     };
-    options.onDeferred?.(systemName, turn.retryInMs);
+    options.onDeferred?.(systemName, retryInMs);
     throw ApplicationFailure.create({
-      message: `${systemName} is throttled here: next turn in ${turn.retryInMs} ms`,
+      message: `${systemName} is throttled here: next turn in ${Math.ceil(retryInMs)} ms${why}`,
       type: FailureType.throttled,
-      nextRetryDelay: Math.min(Math.ceil(turn.retryInMs), maxDelayFor(ctx, options)),
+      nextRetryDelay: Math.min(Math.ceil(retryInMs), maxDelayFor(ctx, options)),
       details: [details],
     });
-  }
-  if (turn.waitMs > 0) await heartbeating(ctx, () => sleep(turn.waitMs, signal));
+  };
+  await gate.learn(systemName);
+  const left = gate.remainingMs(systemName);
+  const turn = left > (options.maxGateWaitMs ?? 0) ? { retryInMs: left } : gate.reserve(systemName, maxQueueWaitMs);
+  if ('retryInMs' in turn) defer(turn.retryInMs, '');
+  else if (turn.waitMs > 0) await heartbeating(ctx, () => sleep(turn.waitMs, signal));
+  // A scheduled sync's calls keep off the reserve of a provider's windows, which event flows may still use.
+  const background = ctx !== undefined && (options.isBackground?.(ctx.info.workflowType ?? '') ?? false);
   for (;;) {
-    const admitted = gate.admit(systemName);
+    const admitted = gate.admit(systemName, background);
     if ('answered' in admitted) return admitted.answered;
+    const why = admitted.reason ? ` (${admitted.reason})` : '';
+    if (admitted.waitMs > maxQueueWaitMs) defer(admitted.waitMs, why);
     await heartbeating(ctx, () => sleep(admitted.waitMs, signal));
   }
 }

@@ -148,6 +148,7 @@ async function readAnswer<T>(
 ): Promise<Response<T>> {
   const { system, options, ctx, where } = call;
   opts.onAnswer?.(res.status, res.headers);
+  options.gate?.observe(system.name, res.headers, res.status);
   const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
   const type = failureTypeOfStatus(res.status, retryAfter !== undefined);
   if (type !== FailureType.throttled) options.gate?.unthrottled(system.name);
@@ -186,6 +187,9 @@ async function readAnswer<T>(
   const responseMessage = call.scrub(messageOf(body, res.statusText));
   const message = `${where} answered ${res.status}: ${responseMessage}`;
   if (type === FailureType.throttled) {
+    // The provider's window this answer names, where its connector declares them: "(X-Rate-Limit-Problem: minute,
+    // the organisation's 60 calls a minute)".
+    const named = options.gate?.windowNamed(system.name, res.headers);
     // Every caller of the system waits the whole window the server gave (its limit is per credential, not per
     // caller); this attempt's retry may come sooner, and is then held back at the gate without a call.
     const window = options.gate?.throttled(system.name, retryAfter) ?? throttleWindowMs(retryAfter);
@@ -193,7 +197,7 @@ async function readAnswer<T>(
     options.onThrottle?.(system.name, window);
     await options.gate?.report(system.name, window, `answered ${res.status}: wait ${window} ms`);
     throw ApplicationFailure.create({
-      message,
+      message: named ? `${message} (${named})` : message,
       type,
       nextRetryDelay: delay,
       details: [call.details(res.status, responseMessage, delay)],

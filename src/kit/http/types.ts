@@ -110,7 +110,12 @@ export interface DownstreamClientOptions extends CallObserver {
    * the waiting callers out instead of releasing them all at once when the window ends.
    */
   maxGateWaitMs?: number;
-  /** A turn in the gate's spacing further away than this fails the attempt too (default 10 s). */
+  /** A turn in the gate's spacing, or in a provider's window, further away than this fails the attempt too (default 10 s). */
   maxQueueWaitMs?: number;
+  /**
+   * Whether an activity of this workflow type is background work (a scheduled sync's), whose calls keep off the
+   * reserve of a provider's windows (provider-limits.ts) so event flows have it. Unset: nothing is background.
+   */
+  isBackground?(workflowType: string): boolean;
   fetch?: typeof fetch;
 }
