@@ -301,3 +301,74 @@ test('a daily budget running low is one alert per tenant and day, before any cal
     await other.stop();
   }
 });
+
+test("the order, payment and reconciliation flows get through a 429 on each of Xero's windows", async () => {
+  if ((await summary().catch(() => undefined))?.status !== 'connected') {
+    expect((await callback(await consent())).status).toBe(200);
+  }
+  const prefix = stack.config.temporal.taskQueuePrefix;
+  const xero = () => stack.sandbox.data['accounting-xero'] as XeroData;
+  const throttled = () => stack.sandbox.systems['accounting-xero']!.log.filter((r) => r.status === 429).length;
+  /** The next call is answered 429 for `window`, as Xero does when it is spent; the flow must get past it. */
+  async function spend(window: string): Promise<void> {
+    const res = await fetch(`${stack.sandboxUrl}/__admin/accounting-xero/spent`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ window, retryAfterSeconds: 1 }),
+    });
+    expect(res.status).toBe(200);
+  }
+  const invoicesOf = (orderId: string) => xero().invoices.filter((i) => i.reference === orderId);
+  const secret = stack.config.sources.shop.secrets[0]!;
+  async function orderPaid(): Promise<string> {
+    const eventId = uniqueId('evt_');
+    const orderId = uniqueId('ORD-');
+    const res = await post(`${stack.apiUrl}/webhooks/shop`, signShop(secret, eventId, orderPaidBody(eventId, orderId)));
+    expect(res.status).toBe(202);
+    const h = stack.client.workflow.getHandle(`${prefix}shop:${eventId}`);
+    await h.result();
+    return orderId;
+  }
+
+  for (const window of ['concurrent', 'appminute']) {
+    const before = throttled();
+    await spend(window);
+    const orderId = await orderPaid();
+    expect(xero().spent?.count).toBe(0);
+    expect(throttled() - before).toBe(1);
+    expect(invoicesOf(orderId)).toHaveLength(1);
+  }
+
+  // The minute's 429 in a payment's flow: the payment is recorded once.
+  const shop = stack.sandbox.data.shop;
+  const since = shop.now();
+  const [paidOrder] = seedShopOrders(shop, 1, `${uniqueId('ORD-')}-`) as [string];
+  const until = shop.now();
+  const reconcile = () =>
+    stack.client.workflow.execute('reconcileOrders', {
+      workflowId: uniqueId('reconcile-orders-'),
+      taskQueue: queueFor(prefix, 'orchestration'),
+      args: [{ window: { since, until }, idPrefix: prefix }],
+    });
+  // The day's 429 in the reconciliation's read: it waits the Retry-After, then repairs the order once.
+  let before = throttled();
+  await spend('day');
+  expect(await reconcile()).toMatchObject({ checked: 1, gapsRepaired: 1, failed: [] });
+  expect(throttled() - before).toBe(1);
+  expect(invoicesOf(paidOrder)).toHaveLength(1);
+
+  before = throttled();
+  await spend('minute');
+  const eventId = uniqueId('evt_');
+  const res = await post(
+    `${stack.apiUrl}/webhooks/stripe`,
+    signStripe(stack.config.sources.stripe.secrets[0]!, stripePaymentBody(eventId, paidOrder, { amount: 1100 })),
+  );
+  expect(res.status).toBe(202);
+  expect(await stack.client.workflow.getHandle(`${prefix}stripe:${eventId}`).result()).toMatchObject({
+    orderId: paidOrder,
+    outcome: 'paid',
+  });
+  expect(throttled() - before).toBe(1);
+  expect(invoicesOf(paidOrder)[0]!.payments).toHaveLength(1);
+});

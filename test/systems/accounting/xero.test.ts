@@ -9,6 +9,7 @@ import { createSandbox, sandboxKeys } from '../../../src/sandbox/server';
 import type { CreatedInvoice, PaymentRecorded } from '../../../src/systems/accounting/activities';
 import { createXeroActivities } from '../../../src/systems/accounting/xero/activities';
 import { xeroIdempotencyKey } from '../../../src/systems/accounting/xero/mapping';
+import { XERO_LIMITS } from '../../../src/systems/accounting/xero/limits';
 import { TOKEN_REJECTED } from '../../../src/systems/accounting/xero/transport';
 import { activityEnvironment } from '../../helpers/activity-environment';
 import { closeServer, uniqueId } from '../../helpers/stack';
@@ -189,13 +190,89 @@ describe('the xero connector against the Xero stand-in', () => {
     expect(found).toEqual([missing]);
   });
 
+  /** The connector's activities with a worker's gate holding Xero's declared windows. */
+  function gatedActivities(isBackground?: (workflowType: string) => boolean) {
+    const gate = new ThrottleGate({});
+    gate.setLimits('accounting', XERO_LIMITS);
+    const client = createDownstreamClient(
+      { name: 'accounting', baseUrl: `${url}/accounting` },
+      { timeoutMs: 10_000, gate, isBackground },
+    );
+    const gated = createXeroActivities({
+      client,
+      settings: { API_URL: base },
+      connections,
+      temporalUiUrl: 'http://localhost:8233',
+      namespace: 'default',
+    });
+    return { gate, gated };
+  }
+  const statuses = () => log().map((r) => r.status);
+
+  test("Xero's minute by its X-MinLimit-Remaining: the 61st call of a minute waits, without a call or a 429", async () => {
+    const { gated } = gatedActivities();
+    for (let i = 0; i < 60; i++) await run(gated.findUninvoicedOrders!, { orderIds: [`ORD-minute-${i}`] });
+    const held = await failureOf(run(gated.findUninvoicedOrders!, { orderIds: ['ORD-minute-61'] }));
+    expect(held.type).toBe(FailureType.throttled);
+    expect(held.message).toMatch(/next turn in \d+ ms \(the tenant's 60 calls a minute: none left\)/);
+    expect(downstreamDetails(held)!.retryAfterMs).toBeGreaterThan(50_000);
+    expect(statuses()).toEqual(Array.from({ length: 60 }, () => 200));
+  });
+
   test("a 429 honours Retry-After and names Xero's window", async () => {
     await admin('limits', { minute: 1 }, 'PUT');
     const failure = await failureOf(createInvoice(order()));
     expect(failure.type).toBe(FailureType.throttled);
     expect(failure.message).toMatch(/answered 429/);
-    expect(failure.message).toMatch(/X-Rate-Limit-Problem: minute, the tenant's 60 calls a minute/);
     expect(failure.nextRetryDelay).toBeDefined();
+    // Through a gate that knows Xero's windows, the failure says which one the 429 hit.
+    const { gated } = gatedActivities();
+    const named = await failureOf(run(gated.createInvoice!, order()));
+    expect(named.message).toMatch(/answered 429.*\(X-Rate-Limit-Problem: minute, the tenant's 60 calls a minute\)/);
+  });
+
+  test("Xero's 5 calls in flight: 8 reads at once never have a sixth in flight, where ungated they meet 429s", async () => {
+    const setLatency = (latencyMs: number) =>
+      fetch(`${url}/__admin/accounting-xero/faults`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ latencyMs }),
+      });
+    await setLatency(300);
+    const { gated } = gatedActivities();
+    const reads = Array.from({ length: 8 }, (_, i) =>
+      run<string[]>(gated.findUninvoicedOrders!, { orderIds: [`ORD-inflight-${i}`] }),
+    );
+    expect(await Promise.all(reads)).toEqual(Array.from({ length: 8 }, (_, i) => [`ORD-inflight-${i}`]));
+    expect(statuses()).toEqual(Array.from({ length: 8 }, () => 200));
+    // The same reads without the gate's windows: the stand-in refuses the sixth in flight.
+    const ungated = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => run(activities.findUninvoicedOrders!, { orderIds: [`ORD-u-${i}`] })),
+    );
+    const refused = ungated.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+    expect(refused.length).toBeGreaterThan(0);
+    expect(String(refused[0]!.reason.message)).toMatch(/answered 429/);
+    await setLatency(0);
+  });
+
+  test("a day's last 500 calls are kept for event flows: a scheduled sync's read waits, an order's invoice goes", async () => {
+    await admin('limits', { day: 520 }, 'PUT');
+    const { gated } = gatedActivities((type) => type === 'reconcileOrders');
+    const asFlow = (workflowType: string) =>
+      activityEnvironment({ workflowType } as never).run(
+        gated.findUninvoicedOrders! as (i: unknown) => Promise<string[]>,
+        { orderIds: ['ORD-reserve'] },
+      );
+    // 30 calls leave 490 of the day's 520: below the reserve of 500.
+    for (let i = 0; i < 30; i++) await asFlow('orderPaid');
+    const calls = log().length;
+    const yielded = await failureOf(asFlow('reconcileOrders'));
+    expect(yielded.type).toBe(FailureType.throttled);
+    expect(yielded.message).toMatch(/the tenant's 5,000 calls a day: about \d+ left, kept for event flows/);
+    expect(log()).toHaveLength(calls);
+    // An event flow's call still goes out.
+    expect(await asFlow('orderPaid')).toEqual(['ORD-reserve']);
+    expect(log()).toHaveLength(calls + 1);
   });
 
   test("after a 429 the gate holds every caller of accounting for Xero's Retry-After, without calling", async () => {

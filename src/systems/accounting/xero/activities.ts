@@ -22,6 +22,7 @@ import {
   whereReferences,
   xeroIdempotencyKey,
 } from './mapping';
+import { XERO_LIMITS } from './limits';
 import { throughClient, type XeroCall } from './transport';
 
 // Accounting in Xero, through xero-node's AccountingApi: the order's invoice is an ACCREC invoice whose Reference is
@@ -35,10 +36,10 @@ export const CONNECTION = 'accounting';
 const REFERENCES_PER_QUERY = 25;
 const PAGE_SIZE = 100;
 
-/** The Xero activities, from ACCOUNTING_XERO_* (by suffix) and the worker's connections. */
-/** Calls a Xero organisation allows a day (Xero's published limits; the stand-in's too). */
-const XERO_DAY_LIMIT = 5000;
+/** Calls a Xero organisation allows a day, and how few left is worth an alert (the sync's reserve). */
+const DAY = XERO_LIMITS.windows.find((w) => w.name === 'day')!;
 
+/** The Xero activities, from ACCOUNTING_XERO_* (by suffix) and the worker's connections. */
 export function createXeroActivities(deps: ConnectorDeps): Partial<AccountingActivities> {
   const { client, settings, connections } = deps;
   if (!connections) {
@@ -66,16 +67,17 @@ export function createXeroActivities(deps: ConnectorDeps): Partial<AccountingAct
     } finally {
       if (Object.keys(call.remaining).length > 0) {
         // Xero's own count of what is left, per window: in the activity's log, and low values as warnings.
-        const low = (call.remaining.minute ?? 60) < 10 || (call.remaining.day ?? 5000) < 500;
+        const low = (call.remaining.minute ?? 60) < 10 || (call.remaining.day ?? DAY.limit) < DAY.reserve!;
         ctx.log[low ? 'warn' : 'debug']('Xero rate limits remaining', { ...call.remaining });
-        // Xero's daily limit is 5,000 calls per organisation: a tenth left is an alert before it is a failure.
-        if (call.remaining.day !== undefined && call.remaining.day < XERO_DAY_LIMIT / 10) {
+        // Xero's daily limit is 5,000 calls per organisation: a tenth left is an alert before it is a failure, and
+        // the scheduled syncs stop there (the gate keeps the day's reserve for event flows).
+        if (call.remaining.day !== undefined && call.remaining.day < DAY.reserve!) {
           await deps.onBudgetLow?.({
             system: 'accounting',
             tenant: token.tenantId,
             window: 'day',
             remaining: call.remaining.day,
-            limit: XERO_DAY_LIMIT,
+            limit: DAY.limit,
           });
         }
       }

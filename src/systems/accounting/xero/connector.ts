@@ -2,6 +2,7 @@ import type { OAuthProvider } from '../../../kit/connections/oauth';
 import { defineConnector, urlCheck } from '../../../kit/declare';
 import type { AccountingActivities } from '../activities';
 import { createXeroActivities } from './activities';
+import { XERO_LIMITS } from './limits';
 
 // Accounting in Xero (docs/xero.md): the invoice, its payments and the reconciliation's reads through xero-node, as
 // the OAuth connection `accounting` (src/kit/connections), whose workflow alone refreshes its tokens.
@@ -101,6 +102,7 @@ export const xeroConnector = defineConnector<AccountingActivities>({
   ],
   standIn: true,
   oauth: (settings) => xeroOAuth(settings),
+  limits: XERO_LIMITS,
   activities: createXeroActivities,
   activityNotes: {
     createInvoice:

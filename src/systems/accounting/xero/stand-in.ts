@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import * as xero from 'xero-node';
 import { minorUnitDecimals } from '../../../domain/money';
@@ -11,6 +12,7 @@ import { grantOfBearer, identityData, type IdentityData, identityRouter, nowOf, 
 //   /accounting-xero/api.xro/2.0/Invoices, /Payments               the Accounting API (API_URL)
 //   /__admin/accounting-xero/faults, /requests                    faults and the request log, as every system's
 //   /__admin/accounting-xero/revoke, /limits, /forget-keys        revoke a connection, set the limits, expire keys
+//   /__admin/accounting-xero/spent                                 answer the next calls 429 for one window
 // Every request body is read with xero-node's ObjectSerializer into its models, and refused (400, a
 // ValidationException) with a property its model lacks, a required field missing or a value outside its enum; every
 // answer is built from the same models. Limits per tenant as Xero documents them: 5 calls in flight, 60 a minute,
@@ -35,6 +37,11 @@ export interface XeroData {
   identity: IdentityData;
   invoices: xero.Invoice[];
   limits: XeroLimits;
+  /**
+   * A window spent by callers the stand-in does not see (another app instance, Xero's own count): the next `count`
+   * calls are answered 429 for it, with its remaining header 0 (set with PUT /__admin/accounting-xero/spent).
+   */
+  spent?: { window: 'concurrent' | 'minute' | 'day' | 'appminute'; retryAfterSeconds: number; count: number };
   /** Idempotency records, by tenant, path and key: the body they came with and the answer given. */
   idempotency: Map<string, { fingerprint: string; status: number; body: unknown }>;
 }
@@ -140,7 +147,11 @@ class Limiter {
     const limits = this.data.limits;
     const wait = (list: number[], span: number) => Math.max(1, Math.ceil((list[0]! + span - now) / 1000));
     let over: { problem: string; retryAfter: number } | undefined;
-    if (u.inFlight >= limits.concurrent) over = { problem: 'concurrent', retryAfter: 1 };
+    const spent = this.data.spent;
+    if (spent && spent.count > 0) {
+      spent.count -= 1;
+      over = { problem: spent.window, retryAfter: spent.retryAfterSeconds };
+    } else if (u.inFlight >= limits.concurrent) over = { problem: 'concurrent', retryAfter: 1 };
     else if (u.minute.length >= limits.minute) over = { problem: 'minute', retryAfter: wait(u.minute, MINUTE) };
     else if (u.day.length >= limits.day) over = { problem: 'day', retryAfter: wait(u.day, DAY) };
     else if (this.app.length >= limits.appMinute) over = { problem: 'appminute', retryAfter: wait(this.app, MINUTE) };
@@ -154,6 +165,14 @@ class Limiter {
     res.setHeader('X-MinLimit-Remaining', String(Math.max(0, limits.minute - u.minute.length)));
     res.setHeader('X-DayLimit-Remaining', String(Math.max(0, limits.day - u.day.length)));
     res.setHeader('X-AppMinLimit-Remaining', String(Math.max(0, limits.appMinute - this.app.length)));
+    if (spent && over?.problem === spent.window) {
+      const header = {
+        minute: 'X-MinLimit-Remaining',
+        day: 'X-DayLimit-Remaining',
+        appminute: 'X-AppMinLimit-Remaining',
+      };
+      if (spent.window !== 'concurrent') res.setHeader(header[spent.window], '0');
+    }
     return over;
   }
 
@@ -471,6 +490,17 @@ export function standIn(state: SystemState): StandIn<XeroData> {
     Object.assign(data.limits, req.body as Partial<XeroLimits>);
     res.json(data.limits);
   });
+  const SPENT = z.object({
+    window: z.enum(['concurrent', 'minute', 'day', 'appminute']),
+    retryAfterSeconds: z.number().int().min(0).max(86_400),
+    count: z.number().int().min(1).max(1000).default(1),
+  });
+  admin.put('/spent', (req, res) => {
+    const parsed = SPENT.safeParse(req.body ?? {});
+    if (!parsed.success) return void res.status(400).json({ error: 'invalid_spent', issues: parsed.error.issues });
+    data.spent = parsed.data;
+    res.json(data.spent);
+  });
   // Xero keeps a key for a while only: after that a retry under it is a new request.
   admin.post('/forget-keys', (_req, res) => {
     const n = data.idempotency.size;
@@ -486,6 +516,7 @@ export function standIn(state: SystemState): StandIn<XeroData> {
       Object.assign(data.identity, { ...fresh, organisation: data.identity.organisation });
       data.invoices.length = 0;
       data.idempotency.clear();
+      data.spent = undefined;
       Object.assign(data.limits, XERO_LIMITS);
       limiter.reset();
     },

@@ -7,10 +7,9 @@ import type { DownstreamClient, HttpMethod } from '../../../kit/http';
 // xero-node sends every call through the global axios. An interceptor gives the calls made inside a connector call
 // (an AsyncLocalStorage scope) an adapter that sends them with the client layer's `request` instead: its rate and
 // throttle gates, Retry-After, timeouts, metrics, spans and failure classes, with the body exactly as the SDK's
-// serializer wrote it. Calls outside a scope, or to another origin, are left to axios as they are.
+// serializer wrote it (the gate also holds the connector's declared windows, and a 429 names the one it hit). Calls outside a scope, or to another origin, are left to axios as they are.
 
-/** Xero's rate-limit answer headers: which limit a 429 hit, and what is left of each. */
-export const RATE_LIMIT_PROBLEM = 'x-rate-limit-problem';
+/** Xero's answer headers saying what is left of each limit (the connector's `limits` declare the same). */
 export const REMAINING_HEADERS = {
   minute: 'x-minlimit-remaining',
   day: 'x-daylimit-remaining',
@@ -18,14 +17,6 @@ export const REMAINING_HEADERS = {
 } as const;
 
 export type Remaining = Partial<Record<keyof typeof REMAINING_HEADERS, number>>;
-
-/** What Xero's X-Rate-Limit-Problem values mean, for failure messages. */
-const WINDOWS: Record<string, string> = {
-  minute: "the tenant's 60 calls a minute",
-  day: "the tenant's 5,000 calls a day",
-  appminute: "the app's 10,000 calls a minute across all tenants",
-  concurrent: "the tenant's 5 calls in flight at once",
-};
 
 /** The failure type of a 401: the connection refreshes its token, the retry uses the new one. */
 export const TOKEN_REJECTED = 'XeroTokenRejected';
@@ -39,9 +30,8 @@ export interface XeroCall {
   signal?: AbortSignal;
   /** The failure our layer threw, which the SDK would otherwise flatten into a JSON string. */
   failure?: unknown;
-  /** What the last answer said of each limit, and of the problem on a 429. */
+  /** What the last answer said of each limit. */
   remaining: Remaining;
-  problem?: string;
   /** Set when Xero answered 401 to `accessToken`. */
   unauthorized?: boolean;
 }
@@ -96,7 +86,6 @@ function adapterFor(call: XeroCall): AxiosAdapter {
             const value = h.get(header);
             if (value !== null && /^\d+$/.test(value)) call.remaining[window as keyof Remaining] = Number(value);
           }
-          call.problem = h.get(RATE_LIMIT_PROBLEM) ?? undefined;
         },
       });
       if (res.status === 401) {
@@ -109,23 +98,10 @@ function adapterFor(call: XeroCall): AxiosAdapter {
       }
       return { data: res.body, status: res.status, statusText: '', headers: {}, config, request: {} };
     } catch (err) {
-      call.failure = withWindow(err, call.problem);
-      throw call.failure;
+      call.failure = err;
+      throw err;
     }
   };
-}
-
-/** A throttled failure naming the Xero limit it hit, from X-Rate-Limit-Problem. */
-function withWindow(err: unknown, problem: string | undefined): unknown {
-  if (!(err instanceof ApplicationFailure) || err.type !== FailureType.throttled || !problem) return err;
-  const window = WINDOWS[problem.toLowerCase()] ?? `the "${problem}" limit`;
-  return ApplicationFailure.create({
-    message: `${err.message} (X-Rate-Limit-Problem: ${problem}, ${window})`,
-    type: err.type,
-    nextRetryDelay: err.nextRetryDelay,
-    nonRetryable: err.nonRetryable ?? undefined,
-    details: err.details as unknown[],
-  });
 }
 
 let installed = false;
