@@ -1,7 +1,9 @@
 import type { ActivitiesOf } from './flows/common/activities';
 import type { TemporalActivities } from './kit/temporal-activities';
 import type { CanonicalEvent } from './domain/events';
+import type { Client } from '@temporalio/client';
 import type { CredentialStateSource } from './kit/credentials';
+import { connectionStateSource } from './kit/connections/credentials';
 import { accounting } from './systems/accounting/system';
 import { emailPlatform } from './systems/email-platform/system';
 import { crm } from './systems/crm/system';
@@ -54,11 +56,31 @@ export const FLOWS = {
   credentialCheck: credentialCheckFlow,
 } as const;
 
+/** What the registry needs of a configuration (the registry sits below config): each system's selected connector. */
+interface SelectedConnectors {
+  systems: Readonly<Record<string, { connector: { name: string } }>>;
+}
+
+/** The systems whose connector holds an OAuth connection: those `config` selects, or with `all`, every one declared. */
+export function oauthSystems(config: SelectedConnectors, all = false): string[] {
+  return SYSTEMS.filter((system) => {
+    const selected = config.systems[system.name] as { connector: { name: string } } | undefined;
+    return system.connectors?.some((c) => c.oauth && (all || c.name === selected?.connector.name));
+  }).map((system) => system.name);
+}
+
 /**
- * Where credentials that are not variables report their state (issued, expires, broken): OAuth connections add theirs
- * here. The variables' own credentials are derived, never listed (src/config/credentials.ts).
+ * Where credentials that are not variables report their state (issued, expires, broken): the OAuth connections this
+ * configuration selects, read from their workflows. The variables' own credentials are derived, never listed
+ * (src/config/credentials.ts).
  */
-export const CREDENTIAL_STATE_SOURCES: readonly CredentialStateSource[] = [];
+export function credentialStateSources(
+  config: SelectedConnectors & { temporal: { taskQueuePrefix: string } },
+  temporal: Client | (() => Promise<Client>),
+): CredentialStateSource[] {
+  const systems = oauthSystems(config);
+  return systems.length ? [connectionStateSource({ temporal, prefix: config.temporal.taskQueuePrefix, systems })] : [];
+}
 
 export type SystemName = (typeof SYSTEMS)[number]['name'];
 export type SourceName = (typeof SOURCES)[number]['name'];

@@ -31,7 +31,8 @@ import { scheduleDefinitions, type ScheduleDefinition } from '../schedules/defin
 import { envPrefix } from '../kit/declare';
 import type { ActivityDoc, FlowDeclaration, SourceDeclaration, SystemDeclaration } from '../kit/declare';
 import { connectorVariable } from '../config/derived';
-import { FLOWS, SOURCES, SYSTEMS, type WorkflowType } from '../registry';
+import { FLOWS, oauthSystems, SOURCES, SYSTEMS, type WorkflowType } from '../registry';
+import { connectionCredential } from '../kit/connections/credentials';
 import { TEMPORAL_ACTIVITY_DOCS } from '../kit/temporal-activities';
 import { CONNECTION_ACTIVITY_DOCS } from '../kit/connections/activities';
 import type { DeclaredCredential } from '../kit/credentials';
@@ -564,7 +565,17 @@ export function buildCatalog(options: CatalogOptions = {}): Catalog {
       items: schedules,
     },
     ownership,
-    credentials: config.credentials.declared,
+    credentials: [
+      ...config.credentials.declared,
+      // Every OAuth connection a connector can hold, with the selection that uses it.
+      ...oauthSystems(config, true).map((system) => {
+        const connector = SYSTEMS.find((x) => x.name === system)!.connectors!.find((c) => c.oauth)!;
+        return connectionCredential(config.temporal.taskQueuePrefix, system, {
+          selectedBy: `${envPrefix(system)}_CONNECTOR=${connector.name}`,
+          refreshTokenIdleDays: connector.oauth!({}, system).refreshTokenIdleDays,
+        });
+      }),
+    ],
     variables: docs,
     alerts: {
       destination: { system: alertSystem.name, title: alertSystem.title, variable: alertSystem.url.variable },

@@ -419,12 +419,13 @@ export function renderCatalogMarkdown(catalog: Catalog): string {
     ),
     '## Credentials',
     '',
-    'Every secret Switchyard holds, derived from the secret variables; who owns it and how to rotate it. Their dates ' +
+    'Every secret Switchyard holds, derived from the secret variables and the OAuth connections its connectors can ' +
+      'hold; who owns it and how to rotate it. Their dates ' +
       'come from `CREDENTIAL_DATES`, their states from `npm run ops -- credentials` and `GET /admin/credentials`; a ' +
       'daily check alerts on each one expiring, expired or broken. See [docs/credentials/](credentials/README.md).',
     '',
     table(
-      ['credential', 'kind', 'of', 'owner', 'stored in', 'read by', 'rotation'],
+      ['credential', 'kind', 'of', 'owner', 'stored in', 'read by', 'expires', 'rotation'],
       catalog.credentials.map((c) => [
         code(c.name),
         c.kind,
@@ -432,6 +433,7 @@ export function renderCatalogMarkdown(catalog: Catalog): string {
         c.owner,
         c.storage.variable ? `variable ${code(c.storage.variable)}` : md(c.storage.store),
         c.readBy.join(', '),
+        md(c.expiry ?? 'its date in `CREDENTIAL_DATES`, where it has one'),
         `[${c.runbook.replace(/^docs\/credentials\//, '')}](${c.runbook.replace(/^docs\//, '')}): ${md(c.rotation)}`,
       ]),
     ),

@@ -89,6 +89,8 @@ export interface DeclaredCredential {
   readBy: CredentialReader[];
   runbook: string;
   rotation: string;
+  /** Where its expiry comes from, for the catalog (unset: the provider's date, set in CREDENTIAL_DATES). */
+  expiry?: string;
 }
 
 /**

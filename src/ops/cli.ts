@@ -441,8 +441,9 @@ export function buildProgram(): Command {
         'state and rotation runbook, never a value (exit code 1 if one is expired or broken)',
     )
     .action(async () => {
-      // The config only: no Temporal connection, so it works while Temporal is down.
-      const states = await credentialReport(loadConfig());
+      // From the config, and from Temporal only for a selected OAuth connection's state: with Temporal down, the
+      // rest is still shown, and the connection is broken with the reason.
+      const states = await credentialReport(loadConfig(), async () => (await context()).client);
       out(program, states, () => credentialsText(states));
       if (states.some((s) => s.state === 'expired' || s.state === 'broken')) process.exitCode = 1;
     });

@@ -1,14 +1,22 @@
+import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import { checkCredentials, type CredentialStatus } from '../kit/credentials';
-import { CREDENTIAL_STATE_SOURCES } from '../registry';
+import { credentialStateSources } from '../registry';
 import { table } from './format';
 
 // `npm run ops -- credentials`: the credential registry with each one's state, for the person who inherits the
 // integration. Names, owners, kinds, dates and runbooks only: no value, nor any part or length of one.
 
-/** The states of every credential this configuration declares, asking the state sources (OAuth connections). */
-export function credentialReport(config: Pick<Config, 'credentials'>, now = new Date()): Promise<CredentialStatus[]> {
-  return checkCredentials(config.credentials, CREDENTIAL_STATE_SOURCES, now);
+/**
+ * The states of every credential this configuration declares, asking the state sources: the selected OAuth
+ * connections' workflows, through `temporal` (a client, or a function that makes one only if a connection is selected).
+ */
+export function credentialReport(
+  config: Pick<Config, 'credentials' | 'systems' | 'temporal'>,
+  temporal: Client | (() => Promise<Client>),
+  now = new Date(),
+): Promise<CredentialStatus[]> {
+  return checkCredentials(config.credentials, credentialStateSources(config, temporal), now);
 }
 
 const LOUD = new Set(['development', 'expired', 'broken']);

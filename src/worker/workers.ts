@@ -11,7 +11,7 @@ import { createSharedWindows } from '../kit/shared-gate';
 import { ThrottleGate } from '../kit/throttle';
 import type { SystemName } from '../config';
 import { queueFor } from '../contracts/task-queues';
-import { CREDENTIAL_STATE_SOURCES, FLOWS, SYSTEMS } from '../registry';
+import { credentialStateSources, FLOWS, SYSTEMS } from '../registry';
 import { dataConverterFor, FAILURE_CONVERTER_PATH, workerDataConverterFor } from '../temporal/codec';
 import type { ActivityFunctions, BudgetReport, SystemDeclaration } from '../kit/declare';
 import { Context } from '@temporalio/activity';
@@ -19,7 +19,6 @@ import type { SystemActivityDeps } from '../kit/activity-deps';
 import type { AlertKind } from '../contracts/alerts';
 import { createConnectionActivities } from '../kit/connections/activities';
 import { createConnections } from '../kit/connections/client';
-import { connectionStateSource } from '../kit/connections/credentials';
 import type { Connections } from '../kit/connections/types';
 import type { Logger } from '../logger';
 import { sdkLogLevel } from './sdk-log';
@@ -254,13 +253,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
       : {}),
   };
   // The OAuth connections of the connectors this deployment selected join the credential registry's daily check.
-  const oauthSelected = systems
-    .filter((system) => system.connectors?.some((c) => c.oauth && c.name === settings(system.name).connector.name))
-    .map((system) => system.name);
-  const credentialSources = [
-    ...CREDENTIAL_STATE_SOURCES,
-    ...(oauthSelected.length ? [connectionStateSource({ temporal, prefix, systems: oauthSelected })] : []),
-  ];
+  const credentialSources = credentialStateSources(config, temporal);
   const workflowBundle =
     options.workflowBundle ??
     (config.worker.workflowBundlePath ? { codePath: config.worker.workflowBundlePath } : await bundleWorkflows());

@@ -46,6 +46,21 @@ describe('ops credentials', () => {
     }
   }, 60_000);
 
+  test('an OAuth connection is listed from its workflow; with Temporal out of reach it is broken with the reason, the rest still shown', async () => {
+    const run = await runCli(['--json', 'credentials'], {
+      ACCOUNTING_CONNECTOR: 'xero',
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+    });
+    expect(run.code).toBe(1);
+    const states = JSON.parse(run.stdout) as Array<{ name: string; state: string; detail: string; storage: object }>;
+    expect(states.find((s) => s.name === 'connection:accounting')).toMatchObject({
+      state: 'broken',
+      detail: expect.stringMatching(/connection workflows: its state source failed to report/),
+      storage: { store: expect.stringMatching(/connection:accounting, encrypted by the payload codec/) },
+    });
+    expect(states.find((s) => s.name === 'SHOP_WEBHOOK_SECRET')?.state).toBe('development');
+  }, 60_000);
+
   test('a CREDENTIAL_DATES entry for no credential stops it with the name, as it stops the services', async () => {
     const run = await runCli(['credentials'], { CREDENTIAL_DATES: '{"CRM_API_URL":{"expires":"2030-01-01"}}' });
     expect(run.code).not.toBe(0);

@@ -41,7 +41,7 @@ export function adminRouter(deps: AdminDeps): Router | undefined {
 
   executionRoutes(router, ctx, tokenName);
   catalogRoutes(router);
-  credentialRoutes(router, config);
+  credentialRoutes(router, config, client);
   redriveRoutes(router, ctx, tokenName, logger);
   deadLetterRoutes(router, ctx, config.temporal.taskQueuePrefix);
 

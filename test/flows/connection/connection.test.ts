@@ -1,7 +1,7 @@
 import { connectionQuery, connectionWorkflowId } from '../../../src/contracts/connections';
 import { ConnectionFailure } from '../../../src/contracts/failures';
 import { createConnections } from '../../../src/kit/connections/client';
-import { connectionStateSource } from '../../../src/kit/connections/credentials';
+import { credentialReport } from '../../../src/ops/credentials';
 import type { XeroData } from '../../../src/systems/accounting/xero/stand-in';
 import { orderPaidBody, post, signShop } from '../../helpers/signing';
 import { signStripe, stripePaymentBody } from '../../sources/senders';
@@ -98,14 +98,14 @@ test('a revoked consent breaks the connection: one alert with the re-authorise l
     expect((await callback(await consent())).status).toBe(200);
   const worker = connections();
   const { accessToken } = await worker.token('accounting');
-  const registry = connectionStateSource({
-    temporal: stack.client,
-    prefix: stack.config.temporal.taskQueuePrefix,
-    systems: ['accounting'],
-  });
-  const [healthy] = await registry.report({ now: new Date() });
+  // The registry as `ops credentials` and GET /admin/credentials report it, from this configuration.
+  const registry = async () =>
+    (await credentialReport(stack.config, stack.client)).find((c) => c.name === 'connection:accounting');
+  const healthy = await registry();
   expect(healthy).toMatchObject({
-    name: 'connection:accounting',
+    state: 'valid',
+    kind: 'oauth-connection',
+    owner: 'integrations team',
     issued: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
   });
   // Its refresh token dies after 60 days unused: that is when it expires, unless it is refreshed first.
@@ -113,7 +113,6 @@ test('a revoked consent breaks the connection: one alert with the re-authorise l
   expect([sixtyDays, new Date(Date.parse(sixtyDays) + 86_400_000).toISOString().slice(0, 10)]).toContain(
     healthy!.expires,
   );
-  expect(healthy!.broken).toBeUndefined();
   const alertsBefore = stack.sandbox.data.alerts.received.length;
   await fetch(`${stack.sandboxUrl}/__admin/accounting-xero/revoke`, { method: 'POST' });
   await worker.rejected('accounting', accessToken);
@@ -129,8 +128,8 @@ test('a revoked consent breaks the connection: one alert with the re-authorise l
   );
   expect(JSON.stringify(alerts[0]!.payload)).not.toContain(accessToken);
 
-  const [broken] = await registry.report({ now: new Date() });
-  expect(broken).toMatchObject({ name: 'connection:accounting', broken: expect.stringMatching(/failed/) });
+  const broken = await registry();
+  expect(broken).toMatchObject({ state: 'broken', detail: expect.stringMatching(/failed: re-authorise it/) });
   expect(JSON.stringify(broken)).not.toContain(accessToken);
 
   const held = await worker.token('accounting').catch((err: unknown) => err);
