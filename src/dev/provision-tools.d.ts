@@ -22,6 +22,10 @@ export function resolveStripeMock(opts?: ToolOptions): Promise<string>;
 export function mailpitPath(env?: NodeJS.ProcessEnv): string;
 /** The stripe-mock binary as provisioned; throws, naming the command to run, when it is not. Never builds. */
 export function stripeMockPath(env?: NodeJS.ProcessEnv): string;
+/** The Chromium the Web UI tests drive (CHROMIUM_PATH, else `chromium` on PATH), or undefined. Never installs. */
+export function chromiumPath(env?: NodeJS.ProcessEnv): string | undefined;
+/** Chromium, installing Debian's package when it is missing and apt can. */
+export function provisionChromium(opts?: ToolOptions): Promise<{ path: string; from: 'installed' | 'apt' }>;
 export function main(argv?: string[]): Promise<void>;
 export { ProvisionError } from './provision-temporal.js';
 export const MAILPIT_VERSION: string;

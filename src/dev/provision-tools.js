@@ -255,6 +255,42 @@ function stripeMockPath(env = process.env) {
   return found.path;
 }
 
+/**
+ * The Chromium the Web UI tests drive: CHROMIUM_PATH, else `chromium` on PATH (Debian's package), else undefined.
+ * Never a browser download.
+ */
+function chromiumPath(env = process.env) {
+  if (env.CHROMIUM_PATH) return isExecutable(env.CHROMIUM_PATH) ? env.CHROMIUM_PATH : undefined;
+  return onPath('chromium');
+}
+
+/** Chromium for the Web UI tests; installs Debian's `chromium` package when it is missing and apt can. */
+async function provisionChromium(opts = {}) {
+  const found = chromiumPath();
+  if (found) return { path: found, from: 'installed' };
+  if (process.env.CHROMIUM_PATH) {
+    throw new ProvisionError(`CHROMIUM_PATH=${process.env.CHROMIUM_PATH} is not an executable file`);
+  }
+  const canApt = onPath('apt-get') && typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!canApt) {
+    throw new ProvisionError(
+      "Chromium is not installed (no `chromium` on PATH), which the Web UI tests drive. Install Debian's `chromium` " +
+        'package (`sudo apt-get install chromium`) or set CHROMIUM_PATH to a Chromium or Chrome binary.',
+    );
+  }
+  await building(opts, 'Chromium', "from Debian's chromium package (apt-get)", async (step, elapsed) => {
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    step('apt-get update');
+    await run('apt-get', ['update', '-qq'], { env });
+    step('apt-get install chromium');
+    await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { env });
+    say(`installed Chromium in ${elapsed()}`);
+  });
+  const installed = chromiumPath();
+  if (!installed) throw new ProvisionError('apt-get installed chromium, yet no `chromium` is on PATH');
+  return { path: installed, from: 'apt' };
+}
+
 async function main(argv = process.argv.slice(2)) {
   const quiet = argv.includes('--quiet');
   try {
@@ -263,6 +299,8 @@ async function main(argv = process.argv.slice(2)) {
       const spec = await provisionTool(key, { quiet });
       log({ quiet, tag: TAG }, `${TOOLS[key].name} ${spec.version}: ${spec.path} (${spec.from})`);
     }
+    const chromium = await provisionChromium({ quiet });
+    log({ quiet, tag: TAG }, `Chromium: ${chromium.path} (${chromium.from})`);
   } catch (err) {
     process.stderr.write(`[${TAG}] ERROR: ${err.message}\n`);
     process.exitCode = 1;
@@ -271,6 +309,8 @@ async function main(argv = process.argv.slice(2)) {
 
 module.exports = {
   provisionTool,
+  provisionChromium,
+  chromiumPath,
   resolveMailpit,
   resolveStripeMock,
   mailpitPath,

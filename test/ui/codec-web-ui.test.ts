@@ -7,13 +7,16 @@ import { type Stack, startStack } from '../../src/dev/stack';
 import { type DevServer, freePort, startDevServer } from '../../src/dev/temporal-dev-server';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
 import { uniqueId } from '../helpers/stack';
+import { chromiumPath } from '../../src/dev/provision-tools';
 
 // The local developer's path: the dev server's Web UI, wired to the codec server as `npm start` wires it, shows the
 // decrypted customer email in the execution's input, though Temporal only holds ciphertext. A dev server of its own,
 // because --ui-codec-endpoint is fixed when the server starts.
 
 const ARTIFACTS = path.resolve(__dirname, '../artifacts');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Provisioned by `npm test` (scripts/provision-tools): Debian's package, or CHROMIUM_PATH.
+const CHROMIUM =
+  chromiumPath() ?? '/usr/bin/chromium (not found: run `node scripts/provision-tools`, or set CHROMIUM_PATH)';
 
 describe('the Temporal Web UI decrypts through the codec server', () => {
   let server: DevServer;

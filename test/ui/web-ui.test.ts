@@ -4,12 +4,15 @@ import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type Stack, startStack } from '../helpers/stack';
 import { postOrder } from '../ops/helpers';
+import { chromiumPath } from '../../src/dev/provision-tools';
 
 // The operator's path in the real Temporal Web UI, in Debian's headless Chromium: search the order's business key,
 // open the execution, see the createInvoice activity in its history.
 
 const ARTIFACTS = path.resolve(__dirname, '../artifacts');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Provisioned by `npm test` (scripts/provision-tools): Debian's package, or CHROMIUM_PATH.
+const CHROMIUM =
+  chromiumPath() ?? '/usr/bin/chromium (not found: run `node scripts/provision-tools`, or set CHROMIUM_PATH)';
 
 describe('the Temporal Web UI', () => {
   let stack: Stack;
