@@ -11,6 +11,7 @@ import { createLogger } from '../logger';
 import { createSandbox, sandboxKeys } from '../sandbox/server';
 import { createSources } from '../api/sources';
 import { dataConverterFor } from '../temporal/codec';
+import { authoriseStandInConnections } from './authorise-stand-ins';
 import { connectionOptions, createLazyClient, resolveTemporalTarget } from '../temporal/connection';
 import { createWorkers, installRuntime, runWorkers } from '../worker/workers';
 import { applySchedulesAtStart } from '../schedules/apply';
@@ -169,6 +170,25 @@ async function main(): Promise<void> {
     ].filter((l) => l !== '');
     process.stdout.write(`${banner.join('\n')}\n\n`);
 
+    // The connections whose provider is the sandbox's stand-in authorise themselves, once the workers run (below).
+    const authorising = authoriseStandInConnections({
+      config,
+      operatorUrl: api.operator.url,
+      sandboxUrl,
+      logger,
+    }).then(
+      (results) => {
+        for (const { system, outcome } of results) {
+          if (outcome === 'not a stand-in') continue;
+          process.stdout.write(
+            `  connection ${system}: ${outcome} with the sandbox's stand-in (authorise again: ${api.operator.url}/connections/${system}/authorize)\n`,
+          );
+        }
+      },
+      (err: unknown) =>
+        logger.error({ err }, "could not authorise a connection with the sandbox's stand-in: open its authorise link"),
+    );
+
     const onSignal = (signal: NodeJS.Signals) => {
       lifecycle.begin();
       logger.info({ signal }, 'shutting down');
@@ -177,6 +197,7 @@ async function main(): Promise<void> {
     process.once('SIGTERM', onSignal);
     // The Temporal Runtime shuts the workers down on SIGINT/SIGTERM; then everything else closes in reverse order.
     await runWorkers(workers);
+    await authorising;
   } finally {
     await shutdown();
   }

@@ -2,6 +2,8 @@ import { connectionQuery, connectionWorkflowId } from '../../../src/contracts/co
 import { ConnectionFailure } from '../../../src/contracts/failures';
 import { createConnections } from '../../../src/kit/connections/client';
 import { credentialReport } from '../../../src/ops/credentials';
+import { authoriseStandInConnections } from '../../../src/dev/authorise-stand-ins';
+import { createLogger } from '../../../src/logger';
 import type { XeroData } from '../../../src/systems/accounting/xero/stand-in';
 import { orderPaidBody, post, signShop } from '../../helpers/signing';
 import { signStripe, stripePaymentBody } from '../../sources/senders';
@@ -370,4 +372,59 @@ test("the order, payment and reconciliation flows get through a 429 on each of X
   });
   expect(throttled() - before).toBe(1);
   expect(invoicesOf(paidOrder)[0]!.payments).toHaveLength(1);
+});
+
+test("npm start authorises a connection whose provider is the sandbox's stand-in, at every start; a real provider's is left to a person", async () => {
+  const handle = stack.client.workflow.getHandle(workflowId());
+  await handle.terminate('the next test starts from no connection').catch(() => undefined);
+  const deps = {
+    config: stack.config,
+    operatorUrl: stack.adminUrl,
+    sandboxUrl: stack.sandboxUrl,
+    logger: createLogger({ level: 'silent' }),
+  };
+  expect(await authoriseStandInConnections(deps)).toEqual([{ system: 'accounting', outcome: 'authorised' }]);
+  expect(await summary()).toMatchObject({ status: 'connected' });
+  // The next start's stand-in has forgotten every token (it keeps them in memory), the connection has not: authorised
+  // again, it holds a token set this stand-in knows.
+  const identity = (stack.sandbox.data['accounting-xero'] as XeroData).identity;
+  identity.accessTokens.clear();
+  identity.refreshTokens.clear();
+  expect(await authoriseStandInConnections(deps)).toEqual([{ system: 'accounting', outcome: 'authorised' }]);
+  expect(await summary()).toMatchObject({ status: 'connected', refreshes: 0 });
+
+  // An order paid now is invoiced in the stand-in, as `npm run send-sample` is after `npm start`.
+  const eventId = uniqueId('evt_');
+  const orderId = uniqueId('ORD-');
+  const secret = stack.config.sources.shop.secrets[0]!;
+  expect(
+    (await post(`${stack.apiUrl}/webhooks/shop`, signShop(secret, eventId, orderPaidBody(eventId, orderId)))).status,
+  ).toBe(202);
+  await stack.client.workflow.getHandle(`${stack.config.temporal.taskQueuePrefix}shop:${eventId}`).result();
+  expect(
+    (stack.sandbox.data['accounting-xero'] as XeroData).invoices.filter((i) => i.reference === orderId),
+  ).toHaveLength(1);
+
+  const accounting = stack.config.systems.accounting;
+  const real = {
+    ...stack.config,
+    systems: {
+      ...stack.config.systems,
+      accounting: {
+        ...accounting,
+        connector: {
+          ...accounting.connector,
+          settings: {
+            ...accounting.connector.settings,
+            AUTHORIZE_URL: 'https://login.xero.com/identity/connect/authorize',
+          },
+        },
+      },
+    },
+  };
+  const before = (await handle.describe()).runId;
+  expect(await authoriseStandInConnections({ ...deps, config: real })).toEqual([
+    { system: 'accounting', outcome: 'not a stand-in' },
+  ]);
+  expect((await handle.describe()).runId).toBe(before);
 });

@@ -13,6 +13,7 @@ import { grantOfBearer, identityData, type IdentityData, identityRouter, nowOf, 
 //   /__admin/accounting-xero/faults, /requests                    faults and the request log, as every system's
 //   /__admin/accounting-xero/revoke, /limits, /forget-keys        revoke a connection, set the limits, expire keys
 //   /__admin/accounting-xero/spent                                 answer the next calls 429 for one window
+//   /__admin/accounting-xero/invoices?reference=                   the organisation's invoices, as Xero's screens list them
 // Every request body is read with xero-node's ObjectSerializer into its models, and refused (400, a
 // ValidationException) with a property its model lacks, a required field missing or a value outside its enum; every
 // answer is built from the same models. Limits per tenant as Xero documents them: 5 calls in flight, 60 a minute,
@@ -500,6 +501,12 @@ export function standIn(state: SystemState): StandIn<XeroData> {
     if (!parsed.success) return void res.status(400).json({ error: 'invalid_spent', issues: parsed.error.issues });
     data.spent = parsed.data;
     res.json(data.spent);
+  });
+  // The organisation's invoices as Xero's own screens would list them (no token needed: this is the sandbox's admin).
+  admin.get('/invoices', (req, res) => {
+    const reference = typeof req.query.reference === 'string' ? req.query.reference : undefined;
+    const invoices = data.invoices.filter((i) => reference === undefined || i.reference === reference);
+    res.json(serialize(Object.assign(new xero.Invoices(), { invoices }), 'Invoices'));
   });
   // Xero keeps a key for a while only: after that a retry under it is a new request.
   admin.post('/forget-keys', (_req, res) => {
