@@ -4,6 +4,7 @@ import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { AlertInput } from '../systems/alerts/activities';
 import type { Logger } from '../logger';
 import { activityRecoveredSignal, activityRetryingSignal } from '../contracts/flow-signals';
+import { ConnectionFailure } from '../contracts/failures';
 
 export interface RetryingAlertOptions {
   /** The attempt whose failure raises the alert (RETRYING_ALERT_AFTER_ATTEMPTS). */
@@ -28,7 +29,8 @@ export function willRetry(err: unknown, ctx: Context): boolean {
  * An activity interceptor that makes a long retry visible while it lasts: when attempt N fails and another will
  * follow, it sends one "retrying" alert with that error (keyed by run and activity, so a redelivery repeats nothing)
  * and signals the workflow, which sets IntegrationStatus=retrying; when a later attempt succeeds it signals again so
- * the status goes back to processing. Attempt N runs once per activity, hence one alert.
+ * the status goes back to processing. Attempt N runs once per activity, hence one alert. An activity held by a broken
+ * OAuth connection is marked retrying without an alert of its own: the connection's one alert covers every caller.
  */
 export function retryingAlertInterceptor(options: RetryingAlertOptions): ActivityInterceptorsFactory {
   return (ctx) => ({
@@ -50,20 +52,29 @@ export function retryingAlertInterceptor(options: RetryingAlertOptions): Activit
           if (watched && attempt === options.afterAttempts && willRetry(err, ctx)) {
             const error = err instanceof Error ? err.message : String(err);
             const { workflowId, runId } = workflowExecution;
-            options.logger.warn({ workflowId, activityType, attempt, error }, 'activity still retrying: alerting');
+            // Held by a broken connection: its own alert, one for every caller, names it and the re-authorise link.
+            const held = err instanceof ApplicationFailure && err.type === ConnectionFailure.broken;
+            options.logger.warn(
+              { workflowId, activityType, attempt, error },
+              held ? 'activity held by a broken connection' : 'activity still retrying: alerting',
+            );
             await Promise.all([
-              options
-                .sendAlert({
-                  kind: 'retrying',
-                  workflowId,
-                  runId,
-                  workflowType: workflowType ?? 'workflow',
-                  activityId,
-                  activityType,
-                  attempt,
-                  error,
-                })
-                .catch((e: unknown) => options.logger.error({ err: e, workflowId }, 'retrying alert not delivered')),
+              held
+                ? undefined
+                : options
+                    .sendAlert({
+                      kind: 'retrying',
+                      workflowId,
+                      runId,
+                      workflowType: workflowType ?? 'workflow',
+                      activityId,
+                      activityType,
+                      attempt,
+                      error,
+                    })
+                    .catch((e: unknown) =>
+                      options.logger.error({ err: e, workflowId }, 'retrying alert not delivered'),
+                    ),
               ctx.client.workflow
                 .getHandle(workflowId, runId)
                 .signal(activityRetryingSignal, { activityId, activityType, attempt, error })
