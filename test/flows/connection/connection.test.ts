@@ -4,12 +4,13 @@ import { createConnections } from '../../../src/kit/connections/client';
 import { credentialReport } from '../../../src/ops/credentials';
 import { authoriseStandInConnections } from '../../../src/dev/authorise-stand-ins';
 import { createLogger } from '../../../src/logger';
+import { eventually } from '../../ops/helpers';
 import type { XeroData } from '../../../src/systems/accounting/xero/stand-in';
 import { orderPaidBody, post, signShop } from '../../helpers/signing';
 import { signStripe, stripePaymentBody } from '../../sources/senders';
 import { seedShopOrders } from '../../../src/sandbox/seed';
 import { queueFor } from '../../../src/contracts/task-queues';
-import { type Stack, startStack, uniqueId } from '../../helpers/stack';
+import { failureMessage, type Stack, startStack, uniqueId } from '../../helpers/stack';
 
 // The accounting connection with ACCOUNTING_CONNECTOR=xero, on the dev server, against the sandbox's Xero stand-in:
 // authorised from the operator listener, the only writer of its tokens, broken by a revoked consent and healed by
@@ -157,13 +158,15 @@ test('an order paid before the connection is authorised waits, then is invoiced 
     expect(posted.status).toBe(202);
     const handle = other.client.workflow.getHandle(`${other.config.temporal.taskQueuePrefix}shop:${eventId}`);
     // Held: createInvoice fails at once with ConnectionNotAuthorized, without calling Xero.
-    for (let i = 0; i < 100; i += 1) {
-      const pending = (await handle.describe()).raw.pendingActivities ?? [];
-      if (pending.some((a) => a.lastFailure?.message?.includes('not authorised'))) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const pending = (await handle.describe()).raw.pendingActivities ?? [];
-    expect(pending[0]?.activityType?.name).toBe('createInvoice');
+    const held = await eventually(async () => {
+      const [pending] = (await handle.describe()).raw.pendingActivities ?? [];
+      const message = await failureMessage(other.client, pending?.lastFailure);
+      return message?.includes('not authorised') ? { pending, message } : undefined;
+    });
+    expect(held.pending?.activityType?.name).toBe('createInvoice');
+    expect(held.message).toMatch(
+      /the accounting connection is not authorised: open \/connections\/accounting\/authorize/,
+    );
     const xero = () => other.sandbox.data['accounting-xero'] as XeroData;
     expect(xero().invoices.filter((i) => i.reference === orderId)).toHaveLength(0);
 
@@ -174,7 +177,7 @@ test('an order paid before the connection is authorised waits, then is invoiced 
 
     // The held activity's next attempt (a minute later) would find it; a test does not wait a minute.
     await other.client.workflow.getHandle(handle.workflowId).describe();
-    const activityId = pending[0]!.activityId!;
+    const activityId = held.pending!.activityId!;
     await other.client.connection.workflowService.resetActivity?.({
       namespace: other.config.temporal.namespace,
       execution: { workflowId: handle.workflowId },
@@ -427,4 +430,75 @@ test("npm start authorises a connection whose provider is the sandbox's stand-in
     { system: 'accounting', outcome: 'not a stand-in' },
   ]);
   expect((await handle.describe()).runId).toBe(before);
+});
+
+test('with the day budget short, a scheduled reconciliation yields to event flows, which go on', async () => {
+  if ((await summary().catch(() => undefined))?.status !== 'connected') {
+    expect((await callback(await consent())).status).toBe(200);
+  }
+  const prefix = stack.config.temporal.taskQueuePrefix;
+  const xeroLog = () => stack.sandbox.systems['accounting-xero']!.log.filter((r) => r.path.includes('/api.xro/'));
+  // What Xero says is left today, asked as the connector asks.
+  const { accessToken, tenantId } = await connections().token('accounting');
+  const asked = await fetch(`${stack.sandboxUrl}/accounting-xero/api.xro/2.0/Invoices?page=1`, {
+    headers: { authorization: `Bearer ${accessToken}`, 'xero-tenant-id': tenantId, accept: 'application/json' },
+  });
+  expect(asked.status).toBe(200);
+  const left = Number(asked.headers.get('X-DayLimit-Remaining'));
+  expect(left).toBeGreaterThan(400);
+  // Calls made elsewhere today leave 300: under the 500 kept for event flows.
+  const used = await fetch(`${stack.sandboxUrl}/__admin/accounting-xero/used`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ window: 'day', count: left - 1 - 300 }),
+  });
+  expect(used.status).toBe(200);
+
+  // An event flow goes on; its answers tell the gate what is left.
+  const secret = stack.config.sources.shop.secrets[0]!;
+  const eventId = uniqueId('evt_');
+  const orderId = uniqueId('ORD-');
+  expect(
+    (await post(`${stack.apiUrl}/webhooks/shop`, signShop(secret, eventId, orderPaidBody(eventId, orderId)))).status,
+  ).toBe(202);
+  await stack.client.workflow.getHandle(`${prefix}shop:${eventId}`).result();
+  expect(
+    (stack.sandbox.data['accounting-xero'] as XeroData).invoices.filter((i) => i.reference === orderId),
+  ).toHaveLength(1);
+
+  // The scheduled reconciliation does not call Xero: its attempt ends saying why, and when it may go.
+  const shop = stack.sandbox.data.shop;
+  const since = shop.now();
+  seedShopOrders(shop, 1, `${uniqueId('ORD-')}-`);
+  const until = shop.now();
+  const before = xeroLog().length;
+  const reconcile = await stack.client.workflow.start('reconcileOrders', {
+    workflowId: uniqueId('reconcile-orders-'),
+    taskQueue: queueFor(prefix, 'orchestration'),
+    args: [{ window: { since, until }, idPrefix: prefix }],
+  });
+  try {
+    const failure = await eventually(async () => {
+      const pending = (await reconcile.describe()).raw.pendingActivities ?? [];
+      const read = pending.find((a) => a.activityType?.name === 'findUninvoicedOrders');
+      return read ? failureMessage(stack.client, read.lastFailure) : undefined;
+    });
+    expect(failure).toMatch(
+      /accounting is throttled here: next turn in \d+ ms \(the tenant's 5,000 calls a day: about \d+ left, kept for event flows/,
+    );
+    expect(xeroLog().length).toBe(before);
+
+    // Event flows still get the rest.
+    const next = uniqueId('evt_');
+    const nextOrder = uniqueId('ORD-');
+    expect(
+      (await post(`${stack.apiUrl}/webhooks/shop`, signShop(secret, next, orderPaidBody(next, nextOrder)))).status,
+    ).toBe(202);
+    await stack.client.workflow.getHandle(`${prefix}shop:${next}`).result();
+    expect(
+      (stack.sandbox.data['accounting-xero'] as XeroData).invoices.filter((i) => i.reference === nextOrder),
+    ).toHaveLength(1);
+  } finally {
+    await reconcile.terminate('the test has seen it yield');
+  }
 });

@@ -14,6 +14,7 @@ import { grantOfBearer, identityData, type IdentityData, identityRouter, nowOf, 
 //   /__admin/accounting-xero/revoke, /limits, /forget-keys        revoke a connection, set the limits, expire keys
 //   /__admin/accounting-xero/spent                                 answer the next calls 429 for one window
 //   /__admin/accounting-xero/invoices?reference=                   the organisation's invoices, as Xero's screens list them
+//   /__admin/accounting-xero/used                                  count calls made elsewhere in the minute or the day
 // Every request body is read with xero-node's ObjectSerializer into its models, and refused (400, a
 // ValidationException) with a property its model lacks, a required field missing or a value outside its enum; every
 // answer is built from the same models. Limits per tenant as Xero documents them: 5 calls in flight, 60 a minute,
@@ -175,6 +176,13 @@ class Limiter {
       if (spent.window !== 'concurrent') res.setHeader(header[spent.window], '0');
     }
     return over;
+  }
+
+  /** Counts `count` calls the stand-in did not see (another replica, another integration of the app) in a window. */
+  spend(tenantId: string, window: 'minute' | 'day', count: number): void {
+    const now = nowOf(this.data.identity);
+    const list = this.usage(tenantId)[window];
+    for (let i = 0; i < count; i++) list.push(now);
   }
 
   reset(): void {
@@ -501,6 +509,15 @@ export function standIn(state: SystemState): StandIn<XeroData> {
     if (!parsed.success) return void res.status(400).json({ error: 'invalid_spent', issues: parsed.error.issues });
     data.spent = parsed.data;
     res.json(data.spent);
+  });
+  // Calls made elsewhere today or this minute, which Xero counts and the connector never saw: its remaining headers
+  // say so from the next answer.
+  const USED = z.object({ window: z.enum(['minute', 'day']), count: z.number().int().min(1).max(100_000) });
+  admin.post('/used', (req, res) => {
+    const parsed = USED.safeParse(req.body ?? {});
+    if (!parsed.success) return void res.status(400).json({ error: 'invalid_used', issues: parsed.error.issues });
+    limiter.spend(data.identity.organisation.tenantId, parsed.data.window, parsed.data.count);
+    res.json(parsed.data);
   });
   // The organisation's invoices as Xero's own screens would list them (no token needed: this is the sandbox's admin).
   admin.get('/invoices', (req, res) => {
