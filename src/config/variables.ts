@@ -209,13 +209,13 @@ const general = {
     { group: 'Downstream systems', roles: ['worker'], description: 'timeout of one HTTP call to a third party' },
   ],
   RATE_LIMIT_HEADROOM_PERCENT: [
-    z.coerce.number().min(0).max(100).default(10),
+    z.coerce.number().min(0).max(100).default(0),
     {
       group: 'Downstream systems',
       roles: BOTH,
       description:
-        'each process sends at most its share of a limit / (1 + this %) per second, a margin for lag before the ' +
-        'provider counts',
+        'each process sends at most its share of a limit / (1 + this %) per second, counting each call until ' +
+        '1 s × (1 + this %) after its answer; 0 is exact for a provider counting arrivals per second',
     },
   ],
   API_REPLICAS: [

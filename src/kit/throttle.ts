@@ -11,11 +11,12 @@ import { type ProviderLimits, WindowBudget } from './provider-limits';
 // workers' share (whose sum across replicas the server's task-queue limit holds), an API replica at its reads' share
 // (docs/rate-limits.md has the arithmetic).
 //
-// Headroom: a provider's limiter counts arrivals on its own clock, and a call leaves later than its turn, by
-// event-loop lag that differs from call to call (on both sides when sender and receiver share a process, as in the
-// tests). With no margin, six turns 1000 ms apart can arrive 994 ms apart and meet a 429. So the gate sends at most
-// limit / (1 + headroom) per second: the spacing is stretched by that factor, and at most `limit` calls leave in
-// any window of 1000 ms × (1 + headroom).
+// Counting until the answer: a provider's limiter counts a call when it arrives, which is after it left and before its
+// answer came back. So the gate counts each call from the moment it leaves until one window (1000 ms) after its answer:
+// whatever the lag on either side, every call the provider still counts when a new one arrives is one the gate still
+// counted when that call left, and no more than `limit` arrive in any of the provider's seconds. That holds with no
+// margin at all, which is the default. Headroom (RATE_LIMIT_HEADROOM_PERCENT) stretches the spacing and the window by
+// a percentage, for a provider whose count is not of arrivals in a rolling or fixed window of its own.
 
 /** How often a caller looks again while the calls that fill a system's window are still in flight. */
 const IN_FLIGHT_POLL_MS = 25;
@@ -41,7 +42,7 @@ export function throttleWindowMs(retryAfterMs: number | undefined, unhinted = 0)
 }
 
 /** Headroom below each system's rate limit when none is given. */
-export const DEFAULT_HEADROOM_PERCENT = 10;
+export const DEFAULT_HEADROOM_PERCENT = 0;
 
 /** Windows shared by every replica: where a replica reports what it was told, and reads what the others were. */
 export interface SharedWindows {

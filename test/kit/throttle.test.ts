@@ -1,10 +1,31 @@
 import { type SharedWindows, ThrottleGate } from '../../src/kit/throttle';
 
-// The per-process gate with a hand-driven clock: windows from Retry-After, and turns spaced below the system's rate
-// by the headroom (default 10 %).
+// The per-process gate with a hand-driven clock: windows from Retry-After, and turns spaced at the system's rate, below
+// it by a headroom where one is set (most tests here set 10 %; the default is none).
 describe('the throttle gate', () => {
   let now = 1_000_000;
-  const gate = (headroomPercent?: number) => new ThrottleGate({ now: () => now, headroomPercent });
+  const gate = (headroomPercent = 10) => new ThrottleGate({ now: () => now, headroomPercent });
+
+  test("by default there is no headroom: each call counts until 1000 ms after its answer, the provider's own window", () => {
+    const g = new ThrottleGate({ now: () => now });
+    g.setRate('email-platform', 5);
+    expect([0, 1, 2].map(() => g.reserve('email-platform', 10_000))).toEqual([
+      { waitMs: 0 },
+      { waitMs: 200 },
+      { waitMs: 400 },
+    ]);
+    const start = now;
+    const burst = Array.from({ length: 5 }, () => g.admit('email-platform'));
+    now += 30;
+    for (const call of burst) if ('answered' in call) call.answered();
+    // The provider counted each on arrival, at the latest when it answered (start + 30): all five leave its rolling
+    // second by start + 1030, whatever the lag on either side, so the sixth goes then and no earlier.
+    expect(g.admit('email-platform')).toEqual({ waitMs: 1000 });
+    now = start + 1029;
+    expect(g.admit('email-platform')).toEqual({ waitMs: 1 });
+    now = start + 1030;
+    expect(g.admit('email-platform')).toHaveProperty('answered');
+  });
 
   test('a closed window holds only its own system, and a shorter window never shortens a longer one', () => {
     const g = gate();
