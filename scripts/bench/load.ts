@@ -17,6 +17,11 @@ import { dataConverterFor } from '../../src/temporal/codec';
 import { createLazyClient, resolveTemporalTarget } from '../../src/temporal/connection';
 import { orderPaidBody, signShop } from '../../src/sources/shop/sender';
 import type { SignedRequest } from '../../src/kit/source/sender';
+import { createDownstreamClient } from '../../src/kit/http';
+import { createSharedWindows } from '../../src/kit/shared-gate';
+import { ThrottleGate } from '../../src/kit/throttle';
+import { createLogger } from '../../src/logger';
+import { createWorkerMetrics } from '../../src/worker/metrics';
 
 export type Operation =
   /**
@@ -33,7 +38,14 @@ export type Operation =
   /** Raw executeUpdateWithStart of invoiceOrder with the command API's options. */
   | { op: 'uws'; client: string; syncWaitMs: number }
   /** A throttle gate closed for `windowMs`: a workflow that then waits on a timer. */
-  | { op: 'gate'; windowMs: number };
+  | { op: 'gate'; windowMs: number }
+  /**
+   * GET `path` of the CRM through the client layer as a worker builds it: the rate gate (at a rate that never holds),
+   * the throttle gate shared through Temporal, the worker's metrics, a span, the failure classes.
+   */
+  | { op: 'layer'; path: string }
+  /** The same GET with a bare fetch and the same bearer key: what the layer adds is the difference. */
+  | { op: 'fetch'; path: string };
 
 export type Drive =
   | { mode: 'closed'; count: number; concurrency: number; warmup?: number }
@@ -95,6 +107,37 @@ function prepare(spec: LoadSpec, total: number): (i: number) => Promise<string> 
   };
 
   switch (spec.op) {
+    case 'layer': {
+      const { config, client } = temporal();
+      const crm = config.systems.crm;
+      const metrics = createWorkerMetrics();
+      const gate = new ThrottleGate({
+        headroomPercent: config.downstream.headroomPercent,
+        shared: createSharedWindows({
+          client,
+          prefix: config.temporal.taskQueuePrefix,
+          taskQueue: queueFor(config.temporal.taskQueuePrefix, 'orchestration'),
+          logger: createLogger({ level: 'warn' }),
+        }),
+      });
+      gate.setRate('crm', 100_000);
+      const layer = createDownstreamClient(
+        { name: 'crm', baseUrl: crm.url, apiKey: crm.apiKey },
+        { timeoutMs: config.downstream.timeoutMs, maxRetryDelayMs: 600_000, gate, ...metrics.observer },
+      );
+      return async () => String((await layer.request('GET', spec.path)).status);
+    }
+    case 'fetch': {
+      const crm = loadConfig(process.env, 'worker').systems.crm;
+      const url = `${crm.url.replace(/\/$/, '')}${spec.path}`;
+      const headers = { authorization: `Bearer ${crm.apiKey}`, accept: 'application/json' };
+      return async () => {
+        const res = await fetch(url, { headers });
+        await res.json();
+        if (res.status !== 200) throw new Error(String(res.status));
+        return '200';
+      };
+    }
     case 'webhook': {
       const per = spec.deliveries ?? 1;
       const events = Math.ceil(total / per);

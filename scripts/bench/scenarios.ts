@@ -248,7 +248,8 @@ export async function p5(ctx: BenchContext): Promise<Row[]> {
     const d = await deploy(ctx, {
       worker: 'real',
       seedCrmContacts: records,
-      env: { EMAIL_PLATFORM_RATE_LIMIT_PER_SECOND: String(limit) },
+      // No API serves contact reads here (API_ENABLED=false): the workers get the whole limit, as documented.
+      env: { EMAIL_PLATFORM_RATE_LIMIT_PER_SECOND: String(limit), API_REPLICAS: '0' },
     });
     const { client, close } = await temporalClient(ctx, d.env);
     try {
@@ -558,6 +559,38 @@ export async function dup(ctx: BenchContext): Promise<Row[]> {
   ];
 }
 
+// P9: what the client layer costs per downstream call when nothing is throttled: a GET of one CRM contact through it
+// (rate gate, the throttle gate shared through Temporal, metrics, span, failure classes) ÷ a bare fetch of the same
+// URL with the same key, one at a time, each from its own load-generator process, alternating.
+export async function p9(ctx: BenchContext): Promise<Row[]> {
+  const count = num('BENCH_P9_CALLS', 2000);
+  const d = await deploy(ctx, { seedCrmContacts: 1 });
+  try {
+    const drive = { mode: 'closed' as const, count, concurrency: 1, warmup: 200 };
+    const path = '/contacts/bench_00001';
+    const seen = await alternate(
+      () => runLoad(ctx, d.env, { op: 'layer', path, ...drive }),
+      () => runLoad(ctx, d.env, { op: 'fetch', path, ...drive }),
+    );
+    for (const r of [...seen.a, ...seen.b]) {
+      if (r.errors) throw new Error(`P9: ${r.errors} calls failed: ${r.firstError}`);
+    }
+    const a = median(seen.a.map((r) => r.p50));
+    const b = median(seen.b.map((r) => r.p50));
+    return [
+      print({
+        scenario: `P9 one CRM GET through the client layer ÷ a bare fetch, ${count} calls one at a time`,
+        measured: `p50 ${f2(a)} / p99 ${f2(median(seen.a.map((r) => r.p99)))} ms`,
+        baseline: `p50 ${f2(b)} / p99 ${f2(median(seen.b.map((r) => r.p99)))} ms`,
+        ratio: `p50 +${f0(((a - b) / b) * 100)} % (${f2(a - b)} ms)`,
+        goal: `≤ +10 % at p50: ${verdict(a <= b * 1.1)}`,
+      }),
+    ];
+  } finally {
+    await d.stop();
+  }
+}
+
 export const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
   p1,
   p2,
@@ -567,6 +600,7 @@ export const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = 
   p6,
   p7,
   p8,
+  p9,
   enc,
   dup,
 };

@@ -98,6 +98,11 @@ async function startDevServerOnce(options: DevServerOptions): Promise<DevServer>
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
   args.push('--namespace', namespace);
   args.push('--dynamic-config-value', `limit.maxIDLength=${options.maxIdBytes ?? MAX_ID_BYTES}`);
+  // One partition per task queue, as deploy/temporal/dynamicconfig.yaml sets for the systems' queues: the server
+  // splits a queue's maxTaskQueueActivitiesPerSecond between its partitions (4 by default), and tasks land on them
+  // unevenly, so with four a system's queue dispatched about 76 % of its rate (docs/performance.md, P5).
+  args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1');
+  args.push('--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
   if (options.uiPort !== undefined) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
   if (options.codecEndpoint) args.push('--ui-codec-endpoint', options.codecEndpoint);
