@@ -62,11 +62,20 @@ export async function startPart(
 /** Runs the load generator in its own process and returns what it measured. */
 export function runLoad(ctx: BenchContext, env: Record<string, string>, spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ctx.build, 'scripts/bench/load.js'), JSON.stringify(spec)], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // BENCH_LOAD_CPU_PROF=<dir> profiles each load-generator process (P9's callers are the code under test).
+    const dir = process.env.BENCH_LOAD_CPU_PROF;
+    const profile = dir
+      ? ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-name', `load-${spec.op}-${Date.now()}.cpuprofile`]
+      : [];
+    const child = spawn(
+      process.execPath,
+      [...profile, path.join(ctx.build, 'scripts/bench/load.js'), JSON.stringify(spec)],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));

@@ -1,16 +1,17 @@
-import { Context } from '@temporalio/activity';
+import { asyncLocalStorage, type Context } from '@temporalio/activity';
 import { durationMs } from '../../temporal/time';
 import type { DownstreamClientOptions } from './types';
 
 // The client runs inside an activity (heartbeats, its retry policy, its cancellation) or outside one (the API's
 // reads), and must work in both.
 
+/**
+ * The current activity's context, or undefined outside one. Read from the SDK's AsyncLocalStorage, which is what
+ * `Context.current()` reads, without its throw: outside an activity (the API's reads) an Error with its stack trace
+ * per call was a third of the client layer's own cost (docs/performance.md, P9).
+ */
 export function activityContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined;
-  }
+  return asyncLocalStorage.getStore();
 }
 
 /** Heartbeats while `work` runs, when the activity has a heartbeat timeout (long calls must show they are alive). */
