@@ -61,4 +61,9 @@ export const completeAuthorizationUpdate = defineUpdate<AuthorizedTenant, [Autho
 export const tokenUpdate = defineUpdate<ConnectionToken, [{ minValidMs?: number }]>('token');
 /** The provider answered 401 to this access token: refresh, once however many callers report it. */
 export const tokenRejectedUpdate = defineUpdate<void, [{ accessToken: string }]>('tokenRejected');
+/**
+ * A call with this access token was refused for the connection's account (Xero: 403): the connection asks the provider
+ * whether the token still reaches it, and breaks when it does not (the organisation disconnected the app).
+ */
+export const tenantRefusedUpdate = defineUpdate<void, [{ accessToken: string }]>('tenantRefused');
 export const connectionQuery = defineQuery<ConnectionSummary>('connection');

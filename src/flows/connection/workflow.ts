@@ -15,6 +15,7 @@ import {
   completeAuthorizationUpdate,
   connectionQuery,
   type ConnectionSummary,
+  tenantRefusedUpdate,
   tokenRejectedUpdate,
   tokenUpdate,
 } from '../../contracts/connections';
@@ -32,8 +33,8 @@ import type { Alerts } from '../../systems/alerts/system';
 // exactly once. The rotated token set is in the history (encrypted by the payload codec) before any caller gets the
 // new access token. A refresh token nobody used for half its idle lifetime is refreshed anyway.
 //
-// When the provider refuses the refresh token (invalid_grant: used, revoked, tenant removed) the connection is
-// broken: one alert names it and the re-authorise link, and the run fails (a red execution). Callers then fail at
+// When the provider refuses the refresh token (invalid_grant: used, revoked), or its connections no longer list the
+// account after a call for it was refused (the organisation disconnected the app), the connection is broken: one alert names it and the re-authorise link, and the run fails (a red execution). Callers then fail at
 // once with ConnectionBroken, retried a minute later, so the flows it holds continue when an operator re-authorises:
 // GET /connections/<system>/authorize starts a new run with Update-With-Start.
 
@@ -190,6 +191,24 @@ export async function connection(input: ConnectionInput): Promise<void> {
     if (s.tokens && s.tokens.accessToken === accessToken && !brokenReason) await refresh();
   });
 
+  let checkingTenant: Promise<void> | undefined;
+  setHandler(tenantRefusedUpdate, async ({ accessToken }: { accessToken: string }) => {
+    // One check however many callers report the same refusal; a report of an older token is answered by the new one.
+    if (!s.tokens || s.tokens.accessToken !== accessToken || brokenReason || !s.tenant) return;
+    checkingTenant ??= (async () => {
+      const tenant = s.tenant!;
+      try {
+        const reaches = await oauth.connectionReachesTenant({ accessToken, tenantId: tenant.tenantId });
+        if (!reaches && s.tokens?.accessToken === accessToken && s.tenant === tenant) {
+          brokenReason = `the organisation ${tenant.tenantName} (${tenant.tenantId}) is no longer connected to the app`;
+        }
+      } finally {
+        checkingTenant = undefined;
+      }
+    })();
+    await checkingTenant;
+  });
+
   // After a keep-alive refresh that failed without breaking the connection (the provider down, the client refused),
   // the next one waits this long; a caller's refresh may succeed meanwhile.
   let keepAliveBackoffUntil = 0;
@@ -216,7 +235,7 @@ export async function connection(input: ConnectionInput): Promise<void> {
       continue;
     }
     if (tooLong()) {
-      await condition(() => allHandlersFinished() && refreshing === undefined);
+      await condition(() => allHandlersFinished() && refreshing === undefined && checkingTenant === undefined);
       await continueAsNew<typeof connection>({ system: input.system, carried: s });
     }
   }

@@ -95,6 +95,21 @@ function tokenSetOf(a: TokenAnswer, provider: OAuthProvider, now: number): Token
 
 /** The account the token acts for: the configured one, or the only (else first) the provider lists. */
 async function tenantOf(provider: OAuthProvider, accessToken: string): Promise<AuthorizedTenant> {
+  const tenants = await tenantsOf(provider, accessToken);
+  const chosen = provider.tenantId ? tenants.find((t) => t.tenantId === provider.tenantId) : tenants[0];
+  if (!chosen) {
+    throw ApplicationFailure.nonRetryable(
+      provider.tenantId
+        ? `the authorisation does not include the configured tenant ${safeText(provider.tenantId, 60)}: authorise again and pick that organisation`
+        : 'the authorisation includes no organisation: authorise again and pick one',
+      FailureType.rejected,
+    );
+  }
+  return chosen;
+}
+
+/** The accounts the provider says the token may act for (Xero: GET /connections). */
+async function tenantsOf(provider: OAuthProvider, accessToken: string): Promise<AuthorizedTenant[]> {
   let res: Response;
   try {
     res = await fetch(provider.tenantsUrl, {
@@ -115,23 +130,14 @@ async function tenantOf(provider: OAuthProvider, accessToken: string): Promise<A
     );
   }
   const list = (await res.json().catch(() => undefined)) as unknown;
-  const tenants = Array.isArray(list)
-    ? list.flatMap((t: { tenantId?: unknown; tenantName?: unknown }) =>
-        typeof t?.tenantId === 'string'
-          ? [{ tenantId: t.tenantId, tenantName: safeText(String(t.tenantName ?? ''), 100) }]
-          : [],
-      )
-    : [];
-  const chosen = provider.tenantId ? tenants.find((t) => t.tenantId === provider.tenantId) : tenants[0];
-  if (!chosen) {
-    throw ApplicationFailure.nonRetryable(
-      provider.tenantId
-        ? `the authorisation does not include the configured tenant ${safeText(provider.tenantId, 60)}: authorise again and pick that organisation`
-        : 'the authorisation includes no organisation: authorise again and pick one',
-      FailureType.rejected,
-    );
+  if (!Array.isArray(list)) {
+    throw ApplicationFailure.retryable("the provider's connections endpoint answered no list", FailureType.unavailable);
   }
-  return chosen;
+  return list.flatMap((t: { tenantId?: unknown; tenantName?: unknown }) =>
+    typeof t?.tenantId === 'string'
+      ? [{ tenantId: t.tenantId, tenantName: safeText(String(t.tenantName ?? ''), 100) }]
+      : [],
+  );
 }
 
 export function createConnectionActivities(provider: OAuthProvider) {
@@ -194,6 +200,14 @@ export function createConnectionActivities(provider: OAuthProvider) {
     },
 
     /**
+     * Whether the token still reaches the connection's account: asked when the provider refused a call for it (Xero:
+     * 403 once the organisation disconnected the app), since its token endpoint goes on refreshing.
+     */
+    async connectionReachesTenant(input: { accessToken: string; tenantId: string }): Promise<boolean> {
+      return (await tenantsOf(provider, input.accessToken)).some((t) => t.tenantId === input.tenantId);
+    },
+
+    /**
      * Trades the refresh token for a new token set. A rotating provider invalidates the one sent, so only the
      * connection workflow calls this, once at a time. invalid_grant (used, revoked or expired) is ConnectionBroken.
      */
@@ -235,6 +249,11 @@ export const CONNECTION_ACTIVITY_DOCS: Record<keyof ConnectionActivities, Activi
   },
   findConnectionTenant: {
     does: 'reads which account (Xero: organisation) a new token set acts for',
+    kind: 'read',
+    profile: 'command',
+  },
+  connectionReachesTenant: {
+    does: 'asks the provider whether the token still reaches the connection’s account, after a call for it was refused',
     kind: 'read',
     profile: 'command',
   },

@@ -1,6 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { connectionWorkflowId, tokenRejectedUpdate, tokenUpdate } from '../../contracts/connections';
+import {
+  connectionWorkflowId,
+  tenantRefusedUpdate,
+  tokenRejectedUpdate,
+  tokenUpdate,
+} from '../../contracts/connections';
 import { FailureType } from '../../contracts/failures';
 import { safeText } from '../../redaction';
 import { ConnectionFailure, type ConnectionToken, type Connections } from './types';
@@ -34,6 +39,17 @@ export function createConnections(deps: { temporal: Client; prefix: string }): C
     });
   }
 
+  /** Tells the connection what a call met; the caller fails its attempt anyway, and its retry meets the new state. */
+  async function report(system: string, accessToken: string, send: () => Promise<unknown>): Promise<void> {
+    const cached = cache.get(system);
+    if (cached?.accessToken === accessToken) cache.delete(system);
+    try {
+      await send();
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError) && !(err instanceof WorkflowUpdateFailedError)) throw err;
+    }
+  }
+
   return {
     async token(system) {
       const cached = cache.get(system);
@@ -65,14 +81,15 @@ export function createConnections(deps: { temporal: Client; prefix: string }): C
     },
 
     async rejected(system, accessToken) {
-      const cached = cache.get(system);
-      if (cached?.accessToken === accessToken) cache.delete(system);
-      try {
-        await handleOf(system).executeUpdate(tokenRejectedUpdate, { args: [{ accessToken }] });
-      } catch (err) {
-        // The caller fails its attempt anyway; its retry asks for a token and meets whatever state this left.
-        if (!(err instanceof WorkflowNotFoundError) && !(err instanceof WorkflowUpdateFailedError)) throw err;
-      }
+      await report(system, accessToken, () =>
+        handleOf(system).executeUpdate(tokenRejectedUpdate, { args: [{ accessToken }] }),
+      );
+    },
+
+    async tenantRefused(system, accessToken) {
+      await report(system, accessToken, () =>
+        handleOf(system).executeUpdate(tenantRefusedUpdate, { args: [{ accessToken }] }),
+      );
     },
   };
 }

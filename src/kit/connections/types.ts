@@ -20,4 +20,9 @@ export interface Connections {
    * report the same token, and the caller's retry gets the new one.
    */
   rejected(system: string, accessToken: string): Promise<void>;
+  /**
+   * Tells the connection that the provider refused a call with `accessToken` for its account (Xero: 403): it asks
+   * the provider whether the token still reaches the account, and breaks when it does not.
+   */
+  tenantRefused(system: string, accessToken: string): Promise<void>;
 }

@@ -502,3 +502,59 @@ test('with the day budget short, a scheduled reconciliation yields to event flow
     await reconcile.terminate('the test has seen it yield');
   }
 });
+
+test('an organisation that disconnects the app breaks the connection: one alert, a red run, the order held; authorising again lets it finish', async () => {
+  if ((await summary().catch(() => undefined))?.status !== 'connected') {
+    expect((await callback(await consent())).status).toBe(200);
+  }
+  const prefix = stack.config.temporal.taskQueuePrefix;
+  const connectionAlerts = () =>
+    stack.sandbox.data.alerts.received.filter(
+      (a) => a.payload.kind === 'failed' && a.payload.workflow_type === 'connection',
+    );
+  const alertsBefore = connectionAlerts().length;
+  const run = stack.client.workflow.getHandle(workflowId());
+  const runId = (await run.describe()).runId;
+  // The organisation disconnects the app in Xero: its refresh token still works, its calls answer 403.
+  const gone = await fetch(`${stack.sandboxUrl}/__admin/accounting-xero/disconnect`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
+  expect(await gone.json()).toMatchObject({ disconnected: expect.any(Number) });
+
+  const secret = stack.config.sources.shop.secrets[0]!;
+  const eventId = uniqueId('evt_');
+  const orderId = uniqueId('ORD-');
+  expect(
+    (await post(`${stack.apiUrl}/webhooks/shop`, signShop(secret, eventId, orderPaidBody(eventId, orderId)))).status,
+  ).toBe(202);
+  const order = stack.client.workflow.getHandle(`${prefix}shop:${eventId}`);
+
+  // The connection run fails, red, with the reason; one alert names it and the re-authorise link.
+  await expect(stack.client.workflow.getHandle(workflowId(), runId).result()).rejects.toThrow();
+  expect((await stack.client.workflow.getHandle(workflowId(), runId).describe()).status.name).toBe('FAILED');
+  const alerts = connectionAlerts().slice(alertsBefore);
+  expect(alerts).toHaveLength(1);
+  expect(String(alerts[0]!.payload.text)).toMatch(/is no longer connected to the app.*re-authorise at http/s);
+
+  // The order is held, not failed: its invoice waits for the connection.
+  const held = await eventually(async () => {
+    const [pending] = (await order.describe()).raw.pendingActivities ?? [];
+    const message = await failureMessage(stack.client, pending?.lastFailure);
+    return message?.includes('connection is broken') ? pending : undefined;
+  });
+  expect(held.activityType?.name).toBe('createInvoice');
+
+  expect((await callback(await consent())).status).toBe(200);
+  await stack.client.connection.workflowService.resetActivity?.({
+    namespace: stack.config.temporal.namespace,
+    execution: { workflowId: order.workflowId },
+    id: held.activityId!,
+  });
+  await order.result();
+  expect(
+    (stack.sandbox.data['accounting-xero'] as XeroData).invoices.filter((i) => i.reference === orderId),
+  ).toHaveLength(1);
+  expect(connectionAlerts().slice(alertsBefore)).toHaveLength(1);
+});

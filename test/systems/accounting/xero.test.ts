@@ -30,6 +30,7 @@ describe('the xero connector against the Xero stand-in', () => {
     refresh: '',
     tenantOverride: undefined as string | undefined,
     rejectedWith: [] as string[],
+    tenantRefusedWith: [] as string[],
   };
   const connections: Connections = {
     async token() {
@@ -41,6 +42,9 @@ describe('the xero connector against the Xero stand-in', () => {
       const res = await tokenRequest(base, { grant_type: 'refresh_token', refresh_token: connection.refresh });
       connection.refresh = res.body.refresh_token;
       connection.token = { ...connection.token!, accessToken: res.body.access_token };
+    },
+    async tenantRefused(_system, accessToken) {
+      connection.tenantRefusedWith.push(accessToken);
     },
   };
 
@@ -73,6 +77,7 @@ describe('the xero connector against the Xero stand-in', () => {
     connection.refresh = tokens.refresh_token;
     connection.tenantOverride = undefined;
     connection.rejectedWith = [];
+    connection.tenantRefusedWith = [];
   });
 
   const xero = () => sandbox.data['accounting-xero'];
@@ -313,6 +318,8 @@ describe('the xero connector against the Xero stand-in', () => {
     const failure = await failureOf(createInvoice(order()));
     expect(failure.type).toBe(FailureType.rejected);
     expect(failure.message).toMatch(/answered 403: AuthorizationUnsuccessful/);
+    // The connection is told, to check whether the organisation disconnected the app (it did not here).
+    expect(connection.tenantRefusedWith).toEqual([connection.token!.accessToken]);
   });
 
   test('a 401 tells the connection the token was rejected and fails retryably; the retry uses the new token', async () => {

@@ -52,7 +52,8 @@ export function createXeroActivities(deps: ConnectorDeps): Partial<AccountingAct
 
   /**
    * One SDK call as the connection: a current token for it, the tenant id with it, and on a 401 the connection told
-   * (it refreshes once, whoever reports it) and the attempt failed retryably, so the retry gets the new token.
+   * (it refreshes once, whoever reports it) and the attempt failed retryably, so the retry gets the new token. On a
+   * 403 the connection checks that it still reaches the tenant.
    */
   async function asConnection<T>(fn: (tenantId: string) => Promise<{ body: T }>): Promise<T> {
     const ctx = Context.current();
@@ -63,6 +64,12 @@ export function createXeroActivities(deps: ConnectorDeps): Partial<AccountingAct
       return (await throughClient(call, () => fn(token.tenantId))).body;
     } catch (err) {
       if (call.unauthorized) await connections!.rejected(CONNECTION, token.accessToken);
+      if (call.forbidden) {
+        // A 403 for the tenant: if the organisation disconnected the app the connection breaks (one alert), and this
+        // call is held with ConnectionBroken like every other; otherwise it is the refusal it says it is.
+        await connections!.tenantRefused(CONNECTION, token.accessToken);
+        await connections!.token(CONNECTION, signal);
+      }
       throw err;
     } finally {
       if (Object.keys(call.remaining).length > 0) {

@@ -112,6 +112,17 @@ export function grantOfBearer(data: IdentityData, header: string | undefined): G
 }
 
 /** Revokes the consents reaching `tenantId` (every one when absent): their tokens stop working, refresh fails. */
+/** The organisation disconnects the app (Xero's DELETE /connections/{id}): tokens go on refreshing, without it. */
+export function disconnect(data: IdentityData, tenantId: string): number {
+  let n = 0;
+  for (const g of data.grants) {
+    const before = g.tenants.length;
+    g.tenants = g.tenants.filter((t) => t.tenantId !== tenantId);
+    n += before - g.tenants.length;
+  }
+  return n;
+}
+
 export function revoke(data: IdentityData, tenantId?: string): number {
   const grants = data.grants.filter((g) => !tenantId || g.tenants.some((t) => t.tenantId === tenantId));
   for (const g of grants) g.revoked = true;

@@ -4,7 +4,15 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import * as xero from 'xero-node';
 import { minorUnitDecimals } from '../../../domain/money';
 import { injectFaults, logRequest, type LoggedRequest, type StandIn, type SystemState } from '../../../kit/stand-in';
-import { grantOfBearer, identityData, type IdentityData, identityRouter, nowOf, revoke } from './identity-stand-in';
+import {
+  disconnect,
+  grantOfBearer,
+  identityData,
+  type IdentityData,
+  identityRouter,
+  nowOf,
+  revoke,
+} from './identity-stand-in';
 
 // Xero, as the sandbox serves it at /accounting-xero (the connector's stand-in; docs/xero.md):
 //   /accounting-xero/identity/connect/authorize, /connect/token   the identity server (IDENTITY_URL, AUTHORIZE_URL)
@@ -15,6 +23,7 @@ import { grantOfBearer, identityData, type IdentityData, identityRouter, nowOf, 
 //   /__admin/accounting-xero/spent                                 answer the next calls 429 for one window
 //   /__admin/accounting-xero/invoices?reference=                   the organisation's invoices, as Xero's screens list them
 //   /__admin/accounting-xero/used                                  count calls made elsewhere in the minute or the day
+//   /__admin/accounting-xero/disconnect                            the organisation disconnects the app (403s from then)
 // Every request body is read with xero-node's ObjectSerializer into its models, and refused (400, a
 // ValidationException) with a property its model lacks, a required field missing or a value outside its enum; every
 // answer is built from the same models. Limits per tenant as Xero documents them: 5 calls in flight, 60 a minute,
@@ -494,6 +503,12 @@ export function standIn(state: SystemState): StandIn<XeroData> {
   admin.post('/revoke', (req, res) => {
     const tenantId = (req.body as { tenantId?: string } | undefined)?.tenantId;
     res.json({ revoked: revoke(data.identity, tenantId) });
+  });
+  // The organisation disconnects the app: the token endpoint still refreshes, /connections no longer lists it, and
+  // calls for it answer 403.
+  admin.post('/disconnect', (req, res) => {
+    const tenantId = (req.body as { tenantId?: string } | undefined)?.tenantId ?? data.identity.organisation.tenantId;
+    res.json({ disconnected: disconnect(data.identity, tenantId) });
   });
   admin.put('/limits', (req, res) => {
     Object.assign(data.limits, req.body as Partial<XeroLimits>);

@@ -34,6 +34,8 @@ export interface XeroCall {
   remaining: Remaining;
   /** Set when Xero answered 401 to `accessToken`. */
   unauthorized?: boolean;
+  /** Set when Xero answered 403 for the tenant: the organisation may have disconnected the app. */
+  forbidden?: boolean;
 }
 
 const scope = new AsyncLocalStorage<XeroCall>();
@@ -99,6 +101,7 @@ function adapterFor(call: XeroCall): AxiosAdapter {
       return { data: res.body, status: res.status, statusText: '', headers: {}, config, request: {} };
     } catch (err) {
       call.failure = err;
+      if ((err as { details?: Array<{ status?: number }> }).details?.[0]?.status === 403) call.forbidden = true;
       throw err;
     }
   };
