@@ -10,6 +10,7 @@ import { sandboxEnv } from '../../src/sandbox/server';
 import { SYSTEMS } from '../../src/registry';
 import type { LoadResult, LoadSpec } from './load';
 import { startPart as startBuiltPart } from '../lib/parts';
+import { WORKER_PROCESS_ENV } from '../../src/worker/node-options';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -167,12 +168,13 @@ export async function deploy(ctx: BenchContext, options: DeployOptions): Promise
     let worker: Part | undefined;
     if (options.worker) {
       const script = options.worker === 'real' ? 'src/worker/main.js' : 'scripts/bench/noop-worker.js';
-      // BENCH_WORKER_NODE_OPTIONS: Node flags for the worker (e.g. --max-old-space-size), to see what they change.
-      const nodeOptions = process.env.BENCH_WORKER_NODE_OPTIONS;
+      // The worker's memory settings as deployed (WORKER_PROCESS_ENV); BENCH_WORKER_NODE_OPTIONS replaces it, to see what
+      // other flags change.
+      const nodeOptions = process.env.BENCH_WORKER_NODE_OPTIONS ?? WORKER_PROCESS_ENV.NODE_OPTIONS;
       worker = await startPart(
         'worker',
         path.join(ctx.build, script),
-        nodeOptions ? { ...env, NODE_OPTIONS: nodeOptions } : env,
+        { ...WORKER_PROCESS_ENV, ...env, NODE_OPTIONS: nodeOptions },
         'worker running',
       );
       parts.push(worker);

@@ -10,6 +10,7 @@ import { createSandbox, sandboxEnv } from '../../src/sandbox/server';
 import { type Part, startPart as startBuiltPart } from '../../scripts/lib/parts';
 import { orderPaidBody, signShop } from '../helpers/signing';
 import { startPostgres, type Postgres } from './postgres';
+import { WORKER_PROCESS_ENV } from '../../src/worker/node-options';
 import {
   type ServerBinaries,
   setupSchema,
@@ -180,7 +181,7 @@ export async function startCluster(
         const part = await startPart(
           `worker${workers.length + 1}`,
           path.join(envr.build, 'src/worker/main.js'),
-          { ...env, ...extra },
+          { ...env, ...WORKER_PROCESS_ENV, ...extra },
           'worker running',
         );
         workers.push(part);

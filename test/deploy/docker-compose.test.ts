@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig, requiredInProduction, type Role } from '../../src/config';
 import { pinnedServerVersion } from '../../src/dev/provision-cluster.js';
+import { WORKER_PROCESS_ENV } from '../../src/worker/node-options';
 
 // We cannot run Docker here, so the compose file is checked statically: each Switchyard service must be given every
 // variable its role cannot start without, the stack must have Temporal on PostgreSQL and the UI, and the image's
@@ -107,6 +108,10 @@ describe('docker-compose.yml', () => {
       expect(compose.services['temporal-setup']!.command).toEqual(['node', 'dist/src/ops/setup.js']);
       expect(dependsOn('api')).toEqual({ 'temporal-setup': { condition: 'service_completed_successfully' } });
     });
+  });
+
+  test("the worker's memory settings are the ones the benchmarks measured (src/worker/node-options.ts)", () => {
+    expect(envOf(compose.services.worker!)).toMatchObject(WORKER_PROCESS_ENV);
   });
 
   test("each service's command runs an entry point that the build produces", () => {
