@@ -27,6 +27,31 @@ describe('the Temporal Web UI decrypts through the codec server', () => {
   const codecCalls: string[] = [];
 
   beforeAll(async () => {
+    // The Web UI's port and the codec endpoint it is given must be chosen before either listens, so another test's
+    // listener can take one in between: then both are chosen again (up to 3 times).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await startServers();
+        break;
+      } catch (err) {
+        await stack?.stop().catch(() => undefined);
+        await server?.stop().catch(() => undefined);
+        if (attempt >= 3 || !/address already in use|EADDRINUSE/.test(String((err as Error).message))) throw err;
+      }
+    }
+    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-chromium-'));
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1400, height: 1000 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
+    page = browser.pages()[0] ?? (await browser.newPage());
+    page.on('response', (r) => {
+      if (r.url().includes('/codec/') && r.request().method() === 'POST') codecCalls.push(`${r.status()}`);
+    });
+  }, 120_000);
+  async function startServers(): Promise<void> {
     const operatorPort = await freePort();
     const uiPort = await freePort();
     const devToken = loadConfig({ NODE_ENV: 'test' }).codec!.token;
@@ -42,18 +67,7 @@ describe('the Temporal Web UI decrypts through the codec server', () => {
       workflowBundlePath: process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE,
       env: { LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', TEMPORAL_UI_URL: server.uiUrl! },
     });
-    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 1000 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('response', (r) => {
-      if (r.url().includes('/codec/') && r.request().method() === 'POST') codecCalls.push(`${r.status()}`);
-    });
-  }, 120_000);
+  }
   afterAll(async () => {
     await browser?.close();
     if (profile) fs.rmSync(profile, { recursive: true, force: true });
