@@ -26,6 +26,8 @@ export function stripeMockPath(env?: NodeJS.ProcessEnv): string;
 export function chromiumPath(env?: NodeJS.ProcessEnv): string | undefined;
 /** Chromium, installing Debian's package when it is missing and apt can. */
 export function provisionChromium(opts?: ToolOptions): Promise<{ path: string; from: 'installed' | 'apt' }>;
+/** wrk for the benchmarks, installing Debian's package when it is missing and apt can. */
+export function provisionWrk(opts?: ToolOptions): Promise<{ path: string; from: 'installed' | 'apt' }>;
 export function main(argv?: string[]): Promise<void>;
 export { ProvisionError } from './provision-temporal.js';
 export const MAILPIT_VERSION: string;

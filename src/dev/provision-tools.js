@@ -255,40 +255,63 @@ function stripeMockPath(env = process.env) {
   return found.path;
 }
 
-/**
- * The Chromium the Web UI tests drive: CHROMIUM_PATH, else `chromium` on PATH (Debian's package), else undefined.
- * Never a browser download.
- */
-function chromiumPath(env = process.env) {
-  if (env.CHROMIUM_PATH) return isExecutable(env.CHROMIUM_PATH) ? env.CHROMIUM_PATH : undefined;
-  return onPath('chromium');
+/** A Debian package's binary: `envVar` when set (it must be executable), else `binary` on PATH, else undefined. */
+function debianBinary(binary, envVar, env = process.env) {
+  if (env[envVar]) return isExecutable(env[envVar]) ? env[envVar] : undefined;
+  return onPath(binary);
 }
 
-/** Chromium for the Web UI tests; installs Debian's `chromium` package when it is missing and apt can. */
-async function provisionChromium(opts = {}) {
-  const found = chromiumPath();
+/**
+ * A tool from Debian's packages: found as debianBinary does, else installed with apt-get when this runs as root and
+ * apt can, else a ProvisionError saying how to get it.
+ */
+async function provisionDebian(spec, opts = {}) {
+  const { title, pkg, binary, envVar, usedBy } = spec;
+  const found = debianBinary(binary, envVar);
   if (found) return { path: found, from: 'installed' };
-  if (process.env.CHROMIUM_PATH) {
-    throw new ProvisionError(`CHROMIUM_PATH=${process.env.CHROMIUM_PATH} is not an executable file`);
-  }
+  if (process.env[envVar]) throw new ProvisionError(`${envVar}=${process.env[envVar]} is not an executable file`);
   const canApt = onPath('apt-get') && typeof process.getuid === 'function' && process.getuid() === 0;
   if (!canApt) {
     throw new ProvisionError(
-      "Chromium is not installed (no `chromium` on PATH), which the Web UI tests drive. Install Debian's `chromium` " +
-        'package (`sudo apt-get install chromium`) or set CHROMIUM_PATH to a Chromium or Chrome binary.',
+      `${title} is not installed (no \`${binary}\` on PATH), which ${usedBy}. Install Debian's \`${pkg}\` ` +
+        `package (\`sudo apt-get install ${pkg}\`) or set ${envVar}.`,
     );
   }
-  await building(opts, 'Chromium', "from Debian's chromium package (apt-get)", async (step, elapsed) => {
+  await building(opts, title, `from Debian's ${pkg} package (apt-get)`, async (step, elapsed) => {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     step('apt-get update');
     await run('apt-get', ['update', '-qq'], { env });
-    step('apt-get install chromium');
-    await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { env });
-    say(`installed Chromium in ${elapsed()}`);
+    step(`apt-get install ${pkg}`);
+    await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], { env });
+    say(`installed ${title} in ${elapsed()}`);
   });
-  const installed = chromiumPath();
-  if (!installed) throw new ProvisionError('apt-get installed chromium, yet no `chromium` is on PATH');
+  const installed = debianBinary(binary, envVar);
+  if (!installed) throw new ProvisionError(`apt-get installed ${pkg}, yet no \`${binary}\` is on PATH`);
   return { path: installed, from: 'apt' };
+}
+
+const CHROMIUM = {
+  title: 'Chromium',
+  pkg: 'chromium',
+  binary: 'chromium',
+  envVar: 'CHROMIUM_PATH',
+  usedBy: 'the Web UI tests drive',
+};
+const WRK = { title: 'wrk', pkg: 'wrk', binary: 'wrk', envVar: 'WRK_PATH', usedBy: "the benchmarks' P3 cross-check runs" };
+
+/** The Chromium the Web UI tests drive (CHROMIUM_PATH, else `chromium` on PATH), or undefined. Never installs. */
+function chromiumPath(env = process.env) {
+  return debianBinary(CHROMIUM.binary, CHROMIUM.envVar, env);
+}
+
+/** Chromium for the Web UI tests; installs Debian's `chromium` package when it is missing and apt can. */
+function provisionChromium(opts = {}) {
+  return provisionDebian(CHROMIUM, opts);
+}
+
+/** wrk for the benchmarks (`npm run bench`, P3); installs Debian's `wrk` package when it is missing and apt can. */
+function provisionWrk(opts = {}) {
+  return provisionDebian(WRK, opts);
 }
 
 async function main(argv = process.argv.slice(2)) {
@@ -310,6 +333,7 @@ async function main(argv = process.argv.slice(2)) {
 module.exports = {
   provisionTool,
   provisionChromium,
+  provisionWrk,
   chromiumPath,
   resolveMailpit,
   resolveStripeMock,
