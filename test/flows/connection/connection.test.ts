@@ -50,6 +50,21 @@ async function consent(): Promise<URL> {
   return back;
 }
 
+/** The stack's invoices in the Xero stand-in for `orderId`. */
+const xeroInvoicesOf = (orderId: string) =>
+  (stack.sandbox.data['accounting-xero'] as XeroData).invoices.filter((i) => i.reference === orderId);
+
+/** Posts a signed order.paid for a new order and waits for its flow to finish; resolves with the order id. */
+async function orderPaidDone(): Promise<string> {
+  const eventId = uniqueId('evt_');
+  const orderId = uniqueId('ORD-');
+  const secret = stack.config.sources.shop.secrets[0]!;
+  const res = await post(`${stack.apiUrl}/webhooks/shop`, signShop(secret, eventId, orderPaidBody(eventId, orderId)));
+  expect(res.status).toBe(202);
+  await stack.client.workflow.getHandle(`${stack.config.temporal.taskQueuePrefix}shop:${eventId}`).result();
+  return orderId;
+}
+
 /** The provider's redirect, delivered to this stack's operator listener (its port is not the registered 3001). */
 const callback = (back: URL, query = back.search) => fetch(`${stack.adminUrl}/connections/accounting/callback${query}`);
 
@@ -322,22 +337,12 @@ test("the order, payment and reconciliation flows get through a 429 on each of X
     });
     expect(res.status).toBe(200);
   }
-  const invoicesOf = (orderId: string) => xero().invoices.filter((i) => i.reference === orderId);
-  const secret = stack.config.sources.shop.secrets[0]!;
-  async function orderPaid(): Promise<string> {
-    const eventId = uniqueId('evt_');
-    const orderId = uniqueId('ORD-');
-    const res = await post(`${stack.apiUrl}/webhooks/shop`, signShop(secret, eventId, orderPaidBody(eventId, orderId)));
-    expect(res.status).toBe(202);
-    const h = stack.client.workflow.getHandle(`${prefix}shop:${eventId}`);
-    await h.result();
-    return orderId;
-  }
+  const invoicesOf = xeroInvoicesOf;
 
   for (const window of ['concurrent', 'appminute']) {
     const before = throttled();
     await spend(window);
-    const orderId = await orderPaid();
+    const orderId = await orderPaidDone();
     expect(xero().spent?.count).toBe(0);
     expect(throttled() - before).toBe(1);
     expect(invoicesOf(orderId)).toHaveLength(1);
@@ -397,16 +402,7 @@ test("npm start authorises a connection whose provider is the sandbox's stand-in
   expect(await summary()).toMatchObject({ status: 'connected', refreshes: 0 });
 
   // An order paid now is invoiced in the stand-in, as `npm run send-sample` is after `npm start`.
-  const eventId = uniqueId('evt_');
-  const orderId = uniqueId('ORD-');
-  const secret = stack.config.sources.shop.secrets[0]!;
-  expect(
-    (await post(`${stack.apiUrl}/webhooks/shop`, signShop(secret, eventId, orderPaidBody(eventId, orderId)))).status,
-  ).toBe(202);
-  await stack.client.workflow.getHandle(`${stack.config.temporal.taskQueuePrefix}shop:${eventId}`).result();
-  expect(
-    (stack.sandbox.data['accounting-xero'] as XeroData).invoices.filter((i) => i.reference === orderId),
-  ).toHaveLength(1);
+  expect(xeroInvoicesOf(await orderPaidDone())).toHaveLength(1);
 
   const accounting = stack.config.systems.accounting;
   const real = {
@@ -455,16 +451,7 @@ test('with the day budget short, a scheduled reconciliation yields to event flow
   expect(used.status).toBe(200);
 
   // An event flow goes on; its answers tell the gate what is left.
-  const secret = stack.config.sources.shop.secrets[0]!;
-  const eventId = uniqueId('evt_');
-  const orderId = uniqueId('ORD-');
-  expect(
-    (await post(`${stack.apiUrl}/webhooks/shop`, signShop(secret, eventId, orderPaidBody(eventId, orderId)))).status,
-  ).toBe(202);
-  await stack.client.workflow.getHandle(`${prefix}shop:${eventId}`).result();
-  expect(
-    (stack.sandbox.data['accounting-xero'] as XeroData).invoices.filter((i) => i.reference === orderId),
-  ).toHaveLength(1);
+  expect(xeroInvoicesOf(await orderPaidDone())).toHaveLength(1);
 
   // The scheduled reconciliation does not call Xero: its attempt ends saying why, and when it may go.
   const shop = stack.sandbox.data.shop;
@@ -489,15 +476,7 @@ test('with the day budget short, a scheduled reconciliation yields to event flow
     expect(xeroLog().length).toBe(before);
 
     // Event flows still get the rest.
-    const next = uniqueId('evt_');
-    const nextOrder = uniqueId('ORD-');
-    expect(
-      (await post(`${stack.apiUrl}/webhooks/shop`, signShop(secret, next, orderPaidBody(next, nextOrder)))).status,
-    ).toBe(202);
-    await stack.client.workflow.getHandle(`${prefix}shop:${next}`).result();
-    expect(
-      (stack.sandbox.data['accounting-xero'] as XeroData).invoices.filter((i) => i.reference === nextOrder),
-    ).toHaveLength(1);
+    expect(xeroInvoicesOf(await orderPaidDone())).toHaveLength(1);
   } finally {
     await reconcile.terminate('the test has seen it yield');
   }
