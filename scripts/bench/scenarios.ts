@@ -623,6 +623,76 @@ export async function dup(ctx: BenchContext): Promise<Row[]> {
   ];
 }
 
+// P11: a burst. The ingress's sustained accept rate (closed loop, 32 in flight), then 5 × that rate open loop for 30 s
+// with senders that resend a 503 (after 1 s, doubling), then how long until the sustained rate is back.
+// The ingress and the dev server only: no worker, so the flows' backlog does not take the cores (P4 measures that).
+// Every delivery must end 202 (or 200 duplicate after a 503), and every event must have its execution.
+export async function p11(ctx: BenchContext): Promise<Row[]> {
+  const seconds = num('BENCH_P11_SECONDS', 30);
+  const factor = num('BENCH_P11_FACTOR', 5);
+  const d = await deploy(ctx, { api: true });
+  const { client, close } = await temporalClient(ctx);
+  try {
+    const closed = (count: number, t: string) =>
+      runLoad(ctx, d.env, {
+        op: 'webhook',
+        url: d.ingress!,
+        secret: d.secret,
+        mode: 'closed',
+        count,
+        concurrency: 32,
+        tag: t,
+      });
+    const sustained = await closed(1500, tag('s'));
+    if (sustained.errors) throw new Error(`P11: ${sustained.errors} deliveries failed: ${sustained.firstError}`);
+    const rate = Math.round(sustained.perSecond * factor);
+    const burstTag = tag('burst');
+    const burst = await runLoad(ctx, d.env, {
+      op: 'webhook',
+      url: d.ingress!,
+      secret: d.secret,
+      retryUnavailable: true,
+      mode: 'open',
+      ratePerSecond: rate,
+      seconds,
+      tag: burstTag,
+    });
+    const ended = performance.now();
+    if (burst.errors) throw new Error(`P11: ${burst.errors} deliveries failed in the burst: ${burst.firstError}`);
+    // Back to the sustained rate: windows of 300 deliveries until one reaches 90 % of it.
+    let recoveredMs = Number.NaN;
+    for (let w = 0; w < 40; w++) {
+      const window = await closed(300, tag(`r${w}`));
+      if (window.perSecond >= 0.9 * sustained.perSecond) {
+        recoveredMs = performance.now() - ended;
+        break;
+      }
+    }
+    // Nothing accepted is lost: each burst event has its execution (visibility is eventually consistent).
+    const events = Math.round(seconds * rate);
+    const query = `TaskQueue = "${d.prefix}switchyard" AND WorkflowType = "orderPaid" AND WorkflowId STARTS_WITH "${d.prefix}shop:evt_${burstTag}_"`;
+    let found = 0;
+    for (let i = 0; i < 240 && found < events; i++) {
+      found = (await client.workflow.count(query)).count;
+      if (found < events) await sleep(500);
+    }
+    if (found !== events) throw new Error(`P11: ${found} executions for ${events} accepted burst events`);
+    const answers = events + burst.retried;
+    return [
+      print({
+        scenario: `P11 burst: ${factor} × the sustained rate (${rate}/s) for ${seconds} s, senders resend a 503 after 1 s doubling (1 round)`,
+        measured: `503 on ${f1((burst.retried / answers) * 100)} % of ${answers} answers; p99 answer ${f0(burst.answerP99)} ms, p99 until accepted ${f0(burst.p99)} ms; sustained rate back ${f1(recoveredMs / 1000)} s after the burst's last answer (${f1(burst.seconds - seconds)} s after its last send)`,
+        baseline: `sustained ${f0(sustained.perSecond)}/s, p99 ${f0(sustained.p99)} ms`,
+        ratio: `${found} of ${events} events started`,
+        goal: `recovered ≤ 10 s, none lost: ${verdict(recoveredMs <= 10_000 && found === events)}`,
+      }),
+    ];
+  } finally {
+    await close();
+    await d.stop();
+  }
+}
+
 // P9: what the client layer costs per downstream call when nothing is throttled: a GET of one CRM contact through it
 // (rate gate, the throttle gate shared through Temporal, metrics, span, failure classes) ÷ a bare fetch of the same
 // URL with the same key, one at a time, each from its own load-generator process, alternating.
@@ -665,6 +735,7 @@ export const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = 
   p7,
   p8,
   p9,
+  p11,
   enc,
   dup,
 };

@@ -250,7 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: Role = 'a
     defaultedSecrets: defaulted,
     /** Deprecated variable names in use: the entry points warn about each. */
     deprecations,
-    http: { host: c.HOST, port: c.PORT, maxBodyBytes: c.WEBHOOK_MAX_BODY_BYTES },
+    http: { host: c.HOST, port: c.PORT, maxBodyBytes: c.WEBHOOK_MAX_BODY_BYTES, maxInFlight: c.WEBHOOK_MAX_IN_FLIGHT },
     sandbox: { port: c.SANDBOX_PORT },
     temporal: {
       address: c.TEMPORAL_ADDRESS,

@@ -112,6 +112,16 @@ const general = {
     positiveInt.default(256 * 1024),
     { group: 'Ingress', roles: ['api'], description: 'larger webhook bodies are answered 413 before being read' },
   ],
+  WEBHOOK_MAX_IN_FLIGHT: [
+    positiveInt.default(64),
+    {
+      group: 'Ingress',
+      roles: ['api'],
+      description:
+        'deliveries one API process works on at once; more are answered 503 with Retry-After: 1 at once, before ' +
+        'their body is read, instead of queueing past the senders’ timeouts',
+    },
+  ],
   API_ENABLED: [
     z.enum(['true', 'false']).default('true'),
     {

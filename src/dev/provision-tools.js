@@ -297,7 +297,13 @@ const CHROMIUM = {
   envVar: 'CHROMIUM_PATH',
   usedBy: 'the Web UI tests drive',
 };
-const WRK = { title: 'wrk', pkg: 'wrk', binary: 'wrk', envVar: 'WRK_PATH', usedBy: "the benchmarks' P3 cross-check runs" };
+const WRK = {
+  title: 'wrk',
+  pkg: 'wrk',
+  binary: 'wrk',
+  envVar: 'WRK_PATH',
+  usedBy: "the benchmarks' P3 cross-check runs",
+};
 
 /** The Chromium the Web UI tests drive (CHROMIUM_PATH, else `chromium` on PATH), or undefined. Never installs. */
 function chromiumPath(env = process.env) {

@@ -25,8 +25,42 @@ export function webhookRouter(deps: WebhookDeps): Router {
   const { config, logger, starter, metrics, sources } = deps;
   const router = express.Router();
 
+  // Admission: past `maxInFlight` deliveries at once, a start waits behind the others and an overloaded process
+  // queues deliveries for longer than any sender waits (a 30 s burst at 5 × the sustained rate held answers for two
+  // minutes: docs/performance.md, P11). The rest are answered 503 at once, before their body is read, and resent.
+  const maxInFlight = config.http.maxInFlight;
+  let inFlight = 0;
+  const admit = (req: Request, res: Response, next: () => void) => {
+    if (inFlight >= maxInFlight) {
+      const source = sources.has(req.params.source as SourceName) ? String(req.params.source) : 'unknown';
+      metrics.webhooks.inc({ source, event_type: 'unknown', outcome: 'rejected', reason: 'overloaded' });
+      sendHttpError(
+        res,
+        new HttpError(
+          503,
+          'overloaded',
+          `this ingress is working on ${maxInFlight} deliveries; nothing was accepted, retry shortly`,
+          {},
+          { 'Retry-After': '1' },
+        ),
+      );
+      return;
+    }
+    inFlight += 1;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      inFlight -= 1;
+    };
+    res.once('finish', release);
+    res.once('close', release);
+    next();
+  };
+
   router.post(
     '/:source',
+    admit,
     startWebhookSpan([...sources.keys()]),
     (req, _res, next) => {
       if (!sources.has(req.params.source as SourceName)) {
