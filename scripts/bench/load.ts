@@ -51,7 +51,7 @@ export type Drive =
   | { mode: 'closed'; count: number; concurrency: number; warmup?: number }
   | { mode: 'open'; ratePerSecond: number; seconds: number; warmupSeconds?: number };
 
-export type LoadSpec = Operation & Drive & { tag?: string };
+export type LoadSpec = Operation & Drive & { tag?: string; sockets?: number };
 
 export interface LoadResult {
   sent: number;
@@ -82,7 +82,9 @@ let retried = 0;
 
 // Node's http client with kept-alive sockets, not fetch: fetch (undici in Node 20) costs the load generator several
 // times the CPU per request, and on two shared cores that CPU is taken from the parts under test.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+// At most `sockets` connections at once (the spec's, default 256): beyond them requests wait in the agent, which a burst
+// of independent senders (P11), each on its own connection, never does.
+let agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 /** How long each HTTP answer took, resends apart (what a sender's own timeout sees). */
 const answerTimes: number[] = [];
@@ -153,7 +155,7 @@ function prepare(spec: LoadSpec, total: number): (i: number) => Promise<string> 
       const signed = Array.from({ length: events }, (_, i) => signShop(spec.secret, ids(i).eventId, body(i)));
       if (per === 1 && !spec.retryUnavailable) return (i) => post(`${spec.url}/webhooks/shop`, signed[i]!, 202);
       if (per === 1) {
-        // As a sender does: a 503 is sent again after 1 s, doubling per attempt up to 30 s (with jitter), for up to
+        // As a sender does: a 503 (or a reset connection) is sent again after 1 s, doubling per attempt up to 30 s (with jitter), for up to
         // 15 attempts (about 5 minutes; Shopify and Stripe go on for days). A resend may answer 200 duplicate: the
         // start landed after the 503 (docs/webhooks.md, the answers of the ingress).
         return async (i) => {
@@ -161,7 +163,11 @@ function prepare(spec: LoadSpec, total: number): (i: number) => Promise<string> 
             try {
               return await post(`${spec.url}/webhooks/shop`, signed[i]!, attempt === 1 ? 202 : [202, 200]);
             } catch (err) {
-              if (!(err instanceof Error) || err.message !== '503' || attempt === 15) throw err;
+              // A refused or reset connection (a listen backlog overflowing) is resent like a 503, as senders do.
+              const again =
+                err instanceof Error &&
+                (err.message === '503' || /ECONNRESET|ECONNREFUSED|EPIPE|socket hang up/.test(err.message));
+              if (!again || attempt === 15) throw err;
               retried += 1;
               const backoff = Math.min(30_000, 1000 * 2 ** (attempt - 1));
               await new Promise((r) => setTimeout(r, backoff * (0.5 + Math.random() / 2)));
@@ -290,6 +296,7 @@ const pct = (sorted: number[], p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
 
 async function drive(spec: LoadSpec): Promise<LoadResult> {
+  if (spec.sockets) agent = new http.Agent({ keepAlive: true, maxSockets: spec.sockets });
   const warm = spec.mode === 'closed' ? (spec.warmup ?? 0) : Math.round((spec.warmupSeconds ?? 0) * spec.ratePerSecond);
   const measured = spec.mode === 'closed' ? spec.count : Math.round(spec.seconds * spec.ratePerSecond);
   const one = prepare(spec, warm + measured);

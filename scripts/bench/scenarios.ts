@@ -656,6 +656,8 @@ export async function p11(ctx: BenchContext): Promise<Row[]> {
       ratePerSecond: rate,
       seconds,
       tag: burstTag,
+      // Independent senders: each delivery on a connection of its own, as the providers' many senders arrive.
+      sockets: 8192,
     });
     const ended = performance.now();
     if (burst.errors) throw new Error(`P11: ${burst.errors} deliveries failed in the burst: ${burst.firstError}`);

@@ -113,7 +113,7 @@ const general = {
     { group: 'Ingress', roles: ['api'], description: 'larger webhook bodies are answered 413 before being read' },
   ],
   WEBHOOK_MAX_IN_FLIGHT: [
-    positiveInt.default(256),
+    positiveInt.default(64),
     {
       group: 'Ingress',
       roles: ['api'],
