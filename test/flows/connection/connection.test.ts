@@ -54,6 +54,26 @@ async function consent(): Promise<URL> {
 const xeroInvoicesOf = (orderId: string) =>
   (stack.sandbox.data['accounting-xero'] as XeroData).invoices.filter((i) => i.reference === orderId);
 
+/**
+ * `n` paid orders the shop has and accounting never heard of, and the options of a reconcileOrders run over just
+ * their window (a new workflow id each time).
+ */
+function missedOrders(n: number) {
+  const shop = stack.sandbox.data.shop;
+  const prefix = stack.config.temporal.taskQueuePrefix;
+  const since = shop.now();
+  const orders = seedShopOrders(shop, n, `${uniqueId('ORD-')}-`);
+  const until = shop.now();
+  return {
+    orders,
+    reconcileRun: () => ({
+      workflowId: uniqueId('reconcile-orders-'),
+      taskQueue: queueFor(prefix, 'orchestration'),
+      args: [{ window: { since, until }, idPrefix: prefix }],
+    }),
+  };
+}
+
 /** Posts a signed order.paid for a new order and waits for its flow to finish; resolves with the order id. */
 async function orderPaidDone(): Promise<string> {
   const eventId = uniqueId('evt_');
@@ -254,17 +274,9 @@ test('reconcileOrders and paymentSucceeded against Xero: missed orders are invoi
     expect((await callback(await consent())).status).toBe(200);
   }
   const prefix = stack.config.temporal.taskQueuePrefix;
-  const shop = stack.sandbox.data.shop;
-  const orderPrefix = uniqueId('ORD-');
-  const since = shop.now();
-  const [first, second] = seedShopOrders(shop, 2, `${orderPrefix}-`) as [string, string];
-  const until = shop.now();
-  const reconcile = () =>
-    stack.client.workflow.execute('reconcileOrders', {
-      workflowId: uniqueId('reconcile-orders-'),
-      taskQueue: queueFor(prefix, 'orchestration'),
-      args: [{ window: { since, until }, idPrefix: prefix }],
-    });
+  const missed = missedOrders(2);
+  const [first, second] = missed.orders as [string, string];
+  const reconcile = () => stack.client.workflow.execute('reconcileOrders', missed.reconcileRun());
   const xero = () => stack.sandbox.data['accounting-xero'] as XeroData;
   const invoicesOf = (orderId: string) => xero().invoices.filter((i) => i.reference === orderId);
 
@@ -349,16 +361,9 @@ test("the order, payment and reconciliation flows get through a 429 on each of X
   }
 
   // The minute's 429 in a payment's flow: the payment is recorded once.
-  const shop = stack.sandbox.data.shop;
-  const since = shop.now();
-  const [paidOrder] = seedShopOrders(shop, 1, `${uniqueId('ORD-')}-`) as [string];
-  const until = shop.now();
-  const reconcile = () =>
-    stack.client.workflow.execute('reconcileOrders', {
-      workflowId: uniqueId('reconcile-orders-'),
-      taskQueue: queueFor(prefix, 'orchestration'),
-      args: [{ window: { since, until }, idPrefix: prefix }],
-    });
+  const missed = missedOrders(1);
+  const [paidOrder] = missed.orders as [string];
+  const reconcile = () => stack.client.workflow.execute('reconcileOrders', missed.reconcileRun());
   // The day's 429 in the reconciliation's read: it waits the Retry-After, then repairs the order once.
   let before = throttled();
   await spend('day');
@@ -432,7 +437,6 @@ test('with the day budget short, a scheduled reconciliation yields to event flow
   if ((await summary().catch(() => undefined))?.status !== 'connected') {
     expect((await callback(await consent())).status).toBe(200);
   }
-  const prefix = stack.config.temporal.taskQueuePrefix;
   const xeroLog = () => stack.sandbox.systems['accounting-xero']!.log.filter((r) => r.path.includes('/api.xro/'));
   // What Xero says is left today, asked as the connector asks.
   const { accessToken, tenantId } = await connections().token('accounting');
@@ -454,16 +458,9 @@ test('with the day budget short, a scheduled reconciliation yields to event flow
   expect(xeroInvoicesOf(await orderPaidDone())).toHaveLength(1);
 
   // The scheduled reconciliation does not call Xero: its attempt ends saying why, and when it may go.
-  const shop = stack.sandbox.data.shop;
-  const since = shop.now();
-  seedShopOrders(shop, 1, `${uniqueId('ORD-')}-`);
-  const until = shop.now();
+  const missed = missedOrders(1);
   const before = xeroLog().length;
-  const reconcile = await stack.client.workflow.start('reconcileOrders', {
-    workflowId: uniqueId('reconcile-orders-'),
-    taskQueue: queueFor(prefix, 'orchestration'),
-    args: [{ window: { since, until }, idPrefix: prefix }],
-  });
+  const reconcile = await stack.client.workflow.start('reconcileOrders', missed.reconcileRun());
   try {
     const failure = await eventually(async () => {
       const pending = (await reconcile.describe()).raw.pendingActivities ?? [];
