@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import axios, { type AxiosAdapter, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { FailureType } from '../../../contracts/failures';
 import type { DownstreamClient, HttpMethod } from '../../../kit/http';
+import { XERO_LIMITS } from './limits';
 
 // xero-node sends every call through the global axios. An interceptor gives the calls made inside a connector call
 // (an AsyncLocalStorage scope) an adapter that sends them with the client layer's `request` instead: its rate and
@@ -10,13 +11,13 @@ import type { DownstreamClient, HttpMethod } from '../../../kit/http';
 // serializer wrote it (the gate also holds the connector's declared windows, and a 429 names the one it hit). Calls outside a scope, or to another origin, are left to axios as they are.
 
 /** Xero's answer headers saying what is left of each limit (the connector's `limits` declare the same). */
-export const REMAINING_HEADERS = {
-  minute: 'x-minlimit-remaining',
-  day: 'x-daylimit-remaining',
-  appMinute: 'x-appminlimit-remaining',
-} as const;
+/** The remaining-count header of each of Xero's windows that has one, by window name (limits.ts declares them). */
+const REMAINING_HEADERS = XERO_LIMITS.windows.flatMap((w): Array<[string, string]> =>
+  w.remainingHeader ? [[w.name, w.remainingHeader]] : [],
+);
 
-export type Remaining = Partial<Record<keyof typeof REMAINING_HEADERS, number>>;
+/** What Xero said is left of each window, by window name (`minute`, `day`, `appminute`). */
+export type Remaining = Partial<Record<string, number>>;
 
 /** The failure type of a 401: the connection refreshes its token, the retry uses the new one. */
 export const TOKEN_REJECTED = 'XeroTokenRejected';
@@ -84,9 +85,9 @@ function adapterFor(call: XeroCall): AxiosAdapter {
         accept: [401],
         signal: call.signal,
         onAnswer: (_status, h) => {
-          for (const [window, header] of Object.entries(REMAINING_HEADERS)) {
+          for (const [window, header] of REMAINING_HEADERS) {
             const value = h.get(header);
-            if (value !== null && /^\d+$/.test(value)) call.remaining[window as keyof Remaining] = Number(value);
+            if (value !== null && /^\d+$/.test(value)) call.remaining[window] = Number(value);
           }
         },
       });
