@@ -1,8 +1,9 @@
-// `npm run bench -- [p1 … p8 | enc]` (none: all): issue 13's benchmarks with every part in its own process, as
+// `npm run bench -- [p1 … p12 | enc | dup]` (none: all): the benchmarks, with every part in its own process, as
 // production runs them: a dev server (SQLite file, as `npm start` runs it), the sandbox, the API, the worker(s) and
 // the load generator, each from `npm run build` output. Each scenario alternates what Switchyard does with its
 // baseline in the same run, prints the medians and the ratio, and the run appends a table to bench/RESULTS.md.
-// Scenarios and their environment knobs are in scripts/bench/scenarios.ts; BENCH_ROUNDS (default 3) sets the rounds.
+// Scenarios and their environment knobs are in scripts/bench/scenarios.ts, p10.ts (the production topology) and p12.ts
+// (the test suite); BENCH_ROUNDS (default 3) sets the rounds.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,8 +12,28 @@ import { promisify } from 'node:util';
 import { provisionTemporal } from '../src/dev/provision-temporal.js';
 import { startDevServer } from '../src/dev/temporal-dev-server';
 import { bundleWorkflows } from '../src/worker/workers';
-import { ROOT } from './bench/parts';
-import { ROUNDS, type Row, SCENARIOS } from './bench/scenarios';
+import { type BenchContext, ROOT } from './bench/parts';
+import { p10 } from './bench/p10';
+import { p12 } from './bench/p12';
+import { dup, enc, p1, p2, p3, p4, p5, p6, p7, p8, p9, p11, ROUNDS, type Row } from './bench/scenarios';
+
+// In the order the table reports them.
+const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
+  p1,
+  p2,
+  p3,
+  p4,
+  p5,
+  p6,
+  p7,
+  p8,
+  p9,
+  p10,
+  p11,
+  p12,
+  enc,
+  dup,
+};
 
 async function main(): Promise<void> {
   const asked = process.argv.slice(2).map((s) => s.toLowerCase());
@@ -43,7 +64,7 @@ async function main(): Promise<void> {
     // "--sqlite-pragma synchronous=off" (a later pragma of the same name wins).
     extraArgs: process.env.BENCH_DEV_SERVER_ARGS?.split(' ').filter(Boolean),
   });
-  const ctx = { build, bundlePath, address: server.address, cliPath: cli.path };
+  const ctx = { build, bundlePath, address: server.address, cliPath: cli.path, serverPid: server.process.pid };
   const rows: Row[] = [];
   const started = performance.now();
   let failure: unknown;

@@ -20,6 +20,8 @@ export interface BenchContext {
   bundlePath: string;
   address: string;
   cliPath: string;
+  /** The Temporal server's process (its CPU is read per scenario where a figure is per core). */
+  serverPid?: number;
 }
 
 export interface Part {
@@ -142,6 +144,8 @@ export interface Deployment {
   secret: string;
   apiKey: string;
   worker?: Part;
+  /** The process of each part started (sandbox, worker, api). */
+  pids: Record<string, number | undefined>;
   stop(): Promise<void>;
 }
 
@@ -181,8 +185,9 @@ export async function deploy(ctx: BenchContext, options: DeployOptions): Promise
     }
     let ingress: string | undefined;
     let operator: string | undefined;
+    let api: Part | undefined;
     if (options.api) {
-      const api = await startPart(
+      api = await startPart(
         'api',
         path.join(ctx.build, 'src/api/main.js'),
         { ...env, PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1' },
@@ -201,6 +206,7 @@ export async function deploy(ctx: BenchContext, options: DeployOptions): Promise
       secret: env.SHOP_WEBHOOK_SECRET!,
       apiKey: base.apiKey,
       worker,
+      pids: { sandbox: parts[0]!.child.pid, worker: worker?.child.pid, api: api?.child.pid },
       stop,
     };
   } catch (err) {

@@ -34,15 +34,15 @@ export interface Row {
   goal: string;
 }
 
-const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+export const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 export const ROUNDS = num('BENCH_ROUNDS', 3);
 
-const f0 = (x: number) => x.toFixed(0);
-const f1 = (x: number) => x.toFixed(1);
-const f2 = (x: number) => x.toFixed(2);
-const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
+export const f0 = (x: number) => x.toFixed(0);
+export const f1 = (x: number) => x.toFixed(1);
+export const f2 = (x: number) => x.toFixed(2);
+export const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
 
-function print(row: Row): Row {
+export function print(row: Row): Row {
   process.stdout.write(`| ${row.scenario} | ${row.measured} | ${row.baseline} | ${row.ratio} | ${row.goal} |\n`);
   return row;
 }
@@ -57,7 +57,7 @@ async function alternate<T>(a: (round: number) => Promise<T>, b: (round: number)
   return seen;
 }
 
-const tag = (s: string) => `${s}${Math.random().toString(36).slice(2, 8)}`;
+export const tag = (s: string) => `${s}${Math.random().toString(36).slice(2, 8)}`;
 
 // P1: the ingress against raw client.workflow.start with identical options, closed loop at 1, 8 and 32.
 export async function p1(ctx: BenchContext): Promise<Row[]> {
@@ -229,7 +229,7 @@ async function wrkRun(bin: string, url: string, seconds: number): Promise<{ perS
 }
 
 /** A client of the run's server; given a deployment's variables, with its data converter (payload keys). */
-async function temporalClient(ctx: BenchContext, env?: Record<string, string>) {
+export async function temporalClient(ctx: BenchContext, env?: Record<string, string>) {
   const connection = await Connection.connect({ address: ctx.address });
   const dataConverter = env ? dataConverterFor(loadConfig(env, 'api')) : undefined;
   return { client: new Client({ connection, dataConverter }), close: () => connection.close() };
@@ -246,7 +246,7 @@ async function drained(client: Client, d: Deployment, n: number, since: number, 
 }
 
 /** Posts `flows` deliveries through the ingress (16 at a time) and waits for every flow to complete. */
-async function endToEnd(ctx: BenchContext, d: Deployment, client: Client, flows: number) {
+export async function endToEnd(ctx: BenchContext, d: Deployment, client: Client, flows: number) {
   const since = performance.now();
   const load = await runLoad(ctx, d.env, {
     op: 'webhook',
@@ -726,18 +726,3 @@ export async function p9(ctx: BenchContext): Promise<Row[]> {
     await d.stop();
   }
 }
-
-export const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Row[]>> = {
-  p1,
-  p2,
-  p3,
-  p4,
-  p5,
-  p6,
-  p7,
-  p8,
-  p9,
-  p11,
-  enc,
-  dup,
-};

@@ -9,7 +9,7 @@ import { SYSTEMS } from '../../src/registry';
 import { createSandbox, sandboxEnv } from '../../src/sandbox/server';
 import { type Part, startPart as startBuiltPart } from '../../scripts/lib/parts';
 import { orderPaidBody, signShop } from '../helpers/signing';
-import { startPostgres, type Postgres } from './postgres';
+import { startPostgres, type Postgres } from '../../scripts/lib/postgres';
 import { WORKER_PROCESS_ENV } from '../../src/worker/node-options';
 import {
   type ServerBinaries,
@@ -17,7 +17,7 @@ import {
   startTemporalServer,
   type TemporalServer,
   type TemporalTls,
-} from './temporal-server';
+} from '../../scripts/lib/temporal-server';
 
 const exec = promisify(execFile);
 
@@ -92,7 +92,7 @@ export async function startCluster(
     const postgres = await startPostgres(envr.pgBinDir, path.join(dir, 'pg'));
     cleanup.push(() => postgres.stop().catch(() => undefined));
     await setupSchema(envr.server, postgres);
-    const temporal = await startTemporalServer(envr.server, postgres, dir, options.tls);
+    const temporal = await startTemporalServer(envr.server, postgres, dir, { tls: options.tls });
     cleanup.push(() => temporal.stop());
 
     const keys = Object.fromEntries(SYSTEMS.map((s) => [s.name, `cl_${s.name}_${randomBytes(24).toString('hex')}`]));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { clusterEnvironment } from './cluster';
-import { SERVER_CONFIG_DIR } from './temporal-server';
+import { SERVER_CONFIG_DIR } from '../../scripts/lib/temporal-server';
 
 const exec = promisify(execFile);
 

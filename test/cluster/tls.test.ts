@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection, type TLSConfig } from '@temporalio/client';
 import { type Cluster, deliver, newEvents, startCluster, untilDelivered } from './cluster';
-import type { TemporalTls } from './temporal-server';
+import type { TemporalTls } from '../../scripts/lib/temporal-server';
 
 const exec = promisify(execFile);
 

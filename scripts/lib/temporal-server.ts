@@ -34,6 +34,8 @@ export interface TemporalServer {
   address: string;
   logFile: string;
   env: Record<string, string>;
+  /** The running server's process id (for reading its CPU time), undefined while stopped. */
+  readonly pid: number | undefined;
   start(): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -60,6 +62,13 @@ export async function setupSchema(bin: ServerBinaries, pg: Postgres): Promise<st
   }
 }
 
+export interface TemporalServerOptions {
+  tls?: TemporalTls;
+  /** NUM_HISTORY_SHARDS (production.yaml's default is 4). Fixed when the databases are first used: a database set
+   * up with one count refuses a server started with another. */
+  historyShards?: number;
+}
+
 /**
  * `temporal-server --config deploy/temporal --env production start` on free loopback ports, resolving once the
  * frontend answers for the system namespace. `start` again after `stop` brings it back on the same ports.
@@ -68,8 +77,9 @@ export async function startTemporalServer(
   bin: ServerBinaries,
   pg: Postgres,
   dir: string,
-  tls?: TemporalTls,
+  options: TemporalServerOptions = {},
 ): Promise<TemporalServer> {
+  const { tls, historyShards } = options;
   const ports = await Promise.all(
     Array.from({ length: 10 }, (_, i) => (MEMBERSHIP.includes(i) ? lowFreePort() : freePort())),
   );
@@ -89,6 +99,7 @@ export async function startTemporalServer(
     WORKER_GRPC_PORT: String(ports[7]),
     WORKER_MEMBERSHIP_PORT: String(ports[8]),
     PROMETHEUS_PORT: String(ports[9]),
+    ...(historyShards ? { NUM_HISTORY_SHARDS: String(historyShards) } : {}),
     ...(tls ? { TEMPORAL_TLS_CERT: tls.cert, TEMPORAL_TLS_KEY: tls.key, TEMPORAL_TLS_CA: tls.ca } : {}),
   };
   const address = `127.0.0.1:${ports[0]}`;
@@ -100,6 +111,9 @@ export async function startTemporalServer(
     address,
     logFile,
     env,
+    get pid() {
+      return child?.exitCode === null && child.signalCode === null ? child.pid : undefined;
+    },
     async start() {
       const fd = fs.openSync(logFile, 'a');
       child = spawn(

@@ -14,6 +14,8 @@ export interface Postgres {
   user: string;
   password: string;
   logFile: string;
+  /** The data directory; its postmaster.pid names the server's process while it runs. */
+  dataDir: string;
   start(): Promise<void>;
   /** A fast shutdown (`pg_ctl stop -m fast`): open sessions are ended, as in a failover or a maintenance restart. */
   stop(): Promise<void>;
@@ -75,6 +77,7 @@ export async function startPostgres(binDir: string, dir: string): Promise<Postgr
     user: 'temporal',
     password: randomBytes(18).toString('base64url'),
     logFile,
+    dataDir: data,
     start: async () => void (await run(pgCtl, ['-D', data, '-l', logFile, '-o', options, '-w', '-t', '60', 'start'])),
     stop: async () => void (await run(pgCtl, ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop'])),
   };

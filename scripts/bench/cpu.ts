@@ -1,0 +1,81 @@
+// CPU time per process tree from /proc (Linux), for figures per core: a part's throughput divided by the CPU seconds
+// it spent per wall second. A tree, because PostgreSQL serves each connection from its own child process.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+
+let ticksPerSecond: number | undefined;
+
+function clockTicks(): number {
+  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  return ticksPerSecond;
+}
+
+interface Stat {
+  ppid: number;
+  /** utime + stime: this process's own CPU. */
+  own: number;
+  /** cutime + cstime: children it has already reaped (a PostgreSQL backend whose session ended). */
+  reaped: number;
+}
+
+function readStat(pid: number): Stat | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined; // gone between the listing and the read
+  }
+  // The command name (field 2) is in parentheses and may hold spaces; fields are counted after its closing one.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const n = (i: number) => Number(fields[i - 3]);
+  return { ppid: n(4), own: n(14) + n(15), reaped: n(16) + n(17) };
+}
+
+/** CPU seconds the process `root` and every live descendant have used so far, reaped children included. */
+export function treeCpuSeconds(root: number): number {
+  const stats = new Map<number, Stat>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const s = readStat(Number(name));
+    if (s) stats.set(Number(name), s);
+  }
+  const children = new Map<number, number[]>();
+  for (const [pid, s] of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), pid]);
+  let ticks = 0;
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    const s = stats.get(pid);
+    if (!s) continue;
+    ticks += s.own + s.reaped;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return ticks / clockTicks();
+}
+
+/** CPU seconds the whole machine has been busy (every core; idle and I/O wait left out), from /proc/stat. */
+export function machineBusySeconds(): number {
+  const [, ...fields] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / clockTicks();
+}
+
+/**
+ * Starts counting the CPU of named process trees; `stop` returns each one's CPU seconds per wall second since (the
+ * cores it used), and `machine`: the cores the whole machine used, load generator and everything else included.
+ */
+export function cpuMeter(pids: Record<string, number | undefined>) {
+  const known = Object.entries(pids).filter((e): e is [string, number] => e[1] !== undefined);
+  const before = new Map(known.map(([name, pid]) => [name, treeCpuSeconds(pid)]));
+  const machine = machineBusySeconds();
+  const since = performance.now();
+  return {
+    stop(): Record<string, number> {
+      const wall = (performance.now() - since) / 1000;
+      return {
+        ...Object.fromEntries(known.map(([name, pid]) => [name, (treeCpuSeconds(pid) - before.get(name)!) / wall])),
+        machine: (machineBusySeconds() - machine) / wall,
+      };
+    },
+  };
+}

@@ -1,0 +1,53 @@
+// P12: how long `npm test` takes here, with the binaries cached. Runs package.json's own test script step by step
+// (its `&&` parts), timing each, so the row says where the time goes. One round: the suite alone is minutes.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { machineBusySeconds } from './cpu';
+import { ROOT } from './parts';
+import { f0, print, type Row, verdict } from './scenarios';
+
+const GOAL_SECONDS = 180;
+
+function runStep(command: string, log: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const fd = fs.openSync(log, 'a');
+    const child = spawn('sh', ['-c', command], {
+      cwd: ROOT,
+      env: { ...process.env, PATH: `${path.join(ROOT, 'node_modules/.bin')}:${process.env.PATH}` },
+      stdio: ['ignore', fd, fd],
+    });
+    fs.closeSync(fd);
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`P12: \`${command}\` exited ${code}; its output is in ${log}`));
+      resolve((performance.now() - started) / 1000);
+    });
+  });
+}
+
+export async function p12(): Promise<Row[]> {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { test: string } };
+  const steps = pkg.scripts.test.split('&&').map((s) => s.trim());
+  const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-bench-p12-')), 'npm-test.log');
+  const times: Array<[string, number]> = [];
+  // The machine's busy CPU over the run: the floor a suite of this much work has on these cores, however it is split.
+  const busy = machineBusySeconds();
+  for (const step of steps) times.push([step.split(' ').slice(0, 2).join(' '), await runStep(step, log)]);
+  const cpu = machineBusySeconds() - busy;
+  const total = times.reduce((n, [, s]) => n + s, 0);
+  const cores = os.cpus().length;
+  fs.rmSync(path.dirname(log), { recursive: true, force: true });
+  return [
+    print({
+      scenario: 'P12 `npm test` on this machine, binaries cached (1 round)',
+      measured:
+        `${f0(total)} s: ${times.map(([name, s]) => `${name} ${f0(s)} s`).join(', ')}; ` +
+        `CPU ${f0(cpu)} s, ${(cpu / total).toFixed(2)} of ${cores} cores busy (${f0(cpu / cores)} s with every core busy)`,
+      baseline: `goal ${GOAL_SECONDS} s`,
+      ratio: (GOAL_SECONDS / total).toFixed(2),
+      goal: `≤ ${GOAL_SECONDS} s: ${verdict(total <= GOAL_SECONDS)}`,
+    }),
+  ];
+}
