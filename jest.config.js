@@ -10,8 +10,10 @@ module.exports = {
   setupFiles: ['<rootDir>/test/setup/quiet-runtime.ts'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
-  // Two cores: two workers keep the shared dev server busy without starving it.
-  maxWorkers: 2,
+  // Three workers on two cores: a test file spends much of its time waiting (on the shared dev server, a child
+  // process, a rate limit's second), so a third keeps both cores busy. Measured here: jest 315–323 s with 1.75 of 2
+  // cores busy, against 395–441 s and 1.5 with two workers (docs/performance.md, P12).
+  maxWorkers: 3,
   testTimeout: 60_000,
   verbose: true,
 };
