@@ -28,6 +28,8 @@ interface Figures {
   flowsCpu: Record<string, number>;
   /** PostgreSQL transactions committed per flow during P4 (none on the dev server's SQLite). */
   commitsPerFlow?: number;
+  /** History events of one of those flows: what the server writes for each. */
+  eventsPerFlow: number;
 }
 
 /** P1 and P4 against the Temporal server of `target`; `server` names its processes whose CPU counts. */
@@ -80,7 +82,12 @@ async function measure(
     const run = await endToEnd(target, e, client, flowCount);
     const flowsCpu = meter.stop();
     const commitsPerFlow = commits ? ((await commits()) - committed!) / flowCount : undefined;
-    return { ingress, raw, ingressCpu, rawCpu, flows: run.perSecond, flowsCpu, commitsPerFlow };
+    let eventsPerFlow = NaN;
+    for await (const flow of client.workflow.list({ query: `TaskQueue = "${e.prefix}switchyard"`, pageSize: 1 })) {
+      eventsPerFlow = (await client.workflow.getHandle(flow.workflowId, flow.runId).fetchHistory()).events?.length ?? 0;
+      break;
+    }
+    return { ingress, raw, ingressCpu, rawCpu, flows: run.perSecond, flowsCpu, commitsPerFlow, eventsPerFlow };
   } finally {
     await e.stop();
     await close();
@@ -166,7 +173,7 @@ export async function p10(ctx: BenchContext): Promise<Row[]> {
       print({
         scenario: `P10 P4 orderPaid flows end to end, ${name} (1 round)`,
         measured:
-          `${f1(f.flows)} flows/s` +
+          `${f1(f.flows)} flows/s, ${f.eventsPerFlow} history events a flow` +
           (f.commitsPerFlow !== undefined ? `; ${f1(f.commitsPerFlow)} PostgreSQL commits a flow` : ''),
         baseline: `dev server ${f1(dev.flows)} flows/s`,
         ratio: f2(f.flows / dev.flows),
