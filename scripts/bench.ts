@@ -67,14 +67,20 @@ async function main(): Promise<void> {
   const ctx = { build, bundlePath, address: server.address, cliPath: cli.path, serverPid: server.process.pid };
   const rows: Row[] = [];
   const started = performance.now();
-  let failure: unknown;
+  const failures: Array<[string, unknown]> = [];
   try {
     process.stdout.write('| scenario | Switchyard | baseline | ratio | goal |\n| --- | --- | --- | --- | --- |\n');
-    for (const s of run) rows.push(...(await SCENARIOS[s]!(ctx)));
-  } catch (err) {
-    // What was measured before the failure is still a result; the table says where the run stopped.
-    failure = err;
-    rows.push({ scenario: 'run stopped', measured: String(err).slice(0, 200), baseline: '', ratio: '', goal: '' });
+    for (const s of run) {
+      try {
+        rows.push(...(await SCENARIOS[s]!(ctx)));
+      } catch (err) {
+        // One scenario's failure is a row of the table, and the others still run; the run exits 1 at the end.
+        failures.push([s, err]);
+        const measured = String(err).replace(/\s+/g, ' ').slice(0, 300);
+        rows.push({ scenario: `${s.toUpperCase()} failed`, measured, baseline: '', ratio: '', goal: '' });
+        process.stdout.write(`| ${s.toUpperCase()} failed | ${measured} | | | |\n`);
+      }
+    }
   } finally {
     await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -92,7 +98,11 @@ async function main(): Promise<void> {
   const table = rows.map((r) => `| ${r.scenario} | ${r.measured} | ${r.baseline} | ${r.ratio} | ${r.goal} |`);
   fs.appendFileSync(file, header + table.join('\n') + '\n');
   process.stdout.write(`appended to ${path.relative(ROOT, file)}\n`);
-  if (failure) throw failure;
+  if (failures.length) {
+    throw new Error(
+      failures.map(([s, err]) => `${s}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`).join('\n'),
+    );
+  }
 }
 
 main().catch((err: unknown) => {

@@ -435,11 +435,16 @@ export async function p7(): Promise<Row[]> {
       LOG_LEVEL: 'warn',
     };
     const started = performance.now();
-    const child = spawn('npm', ['start'], { cwd: ROOT, env, stdio: 'ignore', detached: true });
+    const child = spawn('npm', ['start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // What it printed last, for the error when it exits before it is ready.
+    let output = '';
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-3000)));
+    }
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     try {
       for (;;) {
-        if (child.exitCode !== null) throw new Error(`npm start exited ${child.exitCode}`);
+        if (child.exitCode !== null) throw new Error(`npm start exited ${child.exitCode}; it printed:\n${output}`);
         if (performance.now() - started > 120_000) throw new Error('npm start not ready in 120 s');
         const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
           (r) => r.status === 200,
