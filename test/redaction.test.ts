@@ -49,7 +49,10 @@ describe('redactEmails', () => {
         ({ local, plain, shown }, e, before, after) => {
           const text = `${before}${ENCODINGS[e]!(shown)}${after}`;
           const out = redactEmails(text);
-          expect(out.toLowerCase()).not.toContain(local);
+          // The local part may also be in a spelling's own text ("ont" in ".../contacts?email="): no more of it than
+          // that is left, so the address's own copy is gone.
+          const copies = (t: string) => t.toLowerCase().split(local).length - 1;
+          expect(copies(out)).toBe(copies(`${before}${ENCODINGS[e]!('')}${after}`));
           expect(out).toContain(emailHash(plain));
           expect(containsEmail(text)).toBe(true);
         },

@@ -68,8 +68,12 @@ async function measure(
   } finally {
     await d.stop();
   }
-  const { client, close } = await temporalClient(target);
   const e = await deploy(target, { api: true, worker: 'real' });
+  // With the deployment's payload keys: listing an execution decodes its memo, which is encrypted.
+  const { client, close } = await temporalClient(target, e.env).catch(async (err: unknown) => {
+    await e.stop();
+    throw err;
+  });
   try {
     const committed = await commits?.();
     const meter = cpuMeter({
