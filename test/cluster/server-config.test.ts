@@ -16,7 +16,7 @@ const compose = parse(fs.readFileSync(path.join(SERVER_CONFIG_DIR, '../../docker
   services: Record<string, Service>;
 };
 
-/** The temporal service's environment, with the operator's values substituted for ${VAR:?...}. */
+/** The temporal service's environment as compose interpolates it: ${VAR:-default} unset, ${VAR:?...} the operator's. */
 function composeEnv(): Record<string, string> {
   const env = Object.fromEntries(
     (compose.services.temporal!.environment ?? []).map((e) => [
@@ -24,7 +24,9 @@ function composeEnv(): Record<string, string> {
       e.slice(e.indexOf('=') + 1),
     ]),
   );
-  for (const [k, v] of Object.entries(env)) env[k] = v.replace(/\$\{[A-Z_]+:\?[^}]*\}/, 'operator-secret');
+  for (const [k, v] of Object.entries(env)) {
+    env[k] = v.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1').replace(/\$\{[A-Z_]+:\?[^}]*\}/g, 'operator-secret');
+  }
   // What the service's command exports before starting the server.
   return { ...env, TEMPORAL_BROADCAST_ADDRESS: '172.18.0.5' };
 }
@@ -40,6 +42,7 @@ test("compose's variables render a server on 0.0.0.0 that advertises the contain
   expect(stdout).toContain('broadcastAddress: 172.18.0.5');
   expect(stdout.match(/bindOnIP: 0\.0\.0\.0/g)).toHaveLength(4);
   expect(stdout).toContain('filepath: /etc/switchyard/temporal/dynamicconfig.yaml');
+  expect(stdout).toContain('numHistoryShards: 4');
   expect(stdout).not.toContain('operator-secret');
 });
 
