@@ -91,7 +91,11 @@ describe('throttled third-party systems', () => {
   beforeAll(async () => {
     email = await startProvider();
     stack = await startStack({
+      // 100 deliveries at once to one process are over the default admission limit (64), which answers some of them
+      // 503 for the sender to resend (test/api/admission.test.ts). The limit under test here is the email
+      // platform's, so the process admits them all.
       env: {
+        WEBHOOK_MAX_IN_FLIGHT: '128',
         EMAIL_PLATFORM_RATE_LIMIT_PER_SECOND: '5',
         EMAIL_PLATFORM_API_URL: `${email.url}/email-platform`,
         API_CLIENTS: clients.env,
@@ -133,7 +137,7 @@ describe('throttled third-party systems', () => {
     await admin('PUT', 'email-platform/faults', { rateLimitPerSecond: 5 });
     const started = Date.now();
     const statuses = await Promise.all(orders.map((o) => deliver(stack, o)));
-    expect(statuses.every((s) => s === 202)).toBe(true);
+    expect(countsOf(statuses)).toEqual({ 202: orders.length });
     await Promise.all(orders.map((o) => stack.client.workflow.getHandle(o.workflowId).result()));
     const elapsed = Date.now() - started;
 
@@ -177,7 +181,7 @@ describe('throttled third-party systems', () => {
     })();
     try {
       const statuses = await Promise.all(orders.map((o) => deliver(stack, o)));
-      expect(statuses.every((s) => s === 202)).toBe(true);
+      expect(countsOf(statuses)).toEqual({ 202: orders.length });
       await Promise.all(orders.map((o) => stack.client.workflow.getHandle(o.workflowId).result()));
     } finally {
       reading = false;
