@@ -29,6 +29,27 @@ export function idempotencyKeyOf(req: Request): string {
   return parseOr400(idempotencyKeySchema, values[0], 'Idempotency-Key');
 }
 
+/**
+ * The caller's `Prefer: wait=<seconds>` (RFC 7240), or undefined. A preference is a hint: one this service does not
+ * know, or a wait that is not a whole number of seconds, is ignored, as the RFC asks, and the request is served as if
+ * it were not there. Several Prefer headers, or several preferences in one, are read as one list; the first wait
+ * counts.
+ */
+export function waitPreferenceOf(req: Request): number | undefined {
+  for (const header of req.headersDistinct.prefer ?? []) {
+    for (const preference of header.split(',')) {
+      const [name, value] = preference
+        .split(';')[0]!
+        .split('=', 2)
+        .map((part) => part.trim());
+      if (name?.toLowerCase() !== 'wait') continue;
+      const seconds = value?.replace(/^"(.*)"$/, '$1');
+      return seconds !== undefined && /^\d{1,6}$/.test(seconds) ? Number(seconds) : undefined;
+    }
+  }
+  return undefined;
+}
+
 /** The opaque id of an operation: the workflow id, base64url, so any key fits in a path segment. */
 export function operationIdOf(workflowId: string): string {
   return Buffer.from(workflowId, 'utf8').toString('base64url');

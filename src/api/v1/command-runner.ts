@@ -42,6 +42,8 @@ export interface CommandRequest {
   input: CommandInput & Record<string, unknown>;
   eventType: string;
   businessKey: string;
+  /** How long the caller asked to wait (`Prefer: wait`), in ms; never longer than `syncWaitMs`. */
+  waitMs?: number;
 }
 
 export type CommandOutcome =
@@ -99,7 +101,10 @@ function isNotFound(err: unknown): boolean {
   return (err as { name?: unknown } | null)?.name === 'WorkflowNotFoundError';
 }
 
-/** Commands on Temporal, each answered within `syncWaitMs` or left running for /api/v1/operations. */
+/**
+ * Commands on Temporal, each answered within `syncWaitMs` (or the shorter wait its caller asked for) or left running
+ * for /api/v1/operations.
+ */
 export function createCommandRunner(
   client: Client,
   options: { prefix: string; taskQueue: string; syncWaitMs: number },
@@ -181,10 +186,14 @@ export function createCommandRunner(
   }
 
   return {
+    /** The longest a command is waited for: a caller's `Prefer: wait` longer than this is not applied. */
+    syncWaitMs: options.syncWaitMs,
+
     async run(req: CommandRequest): Promise<CommandOutcome> {
       const workflowId = commandWorkflowId(options.prefix, req.client, req.key);
       const arrivedAt = Date.now();
-      const deadline = arrivedAt + options.syncWaitMs;
+      const waitMs = Math.min(options.syncWaitMs, req.waitMs ?? Infinity);
+      const deadline = arrivedAt + waitMs;
       const box: { started?: boolean } = {};
       let updateId = `result:${req.input.bodyHash}`;
       let reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE_FAILED_ONLY' = 'REJECT_DUPLICATE';
@@ -211,7 +220,7 @@ export function createCommandRunner(
           }
           // Completed with this id before, or not done in time: answered from the execution (memo, then result).
           if (err instanceof WorkflowExecutionAlreadyStartedError || isTimeout(err)) {
-            const lookup = Date.now() + Math.max(1000, options.syncWaitMs / 5);
+            const lookup = Date.now() + Math.max(1000, waitMs / 5);
             try {
               return await fromExecution(workflowId, req.input.bodyHash, lookup, box.started === true);
             } catch (lookupErr) {

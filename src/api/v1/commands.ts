@@ -1,11 +1,12 @@
 import { emailHash, type Logger } from '../../logger';
 import { HttpError } from '../errors';
-import { answerCommand, type Links } from './answers';
+import { answerCommand, type Links, waitPreferenceOf } from './answers';
 import { callerOf } from './auth';
 import { bodyHash } from './canonical';
 import { type CommandOutcome, type CommandRunner, orUnavailable } from './command-runner';
 import { CONTACT_OWNERSHIP, type ContactField } from '../../domain/ownership';
 import type { Handlers } from './openapi';
+import type { Request, Response } from 'express';
 
 export interface CommandDeps {
   logger: Logger;
@@ -20,12 +21,26 @@ function logOutcome(logger: Logger, outcome: CommandOutcome): void {
 }
 
 /**
+ * The caller's `Prefer: wait`, in ms, when it is applied: a wait up to API_SYNC_WAIT_MS, at least 1 s (a start is a
+ * round trip to Temporal; `wait=0` would answer 503 for a start still on its way), and said so in
+ * `Preference-Applied`. A longer wait, or none, waits API_SYNC_WAIT_MS.
+ */
+function appliedWait(req: Request, res: Response, runner: CommandRunner): number | undefined {
+  const seconds = waitPreferenceOf(req);
+  if (seconds === undefined || seconds * 1000 > runner.syncWaitMs) return undefined;
+  const applied = Math.max(1, seconds);
+  res.set('Preference-Applied', `wait=${applied}`);
+  return applied * 1000;
+}
+
+/**
  * The command handlers: each hashes its canonical request and runs its workflow (command-runner). Their routes, the
  * validation of what they receive and every answer they give are declared in openapi.ts.
  */
 export function commandHandlers(deps: CommandDeps): Pick<Handlers, 'invoiceOrder' | 'upsertContact'> {
-  const invoiceOrder: Handlers['invoiceOrder'] = async ({ params: { orderId }, body, key, res }) => {
+  const invoiceOrder: Handlers['invoiceOrder'] = async ({ params: { orderId }, body, key, req, res }) => {
     const client = callerOf(res).name;
+    const waitMs = appliedWait(req, res, deps.runner);
     const outcome = await orUnavailable(() =>
       deps.runner.run({
         client,
@@ -34,13 +49,14 @@ export function commandHandlers(deps: CommandDeps): Pick<Handlers, 'invoiceOrder
         input: { client, bodyHash: bodyHash('invoiceOrder', { orderId, ...body }), order: { id: orderId, ...body } },
         eventType: 'InvoiceRequested',
         businessKey: orderId,
+        waitMs,
       }),
     );
     logOutcome(deps.logger, outcome);
     answerCommand(res, outcome, deps.links);
   };
 
-  const upsertContact: Handlers['upsertContact'] = async ({ body, key, res }) => {
+  const upsertContact: Handlers['upsertContact'] = async ({ body, key, req, res }) => {
     const { email: rawEmail, ...values } = body;
     const caller = callerOf(res);
     if (!caller.system) {
@@ -60,6 +76,7 @@ export function commandHandlers(deps: CommandDeps): Pick<Handlers, 'invoiceOrder
       );
     }
     const email = rawEmail.toLowerCase();
+    const waitMs = appliedWait(req, res, deps.runner);
     const outcome = await orUnavailable(() =>
       deps.runner.run({
         client: caller.name,
@@ -75,6 +92,7 @@ export function commandHandlers(deps: CommandDeps): Pick<Handlers, 'invoiceOrder
         eventType: 'ContactUpsertRequested',
         // Search attributes are never encrypted: the contact is found by the same hash its log lines carry.
         businessKey: emailHash(email),
+        waitMs,
       }),
     );
     logOutcome(deps.logger, outcome);

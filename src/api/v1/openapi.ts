@@ -62,7 +62,10 @@ const commandAnswers = {
     schema: operationSchema,
     headers: { 'Idempotent-Replayed': '`true`' },
   },
-  201: { description: 'done within API_SYNC_WAIT_MS: the result', schema: operationSchema },
+  201: {
+    description: 'done within API_SYNC_WAIT_MS (or the Prefer: wait applied): the result',
+    schema: operationSchema,
+  },
   202: {
     description: 'still running: poll Location (/api/v1/operations/{id}) after Retry-After',
     schema: operationSchema,
@@ -369,7 +372,19 @@ export function openApiDocument() {
       ([name, schema]) => ({ name, in: 'path', required: true, schema: inline(schema as z.ZodType) }),
     );
     if (route.workflow) {
-      parameters.push({ name: 'Idempotency-Key', in: 'header', required: true, schema: inline(idempotencyKeySchema) });
+      parameters.push(
+        { name: 'Idempotency-Key', in: 'header', required: true, schema: inline(idempotencyKeySchema) },
+        {
+          name: 'Prefer',
+          in: 'header',
+          required: false,
+          description:
+            'RFC 7240. `wait=<seconds>` answers 202 sooner than API_SYNC_WAIT_MS when the command is not done by ' +
+            'then (at least 1 s; a longer wait is not applied); an applied wait is named in Preference-Applied. ' +
+            'Other preferences are ignored',
+          schema: { type: 'string' },
+        },
+      );
     }
     paths[route.path] = {
       ...paths[route.path],

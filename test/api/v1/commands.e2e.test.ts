@@ -13,13 +13,20 @@ describe('POST /api/v1/orders/{orderId}/invoice', () => {
   let stack: Stack;
   const clients = apiClients([{ name: 'erp', scopes: ['orders:write'], ratePerSecond: 1000 }]);
   const key = clients.keys.erp!;
-  const invoice = (orderId: string, idempotencyKey: string, body: unknown = order()) =>
-    call(stack.apiUrl, `/api/v1/orders/${orderId}/invoice`, { key, idempotencyKey, body });
+  const invoice = (
+    orderId: string,
+    idempotencyKey: string,
+    body: unknown = order(),
+    headers?: Record<string, string>,
+  ) => call(stack.apiUrl, `/api/v1/orders/${orderId}/invoice`, { key, idempotencyKey, body, headers });
   const order = (total = 120.5) => ({ total, currency: 'PLN', customerEmail: 'ada@example.com' });
   const invoicesOf = (orderId: string) => stack.sandbox.data.accounting.invoices.filter((i) => i.order_id === orderId);
 
   beforeAll(async () => {
-    stack = await startStack({ env: { API_CLIENTS: clients.env, API_SYNC_WAIT_MS: '4000' } });
+    // A failed command answers 502 within the wait once its three attempts are done: about 1 s here, 4 s with the
+    // dev server busy with other test files, so the wait is long: longer than a test's timeout, so a slow-command
+    // test that waited for it would fail rather than pass slowly. The slow-command tests ask for less (Prefer: wait).
+    stack = await startStack({ env: { API_CLIENTS: clients.env, API_SYNC_WAIT_MS: '90000' } });
   });
   afterAll(() => stack.stop());
   const faults = (f: object) => stack.sandbox.systems.accounting.setFaults(faultsSchema.parse(f));
@@ -28,8 +35,10 @@ describe('POST /api/v1/orders/{orderId}/invoice', () => {
   test('a fast command answers 201 with the invoice and email ids; a replay answers 200 with the same body', async () => {
     const orderId = uniqueId('ORD-');
     const idempotencyKey = uniqueId('k-');
-    const first = await invoice(orderId, idempotencyKey);
+    // A wait longer than API_SYNC_WAIT_MS is not applied: the command is waited for as long as the service waits.
+    const first = await invoice(orderId, idempotencyKey, order(), { prefer: 'wait=100' });
     expect(first.status).toBe(201);
+    expect(first.headers.get('preference-applied')).toBeNull();
     expect(first.body).toMatchObject({
       status: 'succeeded',
       workflowId: `${stack.config.temporal.taskQueuePrefix}api:erp:${idempotencyKey}`,
@@ -71,11 +80,13 @@ describe('POST /api/v1/orders/{orderId}/invoice', () => {
     expect(invoicesOf(orderId)).toHaveLength(1);
   });
 
-  test('a slow accounting system: 202 with Location, then the operation succeeds', async () => {
+  test('a slow accounting system: 202 with Location after the Prefer: wait asked for, then the operation succeeds', async () => {
     const orderId = uniqueId('ORD-');
     faults({ holdPaths: ['/invoices'] });
-    const answer = await invoice(orderId, uniqueId('k-'));
+    const answer = await invoice(orderId, uniqueId('k-'), order(), { prefer: 'respond-async, wait=2' });
     expect(answer.status).toBe(202);
+    // The wait asked for, not API_SYNC_WAIT_MS (which is longer than this test's timeout).
+    expect(answer.headers.get('preference-applied')).toBe('wait=2');
     expect(answer.headers.get('retry-after')).toBe('1');
     const location = answer.headers.get('location')!;
     expect(location).toBe(answer.body.links.operation);
