@@ -16,6 +16,8 @@ interface Stat {
   own: number;
   /** cutime + cstime: children it has already reaped (a PostgreSQL backend whose session ended). */
   reaped: number;
+  /** When it started, in clock ticks since boot: with the pid, it names one process even when pids are reused. */
+  start: number;
 }
 
 function readStat(pid: number): Stat | undefined {
@@ -28,7 +30,7 @@ function readStat(pid: number): Stat | undefined {
   // The command name (field 2) is in parentheses and may hold spaces; fields are counted after its closing one.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const n = (i: number) => Number(fields[i - 3]);
-  return { ppid: n(4), own: n(14) + n(15), reaped: n(16) + n(17) };
+  return { ppid: n(4), own: n(14) + n(15), reaped: n(16) + n(17), start: n(22) };
 }
 
 /** CPU seconds the process `root` and every live descendant have used so far, reaped children included. */
@@ -76,6 +78,56 @@ export function cpuMeter(pids: Record<string, number | undefined>) {
         ...Object.fromEntries(known.map(([name, pid]) => [name, (treeCpuSeconds(pid) - before.get(name)!) / wall])),
         machine: (machineBusySeconds() - machine) / wall,
       };
+    },
+  };
+}
+
+/**
+ * Samples every process on the machine every `everyMs` and sums the CPU each one used while it was seen, by the kind
+ * `kindOf` gives its command line. A process that exits between two samples loses at most
+ * its last `everyMs` of CPU; `stop` also returns what the machine was busy with that no kind accounts for, so the
+ * loss is shown rather than hidden.
+ */
+export function cpuByKind(kindOf: (argv: string[]) => string, everyMs = 250) {
+  const seen = new Map<string, { kind: string; first: number; last: number }>();
+  const sample = () => {
+    for (const name of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      const pid = Number(name);
+      const stat = readStat(pid);
+      if (!stat) continue;
+      const id = `${pid}@${stat.start}`;
+      const known = seen.get(id);
+      if (known) {
+        known.last = stat.own;
+        continue;
+      }
+      let argv: string[];
+      try {
+        argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      } catch {
+        continue;
+      }
+      // A process already running when counting began counts from then; one started since, from its start.
+      seen.set(id, { kind: kindOf(argv), first: started ? 0 : stat.own, last: stat.own });
+    }
+  };
+  let started = false;
+  sample();
+  started = true;
+  const machine = machineBusySeconds();
+  const timer = setInterval(sample, everyMs);
+  return {
+    /** CPU seconds by kind, and `unattributed`: the machine's busy seconds no sampled process accounts for. */
+    stop(): Record<string, number> {
+      clearInterval(timer);
+      sample();
+      const byKind: Record<string, number> = {};
+      for (const { kind, first, last } of seen.values()) {
+        byKind[kind] = (byKind[kind] ?? 0) + (last - first) / clockTicks();
+      }
+      const attributed = Object.values(byKind).reduce((a, b) => a + b, 0);
+      return { ...byKind, unattributed: Math.max(0, machineBusySeconds() - machine - attributed) };
     },
   };
 }
