@@ -6,6 +6,7 @@ import { TemporalUnavailableError, type WorkflowStarter } from '../../src/api/wo
 import { orderPaidBody, signShop } from '../helpers/signing';
 import { shopifyOrderPaidBody, signShopify, signStripe, stripePaymentBody } from '../sources/senders';
 import { type InProcessApi, rawHeaders, startInProcessApi } from './in-process';
+import { entryArgs } from '../setup/prebuild';
 
 // Secrets stay secret: not in logs, answers or metrics, whatever the delivery; and production never starts a
 // source without one.
@@ -92,7 +93,7 @@ describe('secrets', () => {
 /** The API entry point as production runs it, with `env`: its exit code and everything it printed. */
 async function startApi(env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
   const root = path.resolve(__dirname, '../..');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/api/main.ts'], {
+  const child = spawn(process.execPath, entryArgs('src/api/main.ts'), {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: '0', ...env },
   });

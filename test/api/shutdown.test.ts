@@ -4,6 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
 import { productionApiEnv, uniqueId } from '../helpers/stack';
+import { entryArgs } from '../setup/prebuild';
 
 // The API role as deployed (src/api/main.ts in its own process, production config), sent SIGTERM while requests are
 // in flight: readiness goes off at once, the ingress serves through the drain delay, then stops accepting, and every
@@ -17,7 +18,7 @@ describe('the API on SIGTERM', () => {
   });
 
   async function startApi(env: Record<string, string>) {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/api/main.ts'], {
+    const child = spawn(process.execPath, entryArgs('src/api/main.ts'), {
       cwd: root,
       env: { ...productionApiEnv(secret), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,6 +7,7 @@ import type { temporal } from '@temporalio/proto';
 import { type Config, loadConfig } from '../../src/config';
 import * as stack from '../../src/dev/stack';
 import { dataConverterFor, decodePayloadsDeep } from '../../src/temporal/codec';
+import { entryArgs } from '../setup/prebuild';
 
 // The in-process stack of src/dev/stack.ts, on the dev server and workflow bundle that jest's globalSetup started.
 export { closeServer, listenOnFreePort, systemsEnv, uniqueId, type Stack } from '../../src/dev/stack';
@@ -36,7 +37,7 @@ export interface WorkerProcess {
  */
 export function spawnWorker(config: Config, env: Record<string, string> = {}): WorkerProcess {
   const bundle = process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
+  const child = spawn(process.execPath, entryArgs('src/worker/main.ts'), {
     cwd: path.resolve(__dirname, '../..'),
     env: {
       PATH: process.env.PATH,
@@ -59,7 +60,7 @@ export function spawnWorker(config: Config, env: Record<string, string> = {}): W
 }
 
 /**
- * The API role's environment as a production deployment has it, for the built or the tsx entry point in a process
+ * The API role's environment as a production deployment has it, for the built entry point in a process
  * of its own: fresh secrets (`shopSecret` for the shop source), the shared dev server, both listeners on free loopback
  * ports, and /api/v1 off (in production it needs API_CLIENTS, tested in test/config and test/api/v1).
  */

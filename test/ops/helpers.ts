@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { OpsContext } from '../../src/ops/context';
 import { orderPaidBody, post, signShop } from '../helpers/signing';
 import { type Stack, TEST_ADDRESS, uniqueId } from '../helpers/stack';
+import { entryArgs } from '../setup/prebuild';
 
 export function opsContext(stack: Stack): OpsContext {
   return { client: stack.client, namespace: 'default', uiUrl: stack.config.temporal.uiUrl };
@@ -52,13 +53,13 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `npm run ops -- <args>` as an operator would, against the shared dev server. */
+/** Runs the operator CLI (`npm run ops -- <args>`, compiled once for the run) as an operator would, against the shared dev server. */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   const root = path.resolve(__dirname, '../..');
   return new Promise((resolve) => {
     execFile(
-      path.join(root, 'node_modules/.bin/tsx'),
-      [path.join(root, 'src/ops/cli.ts'), ...args],
+      process.execPath,
+      [...entryArgs('src/ops/cli.ts'), ...args],
       {
         cwd: root,
         env: {

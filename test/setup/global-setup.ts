@@ -5,8 +5,10 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { provisionTemporal } from '../../src/dev/provision-temporal.js';
 import { freePort, startDevServer } from '../../src/dev/temporal-dev-server';
 import { FAILURE_CONVERTER_PATH } from '../../src/temporal/codec';
+import { prebuildSources } from './prebuild';
 
-// One real Temporal dev server (with its Web UI) and one workflow bundle for the whole run. Test files isolate
+// One real Temporal dev server (with its Web UI), one workflow bundle and one compiled copy of src/ (for the child
+// processes tests start: ./prebuild.ts) for the whole run. Test files isolate
 // themselves with unique task-queue prefixes and workflow ids, so they can share both.
 export default async function globalSetup(): Promise<void> {
   const { cli, testServer } = await provisionTemporal({ quiet: true });
@@ -37,4 +39,9 @@ export default async function globalSetup(): Promise<void> {
   const codePath = path.join(dir, 'workflow-bundle.js');
   fs.writeFileSync(codePath, bundle.code);
   process.env.SWITCHYARD_TEST_WORKFLOW_BUNDLE = codePath;
+
+  // Inside the repository, so the compiled files resolve node_modules as src/ does.
+  const built = path.resolve(__dirname, '../..', '.cache', `test-build-${path.basename(dir)}`);
+  await prebuildSources(built);
+  process.env.SWITCHYARD_TEST_BUILD = built;
 }

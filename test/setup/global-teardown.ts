@@ -6,4 +6,6 @@ export default async function globalTeardown(): Promise<void> {
   await server?.stop();
   const dir = process.env.SWITCHYARD_TEST_DIR;
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  const built = process.env.SWITCHYARD_TEST_BUILD;
+  if (built) fs.rmSync(built, { recursive: true, force: true });
 }
