@@ -20,6 +20,7 @@ function partOf(argv: string[]): string {
     [/start-dev/, 'Temporal dev server'],
     [/esbuild/, 'esbuild (tsx)'],
     [/tsx/, 'processes through tsx'],
+    [/test-build-/, 'children from the prebuilt src/'],
     [/schemathesis|python/, 'schemathesis'],
     [/chrom/i, 'Chromium'],
     [/mailpit/, 'Mailpit'],
