@@ -33,14 +33,20 @@ function readStat(pid: number): Stat | undefined {
   return { ppid: n(4), own: n(14) + n(15), reaped: n(16) + n(17), start: n(22) };
 }
 
-/** CPU seconds the process `root` and every live descendant have used so far, reaped children included. */
-export function treeCpuSeconds(root: number): number {
+/** Every process on the machine now, by pid. */
+function allStats(): Map<number, Stat> {
   const stats = new Map<number, Stat>();
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const s = readStat(Number(name));
     if (s) stats.set(Number(name), s);
   }
+  return stats;
+}
+
+/** CPU seconds the process `root` and every live descendant have used so far, reaped children included. */
+export function treeCpuSeconds(root: number): number {
+  const stats = allStats();
   const children = new Map<number, number[]>();
   for (const [pid, s] of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), pid]);
   let ticks = 0;
@@ -84,18 +90,14 @@ export function cpuMeter(pids: Record<string, number | undefined>) {
 
 /**
  * Samples every process on the machine every `everyMs` and sums the CPU each one used while it was seen, by the kind
- * `kindOf` gives its command line. A process that exits between two samples loses at most
- * its last `everyMs` of CPU; `stop` also returns what the machine was busy with that no kind accounts for, so the
- * loss is shown rather than hidden.
+ * `kindOf` gives its command line. A process that exits between two samples loses at most its last `everyMs` of CPU;
+ * `stop` also returns what the machine was busy with in all, so the loss is shown rather than hidden.
  */
 export function cpuByKind(kindOf: (argv: string[]) => string, everyMs = 250) {
   const seen = new Map<string, { kind: string; first: number; last: number }>();
-  const sample = () => {
-    for (const name of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(name)) continue;
-      const pid = Number(name);
-      const stat = readStat(pid);
-      if (!stat) continue;
+  /** `fromNow`: count a process from its CPU so far (running before counting began), else from its start. */
+  const sample = (fromNow: boolean) => {
+    for (const [pid, stat] of allStats()) {
       const id = `${pid}@${stat.start}`;
       const known = seen.get(id);
       if (known) {
@@ -106,28 +108,26 @@ export function cpuByKind(kindOf: (argv: string[]) => string, everyMs = 250) {
       try {
         argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
       } catch {
-        continue;
+        continue; // gone since the listing
       }
-      // A process already running when counting began counts from then; one started since, from its start.
-      seen.set(id, { kind: kindOf(argv), first: started ? 0 : stat.own, last: stat.own });
+      seen.set(id, { kind: kindOf(argv), first: fromNow ? stat.own : 0, last: stat.own });
     }
   };
-  let started = false;
-  sample();
-  started = true;
+  sample(true);
   const machine = machineBusySeconds();
-  const timer = setInterval(sample, everyMs);
+  const timer = setInterval(() => sample(false), everyMs);
   return {
-    /** CPU seconds by kind, and `unattributed`: the machine's busy seconds no sampled process accounts for. */
-    stop(): Record<string, number> {
+    /** CPU seconds by kind (`unattributed`: what no sampled process accounts for), and the machine's busy seconds. */
+    stop(): { byKind: Record<string, number>; busy: number } {
       clearInterval(timer);
-      sample();
+      sample(false);
+      const busy = machineBusySeconds() - machine;
       const byKind: Record<string, number> = {};
       for (const { kind, first, last } of seen.values()) {
         byKind[kind] = (byKind[kind] ?? 0) + (last - first) / clockTicks();
       }
       const attributed = Object.values(byKind).reduce((a, b) => a + b, 0);
-      return { ...byKind, unattributed: Math.max(0, machineBusySeconds() - machine - attributed) };
+      return { byKind: { ...byKind, unattributed: Math.max(0, busy - attributed) }, busy };
     },
   };
 }

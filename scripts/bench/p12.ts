@@ -60,8 +60,7 @@ export async function p12(): Promise<Row[]> {
   // and its split by the kind of process that used it.
   const meter = cpuByKind(partOf);
   for (const step of steps) times.push([step.split(' ').slice(0, 2).join(' '), await runStep(step, log)]);
-  const parts = meter.stop();
-  const cpu = Object.values(parts).reduce((a, b) => a + b, 0);
+  const { byKind: parts, busy: cpu } = meter.stop();
   const total = times.reduce((n, [, s]) => n + s, 0);
   const cores = os.cpus().length;
   fs.rmSync(path.dirname(log), { recursive: true, force: true });

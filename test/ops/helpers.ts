@@ -53,7 +53,10 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the operator CLI (`npm run ops -- <args>`, compiled once for the run) as an operator would, against the shared dev server. */
+/**
+ * Runs the operator CLI (`npm run ops -- <args>`, from the run's compiled src/) as an operator would, against the
+ * shared dev server.
+ */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   const root = path.resolve(__dirname, '../..');
   return new Promise((resolve) => {

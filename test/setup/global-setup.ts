@@ -8,8 +8,8 @@ import { FAILURE_CONVERTER_PATH } from '../../src/temporal/codec';
 import { prebuildSources } from './prebuild';
 
 // One real Temporal dev server (with its Web UI), one workflow bundle and one compiled copy of src/ (for the child
-// processes tests start: ./prebuild.ts) for the whole run. Test files isolate
-// themselves with unique task-queue prefixes and workflow ids, so they can share both.
+// processes tests start: ./prebuild.ts) for the whole run. Test files isolate themselves with unique task-queue
+// prefixes and workflow ids, so they can share them.
 export default async function globalSetup(): Promise<void> {
   const { cli, testServer } = await provisionTemporal({ quiet: true });
   if (cli.type !== 'existing-path' || !testServer || testServer.type !== 'existing-path') {

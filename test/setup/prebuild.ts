@@ -9,18 +9,15 @@ import { transformFile } from '@swc/core';
 
 const ROOT = path.resolve(__dirname, '../..');
 
-function filesUnder(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
-}
-
 /**
  * Compiles src/ into `outDir` (which must be inside the repository, so the compiled files resolve node_modules as
  * src/ does): TypeScript to CommonJS, every other file copied as it is (JSON, the provisioning scripts).
  */
 export async function prebuildSources(outDir: string): Promise<void> {
-  const files = filesUnder(path.join(ROOT, 'src'));
+  const files = fs
+    .readdirSync(path.join(ROOT, 'src'), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
   await Promise.all(
     files.map(async (file) => {
       const relative = path.relative(ROOT, file);

@@ -42,7 +42,7 @@ export interface CommandRequest {
   input: CommandInput & Record<string, unknown>;
   eventType: string;
   businessKey: string;
-  /** How long the caller asked to wait (`Prefer: wait`), in ms; never longer than `syncWaitMs`. */
+  /** The wait the caller asked for (`Prefer: wait`), in ms, when it is applied: at most `syncWaitMs`. */
   waitMs?: number;
 }
 
@@ -192,7 +192,7 @@ export function createCommandRunner(
     async run(req: CommandRequest): Promise<CommandOutcome> {
       const workflowId = commandWorkflowId(options.prefix, req.client, req.key);
       const arrivedAt = Date.now();
-      const waitMs = Math.min(options.syncWaitMs, req.waitMs ?? Infinity);
+      const waitMs = req.waitMs ?? options.syncWaitMs;
       const deadline = arrivedAt + waitMs;
       const box: { started?: boolean } = {};
       let updateId = `result:${req.input.bodyHash}`;
