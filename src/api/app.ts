@@ -1,3 +1,4 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Client } from '@temporalio/client';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Config, SourceName } from '../config';
@@ -6,11 +7,11 @@ import type { RegisteredSource } from './sources';
 import { adminRouter } from './admin';
 import { codecRouter } from './codec-server';
 import { connectionsRouter } from './connections';
-import { HttpError, sendHttpError } from './errors';
+import { bodyReadRefusal, HttpError, sendHttpError } from './errors';
 import type { Lifecycle } from './shutdown';
 import type { ApiMetrics } from './metrics';
 import { apiV1Router } from './v1';
-import { webhookRouter } from './webhooks';
+import { webhookIngress } from './webhooks';
 import type { WorkflowStarter } from './workflow-starter';
 
 export interface AppDeps {
@@ -23,24 +24,6 @@ export interface AppDeps {
   client?: Client;
   /** Shutdown state: while draining, /readyz answers 503 and connections are not kept alive. */
   lifecycle?: Lifecycle;
-}
-
-// body-parser's own errors, mapped to the answers the ingress documents.
-function fromBodyParser(err: unknown): HttpError | undefined {
-  const e = err as { type?: string; status?: number; message?: string };
-  switch (e?.type) {
-    case 'entity.too.large':
-      return new HttpError(413, 'payload_too_large', 'body exceeds the size limit');
-    case 'encoding.unsupported':
-      return new HttpError(415, 'unsupported_encoding', e.message ?? 'unsupported encoding');
-    case 'request.aborted':
-    case 'request.size.invalid':
-      return new HttpError(400, 'bad_request', e.message ?? 'bad request');
-    default:
-      return typeof e?.status === 'number' && e.status >= 400 && e.status < 500
-        ? new HttpError(e.status, 'bad_request', e.message ?? 'bad request')
-        : undefined;
-  }
 }
 
 /**
@@ -77,15 +60,11 @@ function baseApp(): Express {
 
 // The 404 and the one error middleware both listeners end with: typed errors map to their status, anything else is a
 // logged 500 that tells the caller nothing internal.
-function finish(app: Express, deps: Pick<AppDeps, 'logger' | 'metrics'>): Express {
+function finish(app: Express, deps: Pick<AppDeps, 'logger'>): Express {
   app.use((_req, _res, next) => next(new HttpError(404, 'not_found', 'no such route')));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const http = err instanceof HttpError ? err : fromBodyParser(err);
+    const http = err instanceof HttpError ? err : bodyReadRefusal(err);
     if (http) {
-      if ((http.status === 413 || http.status === 415) && req.path.startsWith('/webhooks/')) {
-        const source = /^\/webhooks\/([^/]+)/.exec(req.path)?.[1] ?? 'unknown';
-        deps.metrics.webhooks.inc({ source, event_type: 'unknown', outcome: 'rejected', reason: http.code });
-      }
       sendHttpError(res, http);
       return;
     }
@@ -95,18 +74,31 @@ function finish(app: Express, deps: Pick<AppDeps, 'logger' | 'metrics'>): Expres
   return app;
 }
 
+/** The public listener's handler, callable as Node's request listener, and able to listen as an Express app does. */
+export interface PublicApp {
+  (req: IncomingMessage, res: ServerResponse): void;
+  listen(port: number, host: string, cb: () => void): Server;
+}
+
 /**
  * The public ingress: webhooks, the request/response API (/api/v1, when API_ENABLED and a client is given), and the
- * probes. The caller listens on PORT (tests on port 0). Operator
- * endpoints are on createOperatorApp's listener, never here.
+ * probes. A delivery is answered by the webhook ingress before Express sees it (src/api/webhooks); everything else
+ * is the Express app's. The caller listens on PORT (tests on port 0). Operator endpoints are on createOperatorApp's
+ * listener, never here.
  */
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: AppDeps): PublicApp {
   const app = baseApp();
   probes(app, deps.starter, deps.lifecycle);
-  app.use('/webhooks', webhookRouter(deps));
   const api = deps.client && apiV1Router({ config: deps.config, logger: deps.logger, client: deps.client });
   if (api) app.use('/api/v1', api);
-  return finish(app, deps);
+  finish(app, deps);
+  const webhooks = webhookIngress(deps);
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!webhooks(req, res)) app(req, res);
+  };
+  return Object.assign(handle, {
+    listen: (port: number, host: string, cb: () => void) => createServer(handle).listen(port, host, cb),
+  });
 }
 
 /**

@@ -53,8 +53,8 @@ export function createApiMetrics(options: { defaultMetrics?: boolean; sources?: 
     registry,
     webhooks: {
       /**
-       * Counts one delivery. Callers map event types into a closed set; the source is checked here too, because
-       * callers outside the router read it from the raw path (`/webhooks/%73hop` routes to shop).
+       * Counts one delivery. Callers map event types into a closed set; the source is checked here too, so a name
+       * that came from a request's path can never add a label.
        */
       inc(labels: WebhookLabels): void {
         webhooks.inc({

@@ -1,18 +1,35 @@
-import { context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type Context,
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import type { NextFunction, Request, Response } from 'express';
 import { tracer, tracingOn } from '../tracing';
 
-// The webhook's server span. It is started before the body is read and re-entered right before the handler, because
-// the body parser resumes on the socket's own async context and would otherwise lose it.
+// The server spans of the ingress and the request/response API. An Express route's span is started before the body is
+// read and re-entered right before the handler, because the body parser resumes on the socket's own async context and
+// would otherwise lose it.
 
-/** Starts `POST /webhooks/:source`, continuing an incoming W3C `traceparent`; ends when the answer is sent. */
-export function startWebhookSpan(knownSources: readonly string[]) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const source = String(req.params.source);
-    startServerSpan(req, res, next, '/webhooks/:source', {
-      'switchyard.source': knownSources.includes(source) ? source : 'unknown',
-    });
-  };
+/**
+ * Starts `POST /webhooks/:source`, continuing an incoming W3C `traceparent`, and ends it when the answer is sent;
+ * `run` runs inside it. The ingress is a plain Node handler, not an Express route (src/api/webhooks), so this takes
+ * Node's own request and response.
+ */
+export function inWebhookSpan<T>(
+  req: IncomingMessage,
+  res: ServerResponse,
+  source: string,
+  run: () => Promise<T>,
+): Promise<T> {
+  if (!tracingOn()) return run();
+  const { span, parent } = serverSpan(req, res, '/webhooks/:source', { 'switchyard.source': source });
+  return context.with(trace.setSpan(parent, span), run);
 }
 
 /**
@@ -33,6 +50,17 @@ function startServerSpan(
   attributes: Record<string, string>,
 ): void {
   if (!tracingOn()) return next();
+  const { span, parent } = serverSpan(req, res, route, attributes);
+  res.locals.span = span;
+  context.with(trace.setSpan(parent, span), next);
+}
+
+function serverSpan(
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: string,
+  attributes: Record<string, string>,
+): { span: Span; parent: Context } {
   const parent = propagation.extract(ROOT_CONTEXT, req.headers);
   const span = tracer().startSpan(
     `${req.method} ${route}`,
@@ -42,7 +70,6 @@ function startServerSpan(
     },
     parent,
   );
-  res.locals.span = span;
   let ended = false;
   const end = () => {
     if (ended) return;
@@ -53,7 +80,7 @@ function startServerSpan(
   };
   res.once('finish', end);
   res.once('close', end);
-  context.with(trace.setSpan(parent, span), next);
+  return { span, parent };
 }
 
 /** Re-enters the request's span after its body was read (see above). */

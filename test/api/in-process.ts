@@ -6,6 +6,7 @@ import type { StartRequest, WorkflowStarter } from '../../src/api/workflow-start
 import { type Config, loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createSources } from '../../src/api/sources';
+import type { Lifecycle } from '../../src/api/shutdown';
 import type { SourceDeclaration } from '../../src/kit/declare';
 import { SOURCES } from '../../src/registry';
 import { closeServer } from '../helpers/stack';
@@ -38,7 +39,7 @@ function asOutgoing(host: string, pairs: Array<[string, string]>): string[] {
  */
 export async function startInProcessApi(
   env: Record<string, string> = {},
-  options: { starter?: WorkflowStarter; sources?: readonly SourceDeclaration[] } = {},
+  options: { starter?: WorkflowStarter; sources?: readonly SourceDeclaration[]; lifecycle?: Lifecycle } = {},
 ) {
   const declared = options.sources ?? SOURCES;
   const config: Config = loadConfig({ NODE_ENV: 'test', HOST: '127.0.0.1', ...env }, 'all', { sources: declared });
@@ -63,7 +64,7 @@ export async function startInProcessApi(
   };
   const metrics = createApiMetrics({ sources: declared });
   const api = await listenApi(
-    { config, logger, starter, metrics, sources: createSources(config, declared) },
+    { config, logger, starter, metrics, sources: createSources(config, declared), lifecycle: options.lifecycle },
     { ingress: 0, operator: 0 },
   );
   const { server, url } = api.ingress;

@@ -1,6 +1,6 @@
-import type { NextFunction, Request, Response } from 'express';
 import {
   type Delivery,
+  type DistinctHeaders,
   headerOnce,
   PayloadError,
   type RegisteredSource,
@@ -9,7 +9,6 @@ import {
   type Translation,
 } from '../sources';
 import { HttpError } from '../errors';
-import type { ApiMetrics } from '../metrics';
 import { inSpanSync } from '../../tracing';
 
 // The checks a delivery passes before anything is started, cheapest first: the content type and encoding (before a
@@ -37,32 +36,21 @@ export function reasonOf(err: unknown, answer: HttpError): string {
   return err instanceof SignatureError ? `signature_${err.reason}` : answer.code;
 }
 
-/** Rejects anything that is not JSON before a single body byte is read. (The app's error handler counts 415s.) */
-export function requireJson(metrics: ApiMetrics) {
-  return (req: Request, _res: Response, next: NextFunction): void => {
-    try {
-      const type = headerOnce(req.headersDistinct, 'content-type');
-      if (!type || !/^application\/json\s*(;|$)/i.test(type)) {
-        next(new HttpError(415, 'unsupported_media_type', 'send the webhook as Content-Type: application/json'));
-        return;
-      }
-      // Present but blank is not identity: only an absent header or "identity" says the body is the signed bytes.
-      const encoding = headerOnce(req.headersDistinct, 'content-encoding')?.toLowerCase() ?? '';
-      if (req.headersDistinct['content-encoding'] && encoding !== 'identity') {
-        const shown = encoding ? bounded(encoding, 64) : '(empty)';
-        next(new HttpError(415, 'unsupported_encoding', `Content-Encoding ${shown} is not accepted; send identity`));
-        return;
-      }
-      next();
-    } catch (err) {
-      const answer = answerFor(err);
-      if (answer) {
-        const source = String(req.params.source);
-        metrics.webhooks.inc({ source, event_type: 'unknown', outcome: 'rejected', reason: answer.code });
-      }
-      next(answer ?? err);
-    }
-  };
+/**
+ * Refuses anything that is not JSON, before a single body byte is read: throws an HttpError (415) or, for a header
+ * sent twice, a RepeatedHeaderError.
+ */
+export function contentProblem(headers: DistinctHeaders): void {
+  const type = headerOnce(headers, 'content-type');
+  if (!type || !/^application\/json\s*(;|$)/i.test(type)) {
+    throw new HttpError(415, 'unsupported_media_type', 'send the webhook as Content-Type: application/json');
+  }
+  // Present but blank is not identity: only an absent header or "identity" says the body is the signed bytes.
+  const encoding = headerOnce(headers, 'content-encoding')?.toLowerCase() ?? '';
+  if (headers['content-encoding'] && encoding !== 'identity') {
+    const shown = encoding ? bounded(encoding, 64) : '(empty)';
+    throw new HttpError(415, 'unsupported_encoding', `Content-Encoding ${shown} is not accepted; send identity`);
+  }
 }
 
 function parseJson(raw: Buffer): unknown {
