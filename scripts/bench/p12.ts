@@ -10,28 +10,29 @@ import { f0, print, type Row, verdict } from './scenarios';
 
 const GOAL_SECONDS = 180;
 
-/** What a process of the suite is, by its command line, for the CPU split. */
+/** The kinds of process of the suite, by a pattern of the command line, first match wins: the CPU split's rows. */
+const KINDS: ReadonlyArray<[RegExp, string]> = [
+  [/jest-worker|processChild/, 'jest workers'],
+  [/node_modules\/\.bin\/jest|jest-cli|jest\/bin/, 'jest main'],
+  [/temporal-test-server/, 'time-skipping server'],
+  [/start-dev/, 'Temporal dev server'],
+  [/esbuild/, 'esbuild (tsx)'],
+  [/tsx/, 'processes through tsx'],
+  [/test-build-/, 'children from the prebuilt src/'],
+  [/schemathesis|python/, 'schemathesis'],
+  [/chrom/i, 'Chromium'],
+  [/mailpit/, 'Mailpit'],
+  [/stripe-mock/, 'stripe-mock'],
+  [/postgres/, 'PostgreSQL'],
+  [/typescript\/bin\/tsc|\btsc\b/, 'tsc'],
+  [/eslint/, 'eslint'],
+  [/\bgo\b|\/go\//, 'go'],
+  [/node/, 'other node processes'],
+];
+
 function partOf(argv: string[]): string {
   const line = argv.join(' ');
-  const kinds: Array<[RegExp, string]> = [
-    [/jest-worker|processChild/, 'jest workers'],
-    [/node_modules\/\.bin\/jest|jest-cli|jest\/bin/, 'jest main'],
-    [/temporal-test-server/, 'time-skipping server'],
-    [/start-dev/, 'Temporal dev server'],
-    [/esbuild/, 'esbuild (tsx)'],
-    [/tsx/, 'processes through tsx'],
-    [/test-build-/, 'children from the prebuilt src/'],
-    [/schemathesis|python/, 'schemathesis'],
-    [/chrom/i, 'Chromium'],
-    [/mailpit/, 'Mailpit'],
-    [/stripe-mock/, 'stripe-mock'],
-    [/postgres/, 'PostgreSQL'],
-    [/typescript\/bin\/tsc|\btsc\b/, 'tsc'],
-    [/eslint/, 'eslint'],
-    [/\bgo\b|\/go\//, 'go'],
-    [/node/, 'other node processes'],
-  ];
-  return kinds.find(([pattern]) => pattern.test(line))?.[1] ?? 'other processes';
+  return KINDS.find(([pattern]) => pattern.test(line))?.[1] ?? 'other processes';
 }
 
 function runStep(command: string, log: string): Promise<number> {

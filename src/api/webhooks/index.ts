@@ -39,7 +39,7 @@ const PREFIX = '/webhooks/';
  * The still-encoded `:source` of a `/webhooks/:source` path, routed as Express routes it: the prefix in any case, an
  * optional trailing slash, a query string ignored. Undefined for any other path.
  */
-export function webhookSourceOf(url: string): string | undefined {
+function webhookSourceOf(url: string): string | undefined {
   const query = url.indexOf('?');
   const path = query < 0 ? url : url.slice(0, query);
   if (path.length <= PREFIX.length) return undefined;

@@ -28,13 +28,6 @@ function secretKey(secret: string): Buffer {
 }
 
 export function createShopSource(options: { toleranceSeconds: number }): SourceAdapter {
-  // Each configured secret decoded once, not per delivery (the secrets are the configuration's, a handful).
-  const keys = new Map<string, Buffer>();
-  const keyOf = (secret: string): Buffer => {
-    let key = keys.get(secret);
-    if (!key) keys.set(secret, (key = secretKey(secret)));
-    return key;
-  };
   return {
     name: 'shop',
     knownApiVersions: ['2024-11-01'],
@@ -52,7 +45,7 @@ export function createShopSource(options: { toleranceSeconds: number }): SourceA
         .map(([, sig]) => sig);
       if (candidates.length === 0) throw new SignatureError('malformed');
       for (const secret of secrets) {
-        const expected = hmacSha256(keyOf(secret), `${id}.${timestamp}.`, delivery.rawBody);
+        const expected = hmacSha256(secretKey(secret), `${id}.${timestamp}.`, delivery.rawBody);
         if (candidates.some((c) => encodedMacEquals(expected, c, 'base64'))) return;
       }
       throw new SignatureError('mismatch');
